@@ -1,0 +1,19 @@
+"""The pure parsing core: bytes or text in, a ParsedReport out. No database, no HTTP.
+
+    decode → normalise → lay out → read → check
+"""
+
+from app.parsing.errors import InputError
+from app.parsing.model import Figure, Finding, ParsedReport, Source
+from app.parsing.pipeline import PARSER_VERSION, parse_document, parse_text
+
+__all__ = [
+    "PARSER_VERSION",
+    "Figure",
+    "Finding",
+    "InputError",
+    "ParsedReport",
+    "Source",
+    "parse_document",
+    "parse_text",
+]

@@ -1,0 +1,65 @@
+"""Plain data the parsing core produces. No I/O, no database: the web and storage layers
+translate these into rows and JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+Status = Literal["parsed", "partial", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a figure came from: 1-based line number in the document text, the character
+    span [start, end) inside that line, and the line's text as the document has it."""
+
+    line: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(slots=True)
+class Figure:
+    key: str  # public key from FIGURES.md, e.g. "active.permit.decisions"
+    value: int | float
+    unit: str  # "件", "项", "万元", "个", "条", …
+    section: str  # "active", "applications", "review_litigation", "media", "publishing", …
+    source: Source | None = None
+    note: str | None = None  # text annotation kept from the cell, e.g. "放弃申请"
+    flags: tuple[str, ...] = ()  # "derived", "approximate", "repaired", "converted"
+
+
+@dataclass(slots=True)
+class Finding:
+    code: str  # stable machine code: identity_mismatch, row_sum_mismatch, ambiguous_split, …
+    severity: Severity
+    message: str
+    keys: tuple[str, ...] = ()
+    line: int | None = None
+
+
+@dataclass(slots=True)
+class ParsedReport:
+    parser_version: str
+    status: Status
+    template: str | None  # "2019" | "2021"
+    year: int | None
+    agency: str | None
+    region_code: str | None
+    level: str | None = None  # province | city | county | township | department
+    title: str | None = None
+    published_at: str | None = None  # ISO date
+    source_url: str | None = None
+    figures: list[Figure] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    # the document as decoded (what `source.line` numbers refer to) and its normalised form
+    text: str = ""
+    normalized_text: str = ""
+    encoding: str = "utf-8"
+    media_type: str = "text/plain"
+
+    def figure_map(self) -> dict[str, int | float]:
+        return {f.key: f.value for f in self.figures}
