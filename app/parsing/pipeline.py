@@ -1,23 +1,127 @@
-"""Stub pipeline (replaced by the real one): keeps the interface stable for the layers above."""
+"""decode → normalise → lay out → read → check, as one pure function."""
 
 from __future__ import annotations
 
-from app.parsing.errors import InputError
-from app.parsing.model import ParsedReport
+from app.parsing.check import check
+from app.parsing.decode import decode_bytes
+from app.parsing.layout import cells_of
+from app.parsing.meta import read_meta
+from app.parsing.model import Figure, Finding, ParsedReport, Source
+from app.parsing.normalize import normalize
+from app.parsing.prose import find_prose
+from app.parsing.read import Reader
 
-PARSER_VERSION = "0.1.0"
+PARSER_VERSION = "0.2.0"
 
-
-def parse_text(text: str, media_type: str = "text/plain") -> ParsedReport:
-    return ParsedReport(
-        parser_version=PARSER_VERSION, status="failed", template=None, year=None,
-        agency=None, region_code=None, text=text, normalized_text=text, media_type=media_type,
-    )
+_SECTION_KEYS = ("active.", "applications.", "review_litigation.")
 
 
 def parse_document(data: bytes, content_type: str | None = None) -> ParsedReport:
     """Decode `data` (charset from `content_type`, else detected; HTML → text) and parse it.
     Raises InputError for bytes that are not a readable document (empty, binary, …)."""
-    if not data.strip():
-        raise InputError("empty_body", "The request body is empty.", 400)
-    return parse_text(data.decode("utf-8", "replace"))
+    decoded = decode_bytes(data, content_type)
+    report = parse_text(decoded.text, media_type=decoded.media_type)
+    report.encoding = decoded.encoding
+    return report
+
+
+def parse_text(text: str, media_type: str = "text/plain") -> ParsedReport:
+    norm = normalize(text)
+    lines = norm.lines
+    meta = read_meta(lines)
+    cells = cells_of(lines)
+    reader = Reader(norm, cells)
+    normalized_text = norm.text
+    template, why = reader.detect_template(normalized_text, meta.year)
+    findings: list[Finding] = []
+    if template is None:
+        findings.append(Finding("unknown_template", "error",
+                                "Could not tell which national template the tables follow (2019 or 2021).",
+                                ("template",)))
+    else:
+        reader.read_active(template)
+        reader.read_applications(template)
+        reader.read_review()
+    figures = reader.figures
+    _add_prose(norm, normalized_text, figures)
+    findings.extend(reader.findings)
+    findings.extend(check(figures, template))
+
+    region_code = meta.site_code[:6] if meta.site_code and meta.site_code.isdigit() else None
+    agency = meta.agency
+    level = None
+    try:
+        from app.parsing import regions
+    except ImportError:  # pragma: no cover - the table ships with the package
+        regions = None
+    if regions is not None and agency:
+        context = "\n".join(lines[:60]) + "\n" + "\n".join(lines[-20:])
+        match = regions.resolve(agency, context)
+        if match is not None:
+            level = match.level
+            if region_code is None:
+                region_code = match.division.code
+            agency = _full_name(agency, match)
+    if meta.year is None:
+        findings.append(Finding("missing_year", "warning", "The report year could not be read.", ("year",)))
+    if agency is None:
+        findings.append(Finding("missing_agency", "warning", "The reporting body could not be read.", ("agency",)))
+
+    sections_found = sum(any(k.startswith(p) for k in figures) for p in _SECTION_KEYS)
+    if sections_found == len(_SECTION_KEYS) and not any(f.severity == "error" for f in findings):
+        status = "parsed"
+    elif figures:
+        status = "partial"
+    else:
+        status = "failed"
+    ordered = sorted(figures.values(), key=lambda f: (f.source.line if f.source else 0, f.source.start if f.source else 0))
+    return ParsedReport(
+        parser_version=PARSER_VERSION,
+        status=status,
+        template=template,
+        year=meta.year,
+        agency=agency,
+        region_code=region_code,
+        level=level,
+        title=meta.title,
+        published_at=meta.published_at,
+        source_url=meta.source_url,
+        figures=ordered,
+        findings=findings,
+        text=text,
+        normalized_text=normalized_text,
+        media_type=media_type,
+    )
+
+
+def _full_name(agency: str, match) -> str:
+    """鄂温克旗人民政府 → 鄂温克族自治旗人民政府 when the division's full name is known."""
+    corrected = getattr(match, "corrected_name", None)
+    full = match.division.name
+    for short in filter(None, (getattr(match, "matched_name", None), corrected)):
+        if short in agency and short != full:
+            return agency.replace(short, full, 1)
+    for suffix in ("人民政府", ""):
+        if match.level in ("county", "city", "province") and agency.endswith("人民政府"):
+            prefix = agency[: -len("人民政府")]
+            if prefix != full and prefix and full != prefix:
+                return full + "人民政府"
+        break
+    return agency
+
+
+def _add_prose(norm, text: str, figures: dict[str, Figure]) -> None:
+    line_starts = [0]
+    for line in norm.lines:
+        line_starts.append(line_starts[-1] + len(line) + 1)
+    import bisect
+
+    for hit in find_prose(text):
+        if hit.key in figures:
+            continue
+        li = bisect.bisect_right(line_starts, hit.start) - 1
+        col = hit.start - line_starts[li]
+        start, end = norm.original_span(li, col, col + (hit.end - hit.start))
+        flags = ("approximate",) if hit.approximate else ()
+        figures[hit.key] = Figure(key=hit.key, value=hit.value, unit=hit.unit, section=hit.key.split(".")[0],
+                                  source=Source(li + 1, start, end, norm.original_lines[li]), flags=flags)

@@ -1,0 +1,138 @@
+"""bytes → text. Charset from the declared content type, else a BOM, a <meta charset>,
+strict UTF-8, strict GB18030, and finally charset detection. HTML becomes lines of text:
+one line per block, one line per table row with its cells joined by " | "."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+from app.parsing.errors import InputError
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+_BINARY_MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"BM")
+_CHINESE_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "gb_2312-80": "gb18030", "x-gbk": "gb18030",
+                    "big5": "big5hkscs", "utf8": "utf-8"}
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    text: str  # the document as text (for HTML: the extracted lines)
+    raw_text: str  # the decoded bytes as they came (for HTML: the markup)
+    encoding: str
+    media_type: str  # "text/plain" or "text/html"
+
+
+def parse_content_type(content_type: str | None) -> tuple[str | None, str | None]:
+    """'text/plain; charset=GBK' → ('text/plain', 'gbk')."""
+    if not content_type:
+        return None, None
+    parts = [p.strip() for p in content_type.split(";")]
+    media = parts[0].lower() or None
+    charset = None
+    for p in parts[1:]:
+        name, _, value = p.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip("\"'").lower() or None
+    return media, charset
+
+
+def _codec(name: str) -> str | None:
+    name = _CHINESE_ALIASES.get(name.lower(), name.lower())
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def looks_like_html(data: bytes) -> bool:
+    head = data[:2048].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<?xml")) or (
+        b"<table" in data[:65536].lower() and b"</td>" in data[:262144].lower()
+    ) or b"<body" in head or b"<head" in head
+
+
+def _check_binary(data: bytes) -> None:
+    if data.startswith(_BINARY_MAGIC) or b"\x00" in data[:8192]:
+        raise InputError(
+            "not_text",
+            "The body is binary data (an image, archive or PDF?), not a report's text. "
+            "Send the report as text/plain or text/html.",
+            415,
+        )
+
+
+def decode_bytes(data: bytes, content_type: str | None = None) -> Decoded:
+    if not data or not data.strip():
+        raise InputError("empty_body", "The body is empty: send the report's text.", 400)
+    _check_binary(data)
+    media, declared = parse_content_type(content_type)
+    is_html = media in HTML_TYPES or (media in (None, "text/plain", "application/octet-stream") and looks_like_html(data))
+    text, encoding = _decode(data, declared, is_html)
+    if not text.strip():
+        raise InputError("empty_body", "The body holds only whitespace: send the report's text.", 400)
+    if is_html:
+        from app.parsing.html import html_to_text
+
+        return Decoded(html_to_text(text), text, encoding, "text/html")
+    return Decoded(text, text, encoding, "text/plain")
+
+
+def _decode(data: bytes, declared: str | None, is_html: bool) -> tuple[str, str]:
+    if declared:
+        codec = _codec(declared)
+        if codec is None:
+            raise InputError("unknown_charset", f"The declared charset {declared!r} is not one we know.", 415)
+        try:
+            return data.decode(codec), codec
+        except UnicodeDecodeError as exc:
+            guess = _guess(data)
+            hint = f" It decodes as {guess[1]}: declare that, or omit the charset." if guess else ""
+            raise InputError(
+                "charset_mismatch",
+                f"The body is not valid {declared} as declared (byte {exc.start}).{hint}",
+                422,
+            ) from None
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), codec.replace("-sig", "")
+            except UnicodeDecodeError:
+                break
+    if is_html:
+        m = _META_CHARSET.search(data[:4096])
+        if m:
+            codec = _codec(m.group(1).decode("ascii", "replace"))
+            if codec:
+                try:
+                    return data.decode(codec), codec
+                except UnicodeDecodeError:
+                    pass
+    guess = _guess(data)
+    if guess is None:
+        raise InputError(
+            "undecodable",
+            "The body is neither UTF-8 nor GB18030/GBK text, and no charset could be detected. "
+            "Declare the charset in the Content-Type header.",
+            422,
+        )
+    return guess
+
+
+def _guess(data: bytes) -> tuple[str, str] | None:
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return data.decode(codec), codec
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:200_000]).best()
+    if best is None or best.encoding is None:
+        return None
+    try:
+        return data.decode(best.encoding), best.encoding
+    except (UnicodeDecodeError, LookupError):
+        return None

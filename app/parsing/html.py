@@ -1,0 +1,95 @@
+"""HTML → lines of text, as a person would copy the page: one line per block element, one
+line per table row with its cells joined by " | ", <br> inside a cell kept within the cell.
+Scripts, styles and forms are dropped. Iterative, so deeply nested markup cannot blow the
+stack."""
+
+from __future__ import annotations
+
+import re
+
+from selectolax.lexbor import LexborHTMLParser
+
+_SKIP = frozenset({"script", "style", "noscript", "template", "head", "iframe", "svg", "select", "button",
+                   "object", "canvas", "-comment"})
+_BLOCK = frozenset({"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article",
+                    "header", "footer", "nav", "aside", "main", "table", "blockquote", "pre", "hr", "dd", "dt",
+                    "dl", "form", "center", "caption", "tbody", "thead", "tfoot", "body", "html", "figure"})
+_SPACES = re.compile(r"[ \t\r\n\u00a0\u3000]+")
+_EXIT = object()
+
+
+def _cell_text(cell) -> str:
+    """All text inside a table cell; <br> and block children join without a separator
+    (labels like 本年新<br>制作数量 are one label)."""
+    parts: list[str] = []
+    stack = [cell]
+    while stack:
+        node = stack.pop()
+        if node.is_text_node:
+            parts.append(node.text_content or "")
+            continue
+        if node.tag in _SKIP:
+            continue
+        children = []
+        child = node.child
+        while child is not None:
+            children.append(child)
+            child = child.next
+        stack.extend(reversed(children))
+    return _SPACES.sub(" ", "".join(parts)).strip()
+
+
+def html_to_text(markup: str) -> str:
+    tree = LexborHTMLParser(markup)
+    lines: list[str] = []
+    title = tree.css_first("title")
+    if title is not None:
+        t = _SPACES.sub(" ", title.text(deep=True) or "").strip()
+        if t and re.search(r"\d{4}.*报告|報告", t):
+            lines.append(t)
+    root = tree.body or tree.root
+    if root is None:
+        return "\n".join(lines)
+    buf: list[str] = []
+
+    def flush() -> None:
+        text = _SPACES.sub(" ", "".join(buf)).strip()
+        if text:
+            lines.append(text)
+        buf.clear()
+
+    stack: list[object] = [root]
+    while stack:
+        item = stack.pop()
+        if item is _EXIT:
+            flush()
+            continue
+        node = item
+        if node.is_text_node:
+            buf.append(node.text_content or "")
+            continue
+        tag = node.tag
+        if tag in _SKIP:
+            continue
+        if tag == "tr":
+            flush()
+            cells = []
+            child = node.child
+            while child is not None:
+                if child.tag in ("td", "th"):
+                    cells.append(_cell_text(child))
+                child = child.next
+            if any(cells):
+                lines.append(" | ".join(cells))
+            continue
+        if tag in _BLOCK:
+            flush()
+            stack.append(_EXIT)
+        children = []
+        child = node.child
+        while child is not None:
+            children.append(child)
+            child = child.next
+        stack.extend(reversed(children))
+    flush()
+    return "\n".join(lines)

@@ -1,0 +1,47 @@
+"""Label matching with tolerance: spacing, brackets, quotes and punctuation are ignored, the
+numbering (一、 （三） 2.) is read apart from the text, and one-character slips are forgiven
+on long labels."""
+
+from __future__ import annotations
+
+import re
+
+_NUMBERING = re.compile(
+    r"^\s*(?:[（(]\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s*[)）]|([一二三四五六七八九十]{1,3})\s*[、.,，．]|(\d{1,2})\s*[.、,，．](?!\d))"
+)
+_PUNCT = re.compile(r"[\s\"'“”‘’「」『』《》()（）\[\]【】〔〕、，,。.．:：;；/·\-—_*#|]+")
+
+
+def squash(text: str) -> str:
+    """Text with spacing, brackets, quotes and punctuation removed."""
+    return _PUNCT.sub("", text)
+
+
+def split_numbering(text: str) -> tuple[str | None, str]:
+    """'（三）不予公开' → ('三', '不予公开'); '2.重复申请' → ('2', '重复申请')."""
+    m = _NUMBERING.match(text)
+    if not m:
+        return None, squash(text)
+    number = m.group(1) or m.group(2) or m.group(3)
+    return number, squash(text[m.end():])
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """True when a and b differ by at most one substitution, insertion or deletion."""
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        return sum(1 for x, y in zip(a, b) if x != y) <= 1
+    if la > lb:
+        a, b, la, lb = b, a, lb, la
+    i = 0
+    while i < la and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1:]
+
+
+def matches(core: str, alias: str, *, fuzzy_min: int = 5) -> bool:
+    if core == alias:
+        return True
+    return len(alias) >= fuzzy_min and within_one_edit(core, alias)

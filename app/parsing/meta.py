@@ -1,0 +1,139 @@
+"""Report metadata: title, agency, year covered, publication date, source URL, region code.
+Read from a crawler header (标题: / 发布时间: / 原文链接:), the title line, the first
+paragraph and the website footer (网站标识码)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_HEADER = re.compile(r"^\s*(标题|发布时间|发布日期|成文日期|原文链接|来源链接|链接|发布机构|来源|网址)\s*[:：]\s*(.*?)\s*$")
+_TITLE = re.compile(
+    r"(?P<agency>[\u4e00-\u9fff（）()·]{2,40}?)\s*[（(]?\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*[）)]?\s*"
+    r"(?:的)?(?:政府)?(?:信息公开|政务公开|政府信息公开)(?:工作)?(?:年度)?(?:报告|年报)"
+)
+_YEAR_TITLE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?:的)?(?:政府)?信息公开(?:工作)?年度?报告")
+_PERIOD = re.compile(r"统计(?:期限|时限|时间|区间|范围)[^。\n]{0,12}?(?P<year>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+_SITE_CODE = re.compile(r"网站标识码\s*[:：]?\s*(?P<code>\d{10}|bm\d{8})", re.I)
+_DATE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})\s*日?")
+_URL = re.compile(r"https?://\S+")
+_AGENCY_IN_PROSE = re.compile(
+    r"(?P<agency>[\u4e00-\u9fff]{2,30}?(?:人民政府(?:办公室|办公厅)?|管理委员会|管委会|委员会|综合实验区|局|厅|委|办公室|办))"
+)
+_AGENCY_LEAD = re.compile(r"^(?:(?:19|20)\d{2}\s*年度?\s*[,，、]?\s*)?(?:我|本)?")
+_AGENCY_STOP = ("根据", "依据", "按照", "深入", "认真", "坚持", "全面", "为", "以", "在", "紧紧", "严格")
+
+
+@dataclass(slots=True)
+class Meta:
+    title: str | None = None
+    agency: str | None = None
+    year: int | None = None
+    published_at: str | None = None
+    source_url: str | None = None
+    site_code: str | None = None
+    year_evidence: str | None = None
+
+
+def _iso(m: re.Match[str]) -> str | None:
+    y, mo, d = int(m.group("y")), int(m.group("m")), int(m.group("d"))
+    if 1 <= mo <= 12 and 1 <= d <= 31:
+        return f"{y:04d}-{mo:02d}-{d:02d}"
+    return None
+
+
+def _clean_agency(name: str) -> str:
+    name = re.sub(r"^[#\s]+", "", name)
+    name = re.sub(r"^(?:关于|中共)?", "", name)
+    return name.strip("（）() ·")
+
+
+def read_meta(lines: list[str]) -> Meta:
+    meta = Meta()
+    head = lines[:40]
+    for line in head:
+        m = _HEADER.match(line)
+        if not m:
+            continue
+        field, value = m.group(1), m.group(2)
+        if field == "标题" and value:
+            meta.title = value
+        elif field in ("发布时间", "发布日期", "成文日期") and value:
+            d = _DATE.search(value)
+            if d and meta.published_at is None:
+                meta.published_at = _iso(d)
+        elif field in ("原文链接", "来源链接", "链接", "网址"):
+            u = _URL.search(value)
+            if u:
+                meta.source_url = u.group(0)
+    # title: the crawler's, else the first line that reads like one
+    candidates = [meta.title] if meta.title else []
+    for i, line in enumerate(head):
+        s = line.strip().lstrip("#").strip()
+        if not s or len(s) > 80:
+            continue
+        if "报告" in s or "年报" in s:
+            # a title may be broken over two lines: 淮安市人民政府 / 2024 年政府信息公开工作年度报告
+            prev = next((p.strip().lstrip("#").strip() for p in reversed(head[:i]) if p.strip()), "")
+            if prev and len(prev) <= 30 and not re.search(r"[，。,:：]", prev) and _YEAR_TITLE.match(s):
+                candidates.append(prev + s)
+            candidates.append(s)
+    for c in candidates:
+        m = _TITLE.search(c.replace(" ", ""))
+        if m:
+            meta.title = meta.title or c
+            meta.year = int(m.group("year"))
+            meta.year_evidence = "title"
+            agency = _clean_agency(m.group("agency"))
+            if agency and not re.fullmatch(r"[关于的]+", agency):
+                meta.agency = agency
+            break
+        if meta.year is None:
+            y = _YEAR_TITLE.search(c.replace(" ", ""))
+            if y:
+                meta.year, meta.year_evidence = int(y.group("year")), "title"
+    text = "\n".join(lines)
+    flat = re.sub(r"\s+", "", "\n".join(lines[:80]))
+    p = _PERIOD.search(flat)
+    if p:
+        y = int(p.group("year"))
+        if meta.year is None or meta.year != y:
+            meta.year, meta.year_evidence = y, "statistics period"
+    if meta.year is None:
+        y = _YEAR_TITLE.search(flat)
+        if y:
+            meta.year, meta.year_evidence = int(y.group("year")), "text"
+    if meta.agency is None:
+        meta.agency = _agency_from_prose(lines)
+    s = _SITE_CODE.search(text)
+    if s:
+        meta.site_code = s.group("code")
+    if meta.published_at is None:
+        meta.published_at = _signature_date(lines)
+    return meta
+
+
+def _agency_from_prose(lines: list[str]) -> str | None:
+    for line in lines[:30]:
+        s = line.strip()
+        if len(s) < 8:
+            continue
+        s = _AGENCY_LEAD.sub("", re.sub(r"^\s*(?:19|20)\d{2}\s*年度?\s*[,，、]\s*", "", s))
+        m = _AGENCY_IN_PROSE.match(s)
+        if m and not m.group("agency").startswith(_AGENCY_STOP):
+            return m.group("agency")
+        m = re.search(r"现(?:将|公布|予以公布)([\u4e00-\u9fff]{2,30}?(?:人民政府|管委会|委员会|局|厅))", s)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _signature_date(lines: list[str]) -> str | None:
+    """A date standing alone on a line, near the title or at the end (the signature)."""
+    for line in lines[:12] + lines[-12:]:
+        s = line.strip().strip("()（）")
+        if 6 <= len(s) <= 16:
+            m = _DATE.fullmatch(s.replace(" ", ""))
+            if m:
+                return _iso(m)
+    return None

@@ -1,0 +1,76 @@
+"""Figures stated in the narrative (new-media accounts, website posts, interpretations,
+press conferences, …). Patterns are deliberately narrow: a figure absent is better than a
+figure wrong. Each pattern is (key, unit, regex with one group `n`); the first match wins."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_GAP = r"[^。；;！!？?\n]"  # inside one clause, on one line
+_WGAP = r"[^。；;！!？?]"  # inside one clause, across hard-wrapped lines
+_NUM = r"(?P<n>\d+(?:\.\d+)?)\s*(?P<approx>余|多)?"
+
+
+@dataclass(frozen=True, slots=True)
+class ProsePattern:
+    key: str
+    unit: str
+    regex: re.Pattern[str]
+
+
+def _p(key: str, unit: str, pattern: str) -> ProsePattern:
+    return ProsePattern(key, unit, re.compile(pattern))
+
+
+PATTERNS: tuple[ProsePattern, ...] = (
+    _p("media.accounts.total", "个",
+       rf"政务新媒体{_WGAP}{{0,24}}?(?:共计|共有|合计|总计|总数|共)\s*{_NUM}\s*个"),
+    _p("media.accounts.wechat", "个", rf"政务新媒体{_WGAP}{{0,60}}?微信公众号\s*{_NUM}\s*个"),
+    _p("media.accounts.weibo", "个", rf"政务新媒体{_WGAP}{{0,80}}?(?:新浪)?微博\s*{_NUM}\s*个"),
+    _p("media.accounts.other", "个", rf"政务新媒体{_WGAP}{{0,100}}?微博\s*\d+\s*个\s*[,，、]\s*其他\s*{_NUM}\s*个"),
+    _p("publishing.website_posts", "条",
+       rf"(?:政府|门户)网站{_WGAP}{{0,16}}?(?:发布|公开){_WGAP}{{0,14}}?(?<![\d.])(?<!第){_NUM}\s*条"),
+    _p("publishing.weibo_posts", "条", rf"政府微博{_GAP}{{0,8}}?(?:公开|发布){_GAP}{{0,8}}?(?<![\d.]){_NUM}\s*条"),
+    _p("publishing.wechat_posts", "条", rf"政府微信{_GAP}{{0,8}}?(?:公开|发布){_GAP}{{0,8}}?(?<![\d.]){_NUM}\s*条"),
+    _p("publishing.gazette_items", "条", rf"政府公报{_GAP}{{0,8}}?(?:公开|发布){_GAP}{{0,8}}?(?<![\d.]){_NUM}\s*条"),
+    _p("publishing.policy_interpretations", "篇",
+       rf"(?:发布|制作|开展|推出){_WGAP}{{0,12}}?政策(?:文件)?解读(?:材料|稿件|信息)?\s*(?<![\d.]){_NUM}\s*(?:篇|个|条|件|期)"),
+    _p("publishing.press_conferences", "次",
+       rf"(?:举办|召开|组织){_WGAP}{{0,240}}?新闻发布会\s*{_NUM}\s*(?:场|次)"),
+    _p("publishing.online_interviews", "期", rf"在线访谈(?:活动|节目)?\s*{_NUM}\s*(?:期|次|场)"),
+    _p("publishing.consultations", "期", rf"民意征集(?:活动)?\s*{_NUM}\s*(?:期|次)"),
+    _p("publishing.letters_answered", "件", rf"答复网上(?:信件|来信|留言)\s*{_NUM}\s*(?:件|封|条)"),
+    _p("applications_channel.online", "件", rf"网上申请\s*{_NUM}\s*件"),
+    _p("applications_channel.in_person", "件", rf"当面申请\s*{_NUM}\s*件"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ProseHit:
+    key: str
+    unit: str
+    value: int | float
+    approximate: bool
+    start: int  # offset of the number in the normalised text
+    end: int
+    sentence_start: int
+    sentence_end: int
+
+
+_SENTENCE_END = re.compile(r"[。；;！!？?\n]")
+
+
+def find_prose(text: str) -> list[ProseHit]:
+    hits: list[ProseHit] = []
+    for p in PATTERNS:
+        m = p.regex.search(text)
+        if not m:
+            continue
+        raw = m.group("n")
+        value: int | float = float(raw) if "." in raw else int(raw)
+        s0 = max(text.rfind("。", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+        e = _SENTENCE_END.search(text, m.end())
+        hits.append(ProseHit(p.key, p.unit, value, bool(m.group("approx")), m.start("n"), m.end("n"), s0,
+                             e.end() if e else len(text)))
+    return hits

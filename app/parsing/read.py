@@ -1,0 +1,339 @@
+"""Template tables → figures. Rows are found by label (aliases, tolerance), never by
+position; a row's values are the numeric cells that follow its label, in the template's
+column order. Anything that does not fit becomes a finding, not a guess."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from app.parsing.labels import matches, split_numbering, squash
+from app.parsing.layout import Cell
+from app.parsing.model import Figure, Finding, Source
+from app.parsing.normalize import Normalized
+from app.parsing.templates import (
+    ACTIVE_ROWS,
+    APP_GROUPS,
+    APP_ROWS,
+    COLUMN_KEYS,
+    GENERIC_ROWS,
+    HEADER_HINTS,
+    REVIEW_HEADER_WORDS,
+    REVIEW_KINDS,
+    REVIEW_OUTCOMES,
+    AppRow,
+)
+from app.parsing.values import Value, is_blank, parse_value
+
+_REVIEW_CHARS = frozenset("".join(REVIEW_HEADER_WORDS))
+_APP_WIDTH = len(COLUMN_KEYS)
+
+
+@dataclass(slots=True)
+class Taken:
+    """A value read from a cell; `value` None means a blank cell inside a filled row."""
+
+    value: Value | None
+    cell: Cell
+
+
+@dataclass(slots=True)
+class Reader:
+    norm: Normalized
+    cells: list[Cell]
+    figures: dict[str, Figure] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    _squashed: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._squashed = [squash(c.text) for c in self.cells]
+
+    # ------------------------------------------------------------ helpers
+    def source(self, cell: Cell) -> Source:
+        start, end = self.norm.original_span(cell.line, cell.start, cell.end)
+        return Source(line=cell.line + 1, start=start, end=end, text=self.norm.original_lines[cell.line])
+
+    def add(self, key: str, taken: Taken | None, unit: str, section: str, *, value: int | float | None = None,
+            flags: tuple[str, ...] = (), cell: Cell | None = None) -> None:
+        if key in self.figures:
+            return
+        note = None
+        if taken is not None:
+            cell = taken.cell
+            if taken.value is None:
+                value, flags = 0, flags + ("derived",)
+            else:
+                v = taken.value
+                value = v.value
+                note = v.note
+                if v.approximate:
+                    flags += ("approximate",)
+                if v.converted:
+                    flags += ("converted",)
+        assert value is not None
+        self.figures[key] = Figure(key=key, value=value, unit=unit, section=section,
+                                   source=self.source(cell) if cell is not None else None, note=note, flags=flags)
+
+    def finding(self, code: str, severity: str, message: str, keys: tuple[str, ...] = (),
+                cell: Cell | None = None) -> None:
+        self.findings.append(Finding(code=code, severity=severity, message=message, keys=keys,
+                                     line=cell.line + 1 if cell is not None else None))
+
+    def _numeric_later_on_line(self, i: int) -> bool:
+        line = self.cells[i].line
+        for c in self.cells[i + 1:]:
+            if c.line != line:
+                return False
+            if parse_value(c.text) is not None:
+                return True
+        return False
+
+    def collect(self, i: int, n: int, *, money: tuple[int, ...] = (),
+                skip: Callable[[int], bool] | None = None) -> list[Taken]:
+        """Up to n values from the cells from index i on; blanks count only between numbers
+        on one line; stop at the first text cell that `skip` does not allow."""
+        out: list[Taken] = []
+        cells = self.cells
+        while i < len(cells) and len(out) < n:
+            c = cells[i]
+            if is_blank(c.text):
+                if self._numeric_later_on_line(i):
+                    out.append(Taken(None, c))
+            else:
+                v = parse_value(c.text, money=len(out) in money)
+                if v is not None:
+                    out.append(Taken(v, c))
+                elif skip is None or not skip(i):
+                    break
+            i += 1
+        return out
+
+    # ------------------------------------------------------------ template
+    def detect_template(self, text: str, year: int | None) -> tuple[str | None, str]:
+        score = {"2019": 0, "2021": 0}
+        for s in self._squashed:
+            if len(s) > 40:
+                continue
+            for tpl, hints in HEADER_HINTS.items():
+                if any(h in s for h in hints):
+                    score[tpl] += 1
+            if "逾期不补正" in s or "逾期未按收费通知" in s:
+                score["2021"] += 1
+        if score["2021"] != score["2019"]:
+            tpl = max(score, key=score.__getitem__)
+            return tpl, f"table headers ({score['2019']} point to 2019, {score['2021']} to 2021)"
+        if "〔2021〕30号" in text or "[2021]30号" in text:
+            return "2021", "the text cites 国办公开办函〔2021〕30号"
+        if "〔2019〕60号" in text:
+            return "2019", "the text cites 国办公开办函〔2019〕60号"
+        if year is not None:
+            return ("2021" if year >= 2021 else "2019"), "the report year"
+        return None, "no evidence"
+
+    # ------------------------------------------------------------ section 二
+    def read_active(self, template: str) -> None:
+        found_any = False
+        for row in ACTIVE_ROWS[template]:
+            money = tuple(i for i, (suffix, unit) in enumerate(row.columns) if unit == "万元")
+            n = len(row.columns)
+            partial: list[Taken] | None = None
+            done = False
+            for idx, s in enumerate(self._squashed):
+                if len(s) > 12 or not s:
+                    continue
+                _, core = split_numbering(self.cells[idx].text)
+                if not any(matches(core, a, fuzzy_min=6) for a in row.aliases):
+                    continue
+                taken = self.collect(idx + 1, n, money=money)
+                if len(taken) == n:
+                    for (suffix, unit), t in zip(row.columns, taken):
+                        self.add(f"{row.key}.{suffix}", t, unit, "active")
+                    found_any = done = True
+                    break
+                if taken and partial is None:
+                    partial = taken
+            if not done and partial:
+                self.finding("incomplete_row", "warning",
+                             f"Row {row.aliases[0]} has {len(partial)} of {n} values; left out.",
+                             tuple(f"{row.key}.{s}" for s, _ in row.columns), partial[0].cell)
+        if not found_any:
+            self.finding("missing_section", "warning", "No section 二 table (主动公开政府信息情况) was found.",
+                         ("active",))
+
+    # ------------------------------------------------------------ section 三
+    def _match_app(self, text: str, template: str) -> tuple[str, str, str | None] | None:
+        """('row' | 'group', key, group) for a label cell of section 三, or None."""
+        number, core = split_numbering(text)
+        if not core or len(core) > 60:
+            return None
+        best: tuple[int, str, str, str | None] | None = None
+        for row in APP_ROWS:
+            if template not in row.templates:
+                continue
+            for a in row.aliases:
+                rank = _rank(core, a, generic=row.key in GENERIC_ROWS)
+                if rank is None:
+                    continue
+                if row.key in GENERIC_ROWS and number is not None and number != row.number:
+                    continue
+                if number is not None and number == row.number:
+                    rank += 1
+                if best is None or rank > best[0]:
+                    best = (rank, "row", row.key, row.group)
+        for g in APP_GROUPS:
+            if template not in g.templates:
+                continue
+            for a in g.aliases:
+                generic = a == "其他"
+                rank = _rank(core, a, generic=generic)
+                if rank is None:
+                    continue
+                if generic and number != g.number:
+                    continue
+                if number is not None and number == g.number:
+                    rank += 1
+                if best is None or rank > best[0]:
+                    best = (rank, "group", g.key, g.key)
+        if best is None:
+            return None
+        return best[1], best[2], best[3]
+
+    def read_applications(self, template: str) -> None:
+        rows = {r.key: r for r in APP_ROWS if template in r.templates}
+        start = None
+        for idx, s in enumerate(self._squashed):
+            if "本年新收政府信息公开申请" in s and len(s) < 40:
+                start = idx
+                break
+        if start is None:
+            self.finding("missing_section", "warning",
+                         "No section 三 table (收到和处理政府信息公开申请情况) was found.", ("applications",))
+            return
+        values: dict[str, list[Taken]] = {}
+        label_cells: dict[str, Cell] = {}
+        group_cells: dict[str, Cell] = {}
+        pending: str | None = None
+        taken: list[Taken] = []
+
+        def close() -> None:
+            if pending is not None and taken and len(taken) < _APP_WIDTH:
+                self.finding("incomplete_row", "warning",
+                             f"Row {pending} has {len(taken)} of {_APP_WIDTH} values; left out.",
+                             tuple(f"applications.{pending}.{c}" for c in COLUMN_KEYS), taken[0].cell)
+
+        cells = self.cells
+        for idx in range(start, len(cells)):
+            c = cells[idx]
+            s = self._squashed[idx]
+            if s == "行政复议" or ("行政复议" in s and "行政诉讼" in s):
+                break
+            if is_blank(c.text):
+                if pending is not None and self._numeric_later_on_line(idx):
+                    taken.append(Taken(None, c))
+                    if len(taken) == _APP_WIDTH:
+                        values.setdefault(pending, taken)
+                        pending, taken = None, []
+                continue
+            v = parse_value(c.text)
+            if v is not None:
+                if pending is not None:
+                    taken.append(Taken(v, c))
+                    if len(taken) == _APP_WIDTH:
+                        if pending in values and [t.value.value if t.value else 0 for t in values[pending]] != \
+                                [t.value.value if t.value else 0 for t in taken]:
+                            self.finding("duplicate_row", "warning",
+                                         f"Row {pending} appears twice with different values; the first is kept.",
+                                         (f"applications.{pending}.total",), c)
+                        values.setdefault(pending, taken)
+                        pending, taken = None, []
+                continue
+            m = self._match_app(c.text, template)
+            if m is None:
+                continue
+            kind, key, _group = m
+            if kind == "group":
+                group_cells.setdefault(key, c)
+                continue
+            close()
+            pending, taken = key, []
+            label_cells.setdefault(key, c)
+        close()
+
+        for key, row_vals in values.items():
+            total_blank = row_vals[-1].value is None
+            for col, t in zip(COLUMN_KEYS, row_vals):
+                fig_key = f"applications.{key}.{col}"
+                if col == "total" and total_blank:
+                    s = sum(x.value.value for x in row_vals[:-1] if x.value is not None)
+                    self.add(fig_key, None, "件", "applications", value=s, flags=("derived",), cell=t.cell)
+                else:
+                    self.add(fig_key, t, "件", "applications")
+        for g in APP_GROUPS:
+            if template not in g.templates:
+                continue
+            subs = [k for k, r in rows.items() if r.group == g.key]
+            if not subs:
+                continue
+            missing = [k for k in subs if k not in values]
+            if missing:
+                if len(missing) < len(subs):
+                    self.finding("incomplete_group", "warning",
+                                 f"Group {g.key}: rows {', '.join(missing)} were not found; no group total.",
+                                 tuple(f"applications.{k}.total" for k in missing))
+                continue
+            cell = group_cells.get(g.key) or label_cells[subs[0]]
+            for col in COLUMN_KEYS:
+                total = sum(self.figures[f"applications.{k}.{col}"].value for k in subs)
+                self.add(f"applications.{g.key}.{col}", None, "件", "applications", value=total,
+                         flags=("derived",), cell=cell)
+        expected = [k for k in rows]
+        missing_rows = [k for k in expected if k not in values]
+        if missing_rows and values:
+            self.finding("missing_rows", "warning",
+                         f"Section 三 rows not found: {', '.join(missing_rows)}.",
+                         tuple(f"applications.{k}" for k in missing_rows))
+
+    # ------------------------------------------------------------ section 四
+    def _review_header(self, idx: int) -> bool:
+        s = self._squashed[idx]
+        return bool(s) and len(s) <= 20 and all(ch in _REVIEW_CHARS for ch in s)
+
+    def read_review(self) -> None:
+        n = len(REVIEW_KINDS) * len(REVIEW_OUTCOMES)
+        best: list[Taken] = []
+        for idx, s in enumerate(self._squashed):
+            if not s.startswith("行政复议") or not self._review_header(idx):
+                continue
+            taken = self.collect(idx + 1, n, skip=self._review_header)
+            if len(taken) == n:
+                i = 0
+                for kind, _ in REVIEW_KINDS:
+                    for outcome, _ in REVIEW_OUTCOMES:
+                        self.add(f"review_litigation.{kind}.{outcome}", taken[i], "件", "review_litigation")
+                        i += 1
+                return
+            if len(taken) > len(best):
+                best = taken
+        if best:
+            self.finding("incomplete_row", "warning",
+                         f"Section 四 table has {len(best)} of {n} values; left out.",
+                         ("review_litigation",), best[0].cell)
+        else:
+            self.finding("missing_section", "warning",
+                         "No section 四 table (行政复议、行政诉讼情况) was found.", ("review_litigation",))
+
+
+def _rank(core: str, alias: str, *, generic: bool) -> int | None:
+    """How well a cell's text matches a label: 4 equal, 3 starts with it (a longer label with
+    a note), 2 the start of a label broken across lines, 1 one slip away; None no match."""
+    if core == alias:
+        return 40
+    if generic:
+        return None
+    if len(alias) >= 2 and core.startswith(alias) and len(core) <= len(alias) + 30:
+        return 30 + min(len(alias), 9)
+    if len(core) >= 5 and alias.startswith(core):
+        return 20 + min(len(core), 9)
+    if len(alias) >= 5 and matches(core, alias):
+        return 10
+    return None
