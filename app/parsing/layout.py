@@ -19,6 +19,7 @@ class Cell:
     start: int
     end: int
     first_in_line: bool = False
+    glued: bool = False  # cut out of a run-together line (a table flattened with no separators)
 
 
 def _split_pipes(line: str, line_no: int) -> list[Cell]:
@@ -73,8 +74,67 @@ def cells_of_line(line: str, line_no: int) -> list[Cell]:
     return cells
 
 
+# A flattened table: a long cell holding table headers or template row labels.
+_TABLE_MARKERS = ("信息内容", "本年新收政府信息公开申请", "申请人情况", "结果维持", "上年结转政府信息公开申请")
+_NUM_RUN = re.compile(r"(?:增|减|[+\-])?\d+(?:\.\d+)?(?:万元|亿元)?(?:(?!（[一二三四五六七八九十]{1,2}）)（[^（）\d]{1,12}）)?")
+_CJK = re.compile(r"[\u3400-\u9fff“”\"（]")
+# numbering that starts a row label: （一） 一、 — text is cut there too
+_LABEL_START = re.compile(r"（[一二三四五六七八九十]{1,2}）|(?<![\u3400-\u9fff])[一二三四五六七八九十]、")
+# a short label followed by its numbers in one cell: 本年新收政府信息公开申请数量 521000558
+_LABEL_NUMBER = re.compile(r"^(?P<label>[^\d]{2,40}?[^\d\s])\s*(?P<num>(?:增|减|[+\-])?\d[\d.]*(?:万元|亿元)?)$")
+
+
+def _split_glued(cell: Cell) -> list[Cell]:
+    """Cut a run-together cell into text and number cells. A digit glued to a following
+    '.' or '、' and a character is the next row's numbering (…国家秘密00000002.其他法律…)."""
+    text = cell.text
+    pieces: list[tuple[int, int, bool]] = []  # (start, end, is_number)
+    pos = 0
+    for m in _NUM_RUN.finditer(text):
+        s, e = m.span()
+        if e < len(text) - 1 and text[e] in ".、" and _CJK.match(text, e + 1) and text[s:e].isdigit():
+            e -= 1  # the last digit numbers the next label
+        if s > pos:
+            pieces.append((pos, s, False))
+        if e > s:
+            pieces.append((s, e, True))
+            pos = e
+        else:
+            pos = s
+    if pos < len(text):
+        pieces.append((pos, len(text), False))
+    out: list[Cell] = []
+    for s, e, is_number in pieces:
+        if is_number:
+            out.append(Cell(text[s:e], cell.line, cell.start + s, cell.start + e, glued=True))
+            continue
+        cuts = [s] + [m.start() for m in _LABEL_START.finditer(text, s, e) if m.start() > s] + [e]
+        for a, b in zip(cuts, cuts[1:]):
+            seg = text[a:b]
+            lead = len(seg) - len(seg.lstrip())
+            seg = seg.strip()
+            if seg:
+                out.append(Cell(seg, cell.line, cell.start + a + lead, cell.start + a + lead + len(seg), glued=True))
+    return out
+
+
+def _refine(cell: Cell) -> list[Cell]:
+    text = cell.text
+    if len(text) > 40 and any(m in text for m in _TABLE_MARKERS):
+        return _split_glued(cell)
+    if len(text) <= 60 and text[-1:].isdigit() and not text.isdigit():
+        m = _LABEL_NUMBER.match(text)
+        if m and _CJK.search(m.group("label")) and not m.group("label").endswith(("第", "年", "月", "共")):
+            ls, le = m.span("label")
+            ns, ne = m.span("num")
+            return [Cell(m.group("label"), cell.line, cell.start + ls, cell.start + le, cell.first_in_line),
+                    Cell(m.group("num"), cell.line, cell.start + ns, cell.start + ne)]
+    return [cell]
+
+
 def cells_of(lines: list[str]) -> list[Cell]:
     out: list[Cell] = []
     for i, line in enumerate(lines):
-        out.extend(cells_of_line(line, i))
+        for cell in cells_of_line(line, i):
+            out.extend(_refine(cell))
     return out

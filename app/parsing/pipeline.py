@@ -8,12 +8,15 @@ from app.parsing.layout import cells_of
 from app.parsing.meta import read_meta
 from app.parsing.model import Figure, Finding, ParsedReport, Source
 from app.parsing.normalize import normalize
-from app.parsing.prose import find_prose
+from app.parsing.prose import find_hints, find_prose
 from app.parsing.read import Reader
 
 PARSER_VERSION = "0.2.0"
 
 _SECTION_KEYS = ("active.", "applications.", "review_litigation.")
+# findings that mean some template figure was left out
+_INCOMPLETE = frozenset({"ambiguous_split", "incomplete_row", "missing_section", "missing_rows", "incomplete_group",
+                         "implausible_value"})
 
 
 def parse_document(data: bytes, content_type: str | None = None) -> ParsedReport:
@@ -39,13 +42,21 @@ def parse_text(text: str, media_type: str = "text/plain") -> ParsedReport:
                                 "Could not tell which national template the tables follow (2019 or 2021).",
                                 ("template",)))
     else:
-        reader.read_active(template)
+        hints = find_hints(normalized_text, template)
+        reader.read_active(template, hints)
         reader.read_applications(template)
         reader.read_review()
     figures = reader.figures
     _add_prose(norm, normalized_text, figures)
     findings.extend(reader.findings)
     findings.extend(check(figures, template))
+    if template is not None:
+        for key, value in hints.items():
+            if key in figures and figures[key].value != value:
+                findings.append(Finding("prose_mismatch", "warning",
+                                        f"{key}: the table says {figures[key].value}, the text says {value}; "
+                                        "the table is kept.", (key,),
+                                        figures[key].source.line if figures[key].source else None))
 
     region_code = meta.site_code[:6] if meta.site_code and meta.site_code.isdigit() else None
     agency = meta.agency
@@ -68,7 +79,8 @@ def parse_text(text: str, media_type: str = "text/plain") -> ParsedReport:
         findings.append(Finding("missing_agency", "warning", "The reporting body could not be read.", ("agency",)))
 
     sections_found = sum(any(k.startswith(p) for k in figures) for p in _SECTION_KEYS)
-    if sections_found == len(_SECTION_KEYS) and not any(f.severity == "error" for f in findings):
+    incomplete = any(f.code in _INCOMPLETE for f in findings)
+    if sections_found == len(_SECTION_KEYS) and not incomplete and not any(f.severity == "error" for f in findings):
         status = "parsed"
     elif figures:
         status = "partial"

@@ -74,3 +74,28 @@ def find_prose(text: str) -> list[ProseHit]:
         hits.append(ProseHit(p.key, p.unit, value, bool(m.group("approx")), m.start("n"), m.end("n"), s0,
                              e.end() if e else len(text)))
     return hits
+
+
+# Table figures the narrative often restates. They never become figures by themselves: they
+# choose among the splits of a run-together row that the arithmetic leaves open, and a
+# disagreement with the table is reported. Keys are per template.
+_HINTS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
+    "2019": (
+        ("active.normative_docs.new_made", re.compile(rf"(?:制发|制定|出台)(?:行政)?规范性文件\s*{_NUM}\s*件")),
+        ("active.rules.new_made", re.compile(rf"(?:制发|制定|出台)(?:政府)?规章\s*{_NUM}\s*件")),
+    ),
+    "2021": (
+        ("active.normative_docs.issued", re.compile(rf"(?:制发|制定|出台)(?:行政)?规范性文件\s*{_NUM}\s*件")),
+        ("active.rules.issued", re.compile(rf"(?:制发|制定|出台)(?:政府)?规章\s*{_NUM}\s*件")),
+    ),
+}
+
+
+def find_hints(text: str, template: str) -> dict[str, int | float]:
+    out: dict[str, int | float] = {}
+    for key, rx in _HINTS.get(template, ()):
+        m = rx.search(text)
+        if m and not m.group("approx"):
+            raw = m.group("n")
+            out[key] = float(raw) if "." in raw else int(raw)
+    return out

@@ -23,10 +23,12 @@ from app.parsing.templates import (
     REVIEW_OUTCOMES,
     AppRow,
 )
+from app.parsing.repair import Spec, solve
 from app.parsing.values import Value, is_blank, parse_value
 
 _REVIEW_CHARS = frozenset("".join(REVIEW_HEADER_WORDS))
 _APP_WIDTH = len(COLUMN_KEYS)
+MAX_FIGURE = 10**12  # no count or 万元 amount in these reports comes near this
 
 
 @dataclass(slots=True)
@@ -35,6 +37,7 @@ class Taken:
 
     value: Value | None
     cell: Cell
+    repaired: bool = False
 
 
 @dataclass(slots=True)
@@ -70,7 +73,13 @@ class Reader:
                     flags += ("approximate",)
                 if v.converted:
                     flags += ("converted",)
+            if taken.repaired:
+                flags += ("repaired",)
         assert value is not None
+        if abs(value) >= MAX_FIGURE:
+            self.finding("implausible_value", "warning",
+                         f"{key}: {value} is too large to be a real figure; left out.", (key,), cell)
+            return
         self.figures[key] = Figure(key=key, value=value, unit=unit, section=section,
                                    source=self.source(cell) if cell is not None else None, note=note, flags=flags)
 
@@ -108,6 +117,43 @@ class Reader:
             i += 1
         return out
 
+    def repair(self, taken: list[Taken], spec: Spec, keys: tuple[str, ...],
+               known: dict[int, int | float] | None = None) -> list[Taken | None] | None:
+        """Split run-together digit strings among `taken` into len(keys) values that satisfy
+        `spec` (and any values `known` from elsewhere, by position). Returns one Taken per key
+        — None where the fitting splits disagree — or None when nothing fits."""
+        runs: list[tuple[bool, str]] = []
+        for t in taken:
+            v = t.value
+            if v is None or v.note or v.unit or isinstance(v.value, float) or "." in v.digits:
+                return None
+            if v.signed and v.value > 0:
+                return None
+            runs.append((v.value < 0, v.digits))
+        solutions, complete = solve(runs, spec)
+        if known:
+            solutions = [sol for sol in solutions if all(sol[i] == val for i, val in known.items())]
+        if not solutions:
+            return None
+        cell = taken[0].cell
+        shown = " ".join(t.cell.text for t in taken)
+        if len(solutions) == 1 and complete:
+            self.finding("repaired", "info",
+                         f"Run-together digits {shown!r} split by the template's arithmetic into "
+                         f"{', '.join(str(x) for x in solutions[0])}.", keys, cell)
+            return [Taken(_plain(x), cell, repaired=True) for x in solutions[0]]
+        out: list[Taken | None] = []
+        for i in range(len(keys)):
+            column = {sol[i] for sol in solutions}
+            out.append(Taken(_plain(column.pop()), cell, repaired=True) if len(column) == 1 and complete else None)
+        left_out = tuple(k for k, t in zip(keys, out) if t is None)
+        options = "; ".join(", ".join(str(x) for x in sol) for sol in solutions[:4])
+        self.finding("ambiguous_split", "warning",
+                     f"Run-together digits {shown!r} fit {'several' if complete else 'too many'} splits "
+                     f"({options}{' …' if len(solutions) > 4 or not complete else ''}); "
+                     f"{len(left_out)} figure(s) left out.", left_out, cell)
+        return out
+
     # ------------------------------------------------------------ template
     def detect_template(self, text: str, year: int | None) -> tuple[str | None, str]:
         score = {"2019": 0, "2021": 0}
@@ -131,40 +177,74 @@ class Reader:
         return None, "no evidence"
 
     # ------------------------------------------------------------ section 二
-    def read_active(self, template: str) -> None:
+    def _active_region(self) -> tuple[int, int]:
+        """Cells from the first 第二十条 / 信息内容 heading to the section 三 table."""
+        begin, end = 0, len(self.cells)
+        for idx, s in enumerate(self._squashed):
+            if ("第二十条" in s or "信息内容" in s) and (len(s) < 60 or self.cells[idx].glued):
+                begin = idx
+                break
+        for idx in range(begin, len(self.cells)):
+            if "本年新收政府信息公开申请" in self._squashed[idx]:
+                end = idx
+                break
+        return begin, end
+
+    def _is_label(self, idx: int, aliases: tuple[str, ...]) -> bool:
+        s = self._squashed[idx]
+        if not s:
+            return False
+        if len(s) <= 12:
+            _, core = split_numbering(self.cells[idx].text)
+            if any(matches(core, a, fuzzy_min=6) for a in aliases):
+                return True
+        # a flattened table: the label is what the text cell ends with
+        return self.cells[idx].glued and any(s.endswith(a) for a in aliases)
+
+    def read_active(self, template: str, known: dict[str, int | float] | None = None) -> None:
+        known = known or {}
+        begin, end = self._active_region()
         found_any = False
         for row in ACTIVE_ROWS[template]:
             money = tuple(i for i, (suffix, unit) in enumerate(row.columns) if unit == "万元")
             n = len(row.columns)
+            keys = tuple(f"{row.key}.{suffix}" for suffix, _ in row.columns)
             partial: list[Taken] | None = None
             done = False
-            for idx, s in enumerate(self._squashed):
-                if len(s) > 12 or not s:
-                    continue
-                _, core = split_numbering(self.cells[idx].text)
-                if not any(matches(core, a, fuzzy_min=6) for a in row.aliases):
+            for idx in range(begin, end):
+                if not self._is_label(idx, row.aliases):
                     continue
                 taken = self.collect(idx + 1, n, money=money)
+                # without arithmetic to check a split, only a single cell or a flattened table is split
+                if taken and len(taken) < n and (len(taken) == 1 or all(t.cell.glued for t in taken)):
+                    hints = {i: known[k] for i, k in enumerate(keys) if k in known}
+                    fixed = self.repair(taken, (("free", n),), keys, hints)
+                    if fixed is not None:
+                        for (suffix, unit), key, t in zip(row.columns, keys, fixed):
+                            if t is not None:
+                                self.add(key, t, unit, "active")
+                        found_any = done = True
+                        break
                 if len(taken) == n:
-                    for (suffix, unit), t in zip(row.columns, taken):
-                        self.add(f"{row.key}.{suffix}", t, unit, "active")
+                    for (suffix, unit), key, t in zip(row.columns, keys, taken):
+                        self.add(key, t, unit, "active")
                     found_any = done = True
                     break
                 if taken and partial is None:
                     partial = taken
             if not done and partial:
                 self.finding("incomplete_row", "warning",
-                             f"Row {row.aliases[0]} has {len(partial)} of {n} values; left out.",
-                             tuple(f"{row.key}.{s}" for s, _ in row.columns), partial[0].cell)
+                             f"Row {row.aliases[0]} has {len(partial)} of {n} values; left out.", keys,
+                             partial[0].cell)
         if not found_any:
             self.finding("missing_section", "warning", "No section 二 table (主动公开政府信息情况) was found.",
                          ("active",))
 
     # ------------------------------------------------------------ section 三
-    def _match_app(self, text: str, template: str) -> tuple[str, str, str | None] | None:
+    def _match_app(self, text: str, template: str, glued: bool = False) -> tuple[str, str, str | None] | None:
         """('row' | 'group', key, group) for a label cell of section 三, or None."""
         number, core = split_numbering(text)
-        if not core or len(core) > 60:
+        if not core or (len(core) > 60 and not glued):
             return None
         best: tuple[int, str, str, str | None] | None = None
         for row in APP_ROWS:
@@ -194,6 +274,13 @@ class Reader:
                     rank += 1
                 if best is None or rank > best[0]:
                     best = (rank, "group", g.key, g.key)
+        if best is None and glued and len(core) > 2:
+            # a flattened table: the label is what the text cell ends with
+            for row in APP_ROWS:
+                if template in row.templates and row.key not in GENERIC_ROWS:
+                    for a in row.aliases:
+                        if len(a) >= 4 and core.endswith(a) and (best is None or len(a) > best[0]):
+                            best = (len(a), "row", row.key, row.group)
         if best is None:
             return None
         return best[1], best[2], best[3]
@@ -202,7 +289,7 @@ class Reader:
         rows = {r.key: r for r in APP_ROWS if template in r.templates}
         start = None
         for idx, s in enumerate(self._squashed):
-            if "本年新收政府信息公开申请" in s and len(s) < 40:
+            if "本年新收政府信息公开申请" in s and (len(s) < 40 or self.cells[idx].glued):
                 start = idx
                 break
         if start is None:
@@ -210,22 +297,33 @@ class Reader:
                          "No section 三 table (收到和处理政府信息公开申请情况) was found.", ("applications",))
             return
         values: dict[str, list[Taken]] = {}
+        partial_rows: dict[str, list[Taken | None]] = {}  # rows whose split is only partly certain
         label_cells: dict[str, Cell] = {}
         group_cells: dict[str, Cell] = {}
         pending: str | None = None
         taken: list[Taken] = []
 
         def close() -> None:
-            if pending is not None and taken and len(taken) < _APP_WIDTH:
-                self.finding("incomplete_row", "warning",
-                             f"Row {pending} has {len(taken)} of {_APP_WIDTH} values; left out.",
-                             tuple(f"applications.{pending}.{c}" for c in COLUMN_KEYS), taken[0].cell)
+            if pending is None or not taken or len(taken) >= _APP_WIDTH:
+                return
+            keys = tuple(f"applications.{pending}.{c}" for c in COLUMN_KEYS)
+            fixed = self.repair(taken, (("sum", _APP_WIDTH - 1),), keys)
+            if fixed is not None:
+                if all(t is not None for t in fixed):
+                    values.setdefault(pending, fixed)
+                else:
+                    partial_rows.setdefault(pending, fixed)
+                return
+            self.finding("incomplete_row", "warning",
+                         f"Row {pending} has {len(taken)} of {_APP_WIDTH} values; left out.", keys, taken[0].cell)
 
         cells = self.cells
         for idx in range(start, len(cells)):
             c = cells[idx]
             s = self._squashed[idx]
             if s == "行政复议" or ("行政复议" in s and "行政诉讼" in s):
+                break
+            if pending is None and "carried_forward" in values:
                 break
             if is_blank(c.text):
                 if pending is not None and self._numeric_later_on_line(idx):
@@ -247,7 +345,7 @@ class Reader:
                         values.setdefault(pending, taken)
                         pending, taken = None, []
                 continue
-            m = self._match_app(c.text, template)
+            m = self._match_app(c.text, template, c.glued)
             if m is None:
                 continue
             kind, key, _group = m
@@ -268,6 +366,10 @@ class Reader:
                     self.add(fig_key, None, "件", "applications", value=s, flags=("derived",), cell=t.cell)
                 else:
                     self.add(fig_key, t, "件", "applications")
+        for key, row_vals in partial_rows.items():
+            for col, t in zip(COLUMN_KEYS, row_vals):
+                if t is not None:
+                    self.add(f"applications.{key}.{col}", t, "件", "applications")
         for g in APP_GROUPS:
             if template not in g.templates:
                 continue
@@ -301,16 +403,22 @@ class Reader:
     def read_review(self) -> None:
         n = len(REVIEW_KINDS) * len(REVIEW_OUTCOMES)
         best: list[Taken] = []
+        keys = tuple(f"review_litigation.{kind}.{outcome}" for kind, _ in REVIEW_KINDS for outcome, _ in REVIEW_OUTCOMES)
         for idx, s in enumerate(self._squashed):
-            if not s.startswith("行政复议") or not self._review_header(idx):
+            glued_header = self.cells[idx].glued and "行政复议" in s and s.endswith("总计")
+            if not glued_header and (not s.startswith("行政复议") or not self._review_header(idx)):
                 continue
             taken = self.collect(idx + 1, n, skip=self._review_header)
+            if 0 < len(taken) < n:
+                fixed = self.repair(taken, (("sum", 4),) * len(REVIEW_KINDS), keys)
+                if fixed is not None:
+                    for key, t in zip(keys, fixed):
+                        if t is not None:
+                            self.add(key, t, "件", "review_litigation")
+                    return
             if len(taken) == n:
-                i = 0
-                for kind, _ in REVIEW_KINDS:
-                    for outcome, _ in REVIEW_OUTCOMES:
-                        self.add(f"review_litigation.{kind}.{outcome}", taken[i], "件", "review_litigation")
-                        i += 1
+                for key, t in zip(keys, taken):
+                    self.add(key, t, "件", "review_litigation")
                 return
             if len(taken) > len(best):
                 best = taken
@@ -321,6 +429,11 @@ class Reader:
         else:
             self.finding("missing_section", "warning",
                          "No section 四 table (行政复议、行政诉讼情况) was found.", ("review_litigation",))
+
+
+def _plain(x: int) -> Value:
+    return Value(value=x, unit=None, note=None, approximate=False, converted=False, digits=str(abs(x)),
+                 signed=x < 0)
 
 
 def _rank(core: str, alias: str, *, generic: bool) -> int | None:

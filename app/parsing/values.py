@@ -16,7 +16,7 @@ _NUMBER_CELL = re.compile(
     r"(?P<note>（[^（）]*）)?\s*$"
 )
 _BLANK = frozenset({"", "-", "—", "–", "/", "无", "——", "--", "\\", "空", "——/"})
-_MAX_DIGITS = 15
+_MAX_DIGITS = 60  # run-together rows are long digit strings; figures themselves are bounded in read.py
 
 
 @dataclass(frozen=True, slots=True)

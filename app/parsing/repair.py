@@ -1,0 +1,97 @@
+"""Splitting run-together digit strings with the template's arithmetic.
+
+Crawlers that drop table markup glue a row's cells into one digit string: 21710000218 is
+217 | 1 | 0 | 0 | 0 | 0 | 218 because the six applicant columns add up to 总计. A spec says
+how a row's parts relate: ("free", k) is k parts with no constraint, ("sum", k) is k parts
+followed by a part equal to their sum. Every way to cut the runs into parts that satisfies
+the spec is returned (numbers are written without leading zeros); the caller decides what
+to do when there is not exactly one.
+"""
+
+from __future__ import annotations
+
+Spec = tuple[tuple[str, int], ...]
+MAX_PART_DIGITS = 9
+MAX_STEPS = 200_000
+
+
+class TooManySplits(Exception):
+    pass
+
+
+def spec_size(spec: Spec) -> int:
+    return sum(k + (1 if kind == "sum" else 0) for kind, k in spec)
+
+
+def solve(runs: list[tuple[bool, str]], spec: Spec, limit: int = 8) -> tuple[list[list[int]], bool]:
+    """The splits of `runs` (negative?, digits) — parts never span two runs — that satisfy
+    `spec`, at most `limit` of them (more than one already means ambiguous), and whether the
+    search was complete (False when it gave up after MAX_STEPS)."""
+    n = spec_size(spec)
+    total_digits = sum(len(d) for _, d in runs)
+    if total_digits < n or len(runs) > n or not runs:
+        return [], True
+    # which part positions are sums, and over which parts
+    sums: dict[int, tuple[int, int]] = {}
+    pos = 0
+    for kind, k in spec:
+        if kind == "sum":
+            sums[pos + k] = (pos, pos + k)
+            pos += k + 1
+        else:
+            pos += k
+    out: list[list[int]] = []
+    steps = 0
+
+    def rec(ri: int, at: int, acc: list[int]) -> None:
+        nonlocal steps
+        steps += 1
+        if steps > MAX_STEPS:
+            raise TooManySplits
+        if ri == len(runs):
+            if len(acc) == n:
+                out.append(list(acc))
+            return
+        if len(acc) >= n:
+            return
+        negative, digits = runs[ri]
+        remaining_parts = n - len(acc)
+        remaining_runs = len(runs) - ri
+        if remaining_parts < remaining_runs:
+            return
+        index = len(acc)
+        if index in sums:
+            a, b = sums[index]
+            target = sum(acc[a:b])
+            text = str(abs(target))
+            if target < 0 or not digits.startswith(text, at):
+                return
+            end = at + len(text)
+            acc.append(target)
+            if end == len(digits):
+                rec(ri + 1, 0, acc)
+            else:
+                rec(ri, end, acc)
+            acc.pop()
+            return
+        for end in range(at + 1, min(len(digits), at + MAX_PART_DIGITS) + 1):
+            part = digits[at:end]
+            if len(part) > 1 and part[0] == "0":
+                break
+            value = int(part)
+            if negative and at == 0:
+                value = -value
+            acc.append(value)
+            if end == len(digits):
+                rec(ri + 1, 0, acc)
+            else:
+                rec(ri, end, acc)
+            acc.pop()
+            if len(out) >= limit:
+                return
+
+    try:
+        rec(0, 0, [])
+    except TooManySplits:
+        return out, False
+    return out, True
