@@ -1,0 +1,232 @@
+"""The parsing core piece by piece, on small texts built for each layout rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.parsing import InputError, parse_document, parse_text
+from app.parsing.decode import decode_bytes
+from app.parsing.labels import split_numbering, within_one_edit
+from app.parsing.normalize import normalize
+from app.parsing.repair import solve
+from app.parsing.values import parse_value
+
+# the 2021 template's section 三 rows in order, with one applicant-column layout each
+ROWS_2021 = [
+    ("一、本年新收政府信息公开申请数量", [52, 1, 0, 0, 0, 5, 58]),
+    ("二、上年结转政府信息公开申请数量", [3, 0, 0, 0, 0, 0, 3]),
+    ("（一）予以公开", [29, 1, 0, 0, 0, 2, 32]),
+    ("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", [5, 0, 0, 0, 0, 0, 5]),
+    ("（三）不予公开 | 1.属于国家秘密", [0, 0, 0, 0, 0, 0, 0]),
+    ("2.其他法律行政法规禁止公开", [0, 0, 0, 0, 0, 0, 0]),
+    ("3.危及“三安全一稳定”", [0, 0, 0, 0, 0, 0, 0]),
+    ("4.保护第三方合法权益", [1, 0, 0, 0, 0, 0, 1]),
+    ("5.属于三类内部事务信息", [0, 0, 0, 0, 0, 0, 0]),
+    ("6.属于四类过程性信息", [0, 0, 0, 0, 0, 0, 0]),
+    ("7.属于行政执法案卷", [0, 0, 0, 0, 0, 0, 0]),
+    ("8.属于行政查询事项", [0, 0, 0, 0, 0, 0, 0]),
+    ("（四）无法提供 | 1.本机关不掌握相关政府信息", [10, 0, 0, 0, 0, 1, 11]),
+    ("2.没有现成信息需要另行制作", [0, 0, 0, 0, 0, 0, 0]),
+    ("3.补正后申请内容仍不明确", [0, 0, 0, 0, 0, 0, 0]),
+    ("（五）不予处理 | 1.信访举报投诉类申请", [2, 0, 0, 0, 0, 0, 2]),
+    ("2.重复申请", [1, 0, 0, 0, 0, 0, 1]),
+    ("3.要求提供公开出版物", [0, 0, 0, 0, 0, 0, 0]),
+    ("4.无正当理由大量反复申请", [0, 0, 0, 0, 0, 0, 0]),
+    ("5.要求行政机关确认或重新出具已获取信息", [0, 0, 0, 0, 0, 0, 0]),
+    ("（六）其他处理 | 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", [1, 0, 0, 0, 0, 0, 1]),
+    ("2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", [0, 0, 0, 0, 0, 0, 0]),
+    ("3.其他", [2, 0, 0, 0, 0, 1, 3]),
+    ("（七）总计", [51, 1, 0, 0, 0, 4, 56]),
+    ("四、结转下年度继续办理", [4, 0, 0, 0, 0, 1, 5]),
+]
+
+HEAD_2021 = """测试县人民政府2021年政府信息公开工作年度报告
+本报告所列数据统计期限自2021年1月1日至2021年12月31日。
+二、主动公开政府信息情况
+第二十条第（一）项
+信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数
+规章 | 0 | 0 | 0
+行政规范性文件 | 12 | 0 | 74
+第二十条第（五）项
+信息内容 | 本年处理决定数量
+行政许可 | 1520
+第二十条第（六）项
+信息内容 | 本年处理决定数量
+行政处罚 | 300
+行政强制 | 7
+第二十条第（八）项
+信息内容 | 本年收费金额（单位：万元）
+行政事业性收费 | 2051.384207
+三、收到和处理政府信息公开申请情况
+"""
+
+REVIEW_2021 = """四、政府信息公开行政复议、行政诉讼情况
+行政复议 | 行政诉讼
+结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 | 未经复议直接起诉 | 复议后起诉
+{values}
+五、存在的主要问题及改进情况
+"""
+
+
+def report_2021(rows=ROWS_2021, review="2 | 1 | 3 | 1 | 7 | 0 | 0 | 0 | 0 | 0 | 13 | 2 | 4 | 0 | 19") -> str:
+    body = "\n".join(f"{label} | " + " | ".join(str(v) for v in vals) for label, vals in rows)
+    return HEAD_2021 + body + "\n" + REVIEW_2021.format(values=review)
+
+
+# ------------------------------------------------------------------ normalise / values / labels
+
+def test_pinyin_annotations_and_traditional_script_are_normalised() -> None:
+    n = normalize("現(xiàn)公布鄂溫克旗數據統(tǒng)計（聯系電話0470-8819707）")
+    assert n.lines[0] == "现公布鄂温克旗数据统计（联系电话0470-8819707）"
+    # positions map back onto the original line
+    i = n.lines[0].index("数据")
+    s, e = n.original_span(0, i, i + 2)
+    assert n.original_lines[0][s:e] == "數據"
+
+
+def test_full_width_digits() -> None:
+    assert normalize("行政许可｜１２３").lines[0] == "行政许可|123"
+
+
+@pytest.mark.parametrize("text,value,flags", [
+    ("增2", 2, {}), ("减30", -30, {}), ("+22", 22, {}), ("-7", -7, {}), ("--25", -25, {}),
+    ("2（放弃申请）", 2, {"note": "放弃申请"}), ("15（其中修订9件）", 15, {"note": "其中修订9件"}),
+    ("3500余", 3500, {"approximate": True}), ("1,234", 1234, {}), ("32681.29万元", 32681.29, {}),
+])
+def test_cell_values(text: str, value: float, flags: dict) -> None:
+    v = parse_value(text)
+    assert v is not None and v.value == value
+    for k, want in flags.items():
+        assert getattr(v, k) == want
+
+
+def test_money_in_yuan_and_yi_is_converted_to_wan() -> None:
+    assert parse_value("25000元", money=True).value == 2.5
+    assert parse_value("1.5亿元", money=True).value == 15000
+    assert parse_value("行政许可") is None
+
+
+def test_labels_read_numbering_apart_and_forgive_one_slip() -> None:
+    assert split_numbering("（三）不予公开") == ("三", "不予公开")
+    assert split_numbering("2. 重复申请") == ("2", "重复申请")
+    assert split_numbering("四、结转下年度继续办理") == ("四", "结转下年度继续办理")
+    assert within_one_edit("本机关不掌握相关政府信息", "本机关不掌提相关政府信息")
+    assert not within_one_edit("属于国家秘密", "属于国家机密文件")
+
+
+# ------------------------------------------------------------------ decode
+
+def test_decode_errors_are_input_errors_with_codes() -> None:
+    with pytest.raises(InputError) as e:
+        decode_bytes(b"   \n ")
+    assert e.value.code == "empty_body" and e.value.status == 400
+    with pytest.raises(InputError) as e:
+        decode_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    assert e.value.code == "not_text"
+    with pytest.raises(InputError) as e:
+        decode_bytes("行政许可".encode("gbk"), "text/plain; charset=utf-8")
+    assert e.value.code == "charset_mismatch" and "gb18030" in e.value.message
+
+
+def test_gbk_bytes_are_detected() -> None:
+    text = report_2021()
+    assert parse_document(text.encode("gb18030")).figure_map() == parse_text(text).figure_map()
+
+
+def test_html_cells_br_in_labels_nbsp_and_scripts() -> None:
+    html = ("<html><head><meta charset=gb2312><script>var a='行政许可 | 99';</script></head><body>"
+            "<div class=menu>首页 | 政务公开</div>"
+            "<table><tr><td>信息内容</td><td>本年新<br>制作数量</td><td>本年新公开数量</td><td>对外公开总数量</td></tr>"
+            "<tr><td>规章</td><td>&nbsp;</td><td>1</td><td>5</td></tr>"
+            "<tr><td>规范性<br/>文件</td><td>2</td><td>2</td><td>30</td></tr></table></body></html>")
+    report = parse_document(html.encode("gb18030"), "text/html")
+    figs = report.figure_map()
+    assert figs["active.normative_docs.new_made"] == 2
+    assert figs["active.rules.new_made"] == 0  # a blank cell inside a filled row reads as 0 …
+    rules = next(f for f in report.figures if f.key == "active.rules.new_made")
+    assert "derived" in rules.flags  # … and says so
+    assert "99" not in report.text
+
+
+# ------------------------------------------------------------------ a whole 2021 report
+
+def test_clean_2021_report_reads_every_table_and_checks_out() -> None:
+    report = parse_text(report_2021())
+    figs = report.figure_map()
+    assert report.template == "2021" and report.year == 2021
+    assert figs["active.fees.amount_wan"] == 2051.384207
+    assert figs["applications.new_received.total"] == 58
+    assert figs["applications.other.total"] == 4
+    assert figs["applications.denied.total"] == 1
+    assert figs["review_litigation.litigation_after_reconsideration.total"] == 19
+    assert len([k for k in figs if k.startswith("applications.")]) == 25 * 7 + 4 * 7
+    assert report.status == "parsed"
+    assert not [f for f in report.findings if f.severity != "info"], report.findings
+
+
+def test_identity_that_does_not_hold_is_a_finding() -> None:
+    rows = list(ROWS_2021)
+    rows[-2] = ("（七）总计", [51, 1, 0, 0, 0, 4, 57])  # the row's columns no longer add up
+    report = parse_text(report_2021(rows))
+    codes = {f.code for f in report.findings}
+    assert "row_sum_mismatch" in codes and "identity_mismatch" in codes
+    mismatch = next(f for f in report.findings if f.code == "row_sum_mismatch")
+    assert "applications.results_total.total" in mismatch.keys
+
+
+def test_run_together_row_is_split_by_its_sum() -> None:
+    rows = list(ROWS_2021)
+    text = report_2021(rows).replace("一、本年新收政府信息公开申请数量 | 52 | 1 | 0 | 0 | 0 | 5 | 58",
+                                     "一、本年新收政府信息公开申请数量 521000558")
+    report = parse_text(text)
+    figs = report.figure_map()
+    assert [figs[f"applications.new_received.{c}"] for c in
+            ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org", "total")] \
+        == [52, 1, 0, 0, 0, 5, 58]
+    assert any(f.code == "repaired" and "applications.new_received.total" in f.keys for f in report.findings)
+    fig = next(f for f in report.figures if f.key == "applications.new_received.total")
+    assert "repaired" in fig.flags
+
+
+def test_flattened_table_with_numbering_glued_to_digits() -> None:
+    body = "".join(label.split(" | ")[-1] + "".join(str(v) for v in vals) for label, vals in ROWS_2021[4:12])
+    text = report_2021().replace("\n".join(f"{label} | " + " | ".join(str(v) for v in vals)
+                                           for label, vals in ROWS_2021[4:12]),
+                                 "申请人情况自然人商业企业（三）不予公开" + body)
+    report = parse_text(text)
+    figs = report.figure_map()
+    assert figs["applications.denied.third_party.natural_person"] == 1
+    assert figs["applications.denied.state_secret.total"] == 0
+    assert figs["applications.denied.total"] == 1
+
+
+def test_section_four_as_one_digit_string() -> None:
+    report = parse_text(report_2021(review="21317000001324019"))
+    figs = report.figure_map()
+    assert [figs[f"review_litigation.reconsideration.{o}"] for o in ("upheld", "corrected", "other", "pending", "total")] \
+        == [2, 1, 3, 1, 7]
+    assert figs["review_litigation.litigation_after_reconsideration.upheld"] == 13
+
+
+def test_ambiguous_split_is_left_out_with_a_finding() -> None:
+    # 12 / 0 / 74 glued: 12|0|74, 1|20|74, 120|7|4 … — no identity decides for this row
+    text = report_2021().replace("行政规范性文件 | 12 | 0 | 74", "行政规范性文件 12074")
+    report = parse_text(text)
+    figs = report.figure_map()
+    assert "active.normative_docs.in_force" not in figs
+    assert any(f.code == "ambiguous_split" for f in report.findings)
+    assert report.status == "partial"
+    # the prose can decide part of it: 制发 12 件 fixes the first column
+    report = parse_text(text + "\n全年制发行政规范性文件12件。")
+    assert report.figure_map()["active.normative_docs.issued"] == 12
+
+
+def test_signed_change_glued_between_neighbours() -> None:
+    solutions, complete = solve([(False, "1210"), (True, "7402")], (("free", 3),))
+    assert complete and [1210, -7, 402] in solutions and len(solutions) > 1  # ambiguous without more
+
+
+def test_missing_sections_degrade_to_findings() -> None:
+    report = parse_text("某某局2021年政府信息公开工作年度报告\n全年主动公开政府信息120条。")
+    assert report.status in ("partial", "failed")
+    assert {f.code for f in report.findings} >= {"missing_section"}
