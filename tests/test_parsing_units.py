@@ -230,3 +230,23 @@ def test_missing_sections_degrade_to_findings() -> None:
     report = parse_text("某某局2021年政府信息公开工作年度报告\n全年主动公开政府信息120条。")
     assert report.status in ("partial", "failed")
     assert {f.code for f in report.findings} >= {"missing_section"}
+
+
+def test_identities_across_rows_choose_among_splits() -> None:
+    # '110000011' fits 11,0,0,0,0,0,11 and 1,10,0,0,0,0,11; only the first keeps 一+二 = (七)+四
+    rows = [(label, vals) for label, vals in ROWS_2021]
+    swap = {
+        "一、本年新收政府信息公开申请数量": [58, 1, 0, 0, 0, 5, 64],
+        "（二）部分公开（区分处理的，只计这一情形，不计其他情形）": [11, 0, 0, 0, 0, 0, 11],
+        "（七）总计": [57, 1, 0, 0, 0, 4, 62],
+    }
+    rows = [(label, swap.get(label, vals)) for label, vals in rows]
+    text = report_2021(rows).replace(
+        "（二）部分公开（区分处理的，只计这一情形，不计其他情形） | 11 | 0 | 0 | 0 | 0 | 0 | 11",
+        "（二）部分公开（区分处理的，只计这一情形，不计其他情形） 110000011")
+    report = parse_text(text)
+    figs = report.figure_map()
+    assert figs["applications.partially_granted.natural_person"] == 11
+    assert figs["applications.partially_granted.commercial"] == 0
+    assert not any(f.code == "ambiguous_split" for f in report.findings)
+    assert not [f for f in report.findings if f.code in ("identity_mismatch", "row_sum_mismatch")]

@@ -117,11 +117,11 @@ class Reader:
             i += 1
         return out
 
-    def repair(self, taken: list[Taken], spec: Spec, keys: tuple[str, ...],
-               known: dict[int, int | float] | None = None) -> list[Taken | None] | None:
-        """Split run-together digit strings among `taken` into len(keys) values that satisfy
-        `spec` (and any values `known` from elsewhere, by position). Returns one Taken per key
-        — None where the fitting splits disagree — or None when nothing fits."""
+    def splits(self, taken: list[Taken], spec: Spec,
+               known: dict[int, int | float] | None = None) -> tuple[list[list[int]], bool] | None:
+        """The ways to split the run-together digit strings among `taken` that satisfy `spec`
+        (and values `known` from elsewhere, by position), and whether the search was complete;
+        None when the cells are not plain digit strings or nothing fits."""
         runs: list[tuple[bool, str]] = []
         for t in taken:
             v = t.value
@@ -133,8 +133,12 @@ class Reader:
         solutions, complete = solve(runs, spec)
         if known:
             solutions = [sol for sol in solutions if all(sol[i] == val for i, val in known.items())]
-        if not solutions:
-            return None
+        return (solutions, complete) if solutions else None
+
+    def settle(self, taken: list[Taken], solutions: list[list[int]], complete: bool,
+               keys: tuple[str, ...]) -> list[Taken | None]:
+        """One Taken per key from the fitting splits: all of them when one split fits; where
+        several fit, only the values they agree on, and an ambiguous_split finding."""
         cell = taken[0].cell
         shown = " ".join(t.cell.text for t in taken)
         if len(solutions) == 1 and complete:
@@ -153,6 +157,13 @@ class Reader:
                      f"({options}{' …' if len(solutions) > 4 or not complete else ''}); "
                      f"{len(left_out)} figure(s) left out.", left_out, cell)
         return out
+
+    def repair(self, taken: list[Taken], spec: Spec, keys: tuple[str, ...],
+               known: dict[int, int | float] | None = None) -> list[Taken | None] | None:
+        found = self.splits(taken, spec, known)
+        if found is None:
+            return None
+        return self.settle(taken, found[0], found[1], keys)
 
     # ------------------------------------------------------------ template
     def detect_template(self, text: str, year: int | None) -> tuple[str | None, str]:
@@ -298,6 +309,7 @@ class Reader:
             return
         values: dict[str, list[Taken]] = {}
         partial_rows: dict[str, list[Taken | None]] = {}  # rows whose split is only partly certain
+        candidates: dict[str, tuple[list[Taken], list[list[int]], bool]] = {}  # run-together rows
         label_cells: dict[str, Cell] = {}
         group_cells: dict[str, Cell] = {}
         pending: str | None = None
@@ -307,12 +319,9 @@ class Reader:
             if pending is None or not taken or len(taken) >= _APP_WIDTH:
                 return
             keys = tuple(f"applications.{pending}.{c}" for c in COLUMN_KEYS)
-            fixed = self.repair(taken, (("sum", _APP_WIDTH - 1),), keys)
-            if fixed is not None:
-                if all(t is not None for t in fixed):
-                    values.setdefault(pending, fixed)
-                else:
-                    partial_rows.setdefault(pending, fixed)
+            found = self.splits(taken, (("sum", _APP_WIDTH - 1),))
+            if found is not None:
+                candidates.setdefault(pending, (list(taken), found[0], found[1]))
                 return
             self.finding("incomplete_row", "warning",
                          f"Row {pending} has {len(taken)} of {_APP_WIDTH} values; left out.", keys, taken[0].cell)
@@ -356,6 +365,7 @@ class Reader:
             pending, taken = key, []
             label_cells.setdefault(key, c)
         close()
+        self._settle_rows(template, values, partial_rows, candidates)
 
         for key, row_vals in values.items():
             total_blank = row_vals[-1].value is None
@@ -394,6 +404,60 @@ class Reader:
             self.finding("missing_rows", "warning",
                          f"Section 三 rows not found: {', '.join(missing_rows)}.",
                          tuple(f"applications.{k}" for k in missing_rows))
+
+    def _settle_rows(self, template: str, values: dict[str, list[Taken]],
+                     partial_rows: dict[str, list[Taken | None]],
+                     candidates: dict[str, tuple[list[Taken], list[list[int]], bool]]) -> None:
+        """Run-together rows: keep the splits under which the table's identities (一+二 =
+        (七)+四, (七) = (一)+…+(六)) still hold, given the rows already read; a row left with
+        one split is repaired, and may settle the next."""
+        rows = [r.key for r in APP_ROWS if template in r.templates]
+        parts = [r for r in rows if r not in ("new_received", "carried_over", "results_total", "carried_forward")]
+
+        def known() -> dict[str, list[int | float]]:
+            return {k: [t.value.value if t.value is not None else 0 for t in v] for k, v in values.items()}
+
+        def holds(rowvals: dict[str, list[int | float]]) -> bool:
+            for col in range(_APP_WIDTH):
+                quad = ("new_received", "carried_over", "results_total", "carried_forward")
+                if all(r in rowvals for r in quad):
+                    a, b, c, d = (rowvals[r][col] for r in quad)
+                    if a + b != c + d:
+                        return False
+                if "results_total" in rowvals and all(r in rowvals for r in parts):
+                    if sum(rowvals[r][col] for r in parts) != rowvals["results_total"][col]:
+                        return False
+            return True
+
+        def keys_of(row: str) -> tuple[str, ...]:
+            return tuple(f"applications.{row}.{c}" for c in COLUMN_KEYS)
+
+        for key, (taken, sols, complete) in list(candidates.items()):
+            if len(sols) == 1 and complete:
+                values.setdefault(key, self.settle(taken, sols, True, keys_of(key)))  # type: ignore[arg-type]
+                del candidates[key]
+        changed = True
+        while changed and candidates:
+            changed = False
+            base = known()
+            if not holds(base):
+                break  # the table's own figures disagree: arithmetic cannot choose
+            for key, (taken, sols, complete) in list(candidates.items()):
+                if len(sols) < 2 or not complete:
+                    continue
+                kept = [sol for sol in sols if holds({**base, key: sol})]
+                if kept and len(kept) < len(sols):
+                    candidates[key] = (taken, kept, complete)
+                    changed = True
+                if len(candidates[key][1]) == 1:
+                    fixed = self.settle(taken, candidates[key][1], True, keys_of(key))
+                    values.setdefault(key, fixed)  # type: ignore[arg-type]
+                    del candidates[key]
+                    changed = True
+                    base = known()
+        for key, (taken, sols, complete) in candidates.items():
+            fixed = self.settle(taken, sols, complete, keys_of(key))
+            partial_rows.setdefault(key, fixed)
 
     # ------------------------------------------------------------ section 四
     def _review_header(self, idx: int) -> bool:
