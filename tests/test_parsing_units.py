@@ -250,3 +250,35 @@ def test_identities_across_rows_choose_among_splits() -> None:
     assert figs["applications.partially_granted.commercial"] == 0
     assert not any(f.code == "ambiguous_split" for f in report.findings)
     assert not [f for f in report.findings if f.code in ("identity_mismatch", "row_sum_mismatch")]
+
+
+def test_amount_column_in_yuan_is_converted_to_wan() -> None:
+    text = report_2021().replace("本年收费金额（单位：万元）", "本年收费金额（单位：元）").replace(
+        "行政事业性收费 | 2051.384207", "行政事业性收费 | 20513842.07")
+    report = parse_text(text)
+    fee = next(f for f in report.figures if f.key == "active.fees.amount_wan")
+    assert abs(fee.value - 2051.384207) < 1e-6 and "converted" in fee.flags and fee.unit == "万元"
+
+
+def test_numbers_whose_label_follows_them() -> None:
+    text = report_2021().replace("2.重复申请 | 1 | 0 | 0 | 0 | 0 | 0 | 1",
+                                 "| 1 | 0 | 0 | 0 | 0 | 0 | 1 |\n| 2.重复申请 |")
+    figs = parse_text(text).figure_map()
+    assert figs["applications.not_processed.duplicate.total"] == 1
+    assert figs["applications.not_processed.total"] == 3
+
+
+def test_values_under_an_unknown_label_are_a_finding_not_a_figure() -> None:
+    text = report_2021().replace("2.重复申请 | 1 | 0 | 0 | 0 | 0 | 0 | 1", "2.某种新情形 | 1 | 0 | 0 | 0 | 0 | 0 | 1")
+    report = parse_text(text)
+    assert "applications.not_processed.duplicate.total" not in report.figure_map()
+    assert any(f.code == "unknown_row" for f in report.findings)
+    assert report.status == "partial"
+
+
+def test_page_furniture_between_rows_is_not_a_value() -> None:
+    text = report_2021().replace("2.重复申请 | 1", "— 3 —\n第 3 页 共 9 页\n2.重复申请 | 1")
+    text = text.replace("2.重复申请 | 1 | 0 | 0 | 0 | 0 | 0 | 1", "2.重复申请\n-4-\n1 | 0 | 0 | 0 | 0 | 0 | 1")
+    figs = parse_text(text).figure_map()
+    assert figs["applications.not_processed.duplicate.total"] == 1
+    assert figs["applications.not_processed.duplicate.natural_person"] == 1

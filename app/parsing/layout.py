@@ -46,8 +46,12 @@ def _split_gaps(line: str, line_no: int) -> list[Cell]:
     return out
 
 
+# page furniture: — 1 —, -2-, 第 3 页 共 9 页, 第3页
+_PAGE_MARK = re.compile(r"^\s*(?:[-—–_]+\s*\d{1,4}\s*[-—–_]+|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})\s*$")
+
+
 def cells_of_line(line: str, line_no: int) -> list[Cell]:
-    if not line.strip():
+    if not line.strip() or _PAGE_MARK.match(line):
         return []
     offset = 0
     if line.lstrip().startswith("#"):

@@ -97,7 +97,7 @@ class Reader:
                 return True
         return False
 
-    def collect(self, i: int, n: int, *, money: tuple[int, ...] = (),
+    def collect(self, i: int, n: int, *, money: tuple[int, ...] = (), money_unit: str = "万元",
                 skip: Callable[[int], bool] | None = None) -> list[Taken]:
         """Up to n values from the cells from index i on; blanks count only between numbers
         on one line; stop at the first text cell that `skip` does not allow."""
@@ -109,7 +109,7 @@ class Reader:
                 if self._numeric_later_on_line(i):
                     out.append(Taken(None, c))
             else:
-                v = parse_value(c.text, money=len(out) in money)
+                v = parse_value(c.text, money=len(out) in money, money_unit=money_unit)
                 if v is not None:
                     out.append(Taken(v, c))
                 elif skip is None or not skip(i):
@@ -212,6 +212,21 @@ class Reader:
         # a flattened table: the label is what the text cell ends with
         return self.cells[idx].glued and any(s.endswith(a) for a in aliases)
 
+    def _money_unit(self, idx: int) -> str:
+        """The unit an amount column's header gives (单位：元 / 亿元 / 万元), looking back from
+        the row label at idx to the table's header."""
+        for j in range(idx - 1, max(-1, idx - 12), -1):
+            s = self._squashed[j]
+            if "金额" in s or "单位" in s:
+                tail = s[s.find("金额"):] if "金额" in s else s
+                if "亿元" in tail:
+                    return "亿元"
+                if "万元" in tail:
+                    return "万元"
+                if "元" in tail:
+                    return "元"
+        return "万元"
+
     def read_active(self, template: str, known: dict[str, int | float] | None = None) -> None:
         known = known or {}
         begin, end = self._active_region()
@@ -225,7 +240,7 @@ class Reader:
             for idx in range(begin, end):
                 if not self._is_label(idx, row.aliases):
                     continue
-                taken = self.collect(idx + 1, n, money=money)
+                taken = self.collect(idx + 1, n, money=money, money_unit=self._money_unit(idx) if money else "万元")
                 # without arithmetic to check a split, only a single cell or a flattened table is split
                 if taken and len(taken) < n and (len(taken) == 1 or all(t.cell.glued for t in taken)):
                     hints = {i: known[k] for i, k in enumerate(keys) if k in known}
@@ -326,6 +341,13 @@ class Reader:
             self.finding("incomplete_row", "warning",
                          f"Row {pending} has {len(taken)} of {_APP_WIDTH} values; left out.", keys, taken[0].cell)
 
+        orphans: list[Taken] = []  # values no row label claimed (yet)
+
+        def unknown_row(vals: list[Taken]) -> None:
+            self.finding("unknown_row", "warning",
+                         f"{len(vals)} value(s) in section 三 under no row label we know: "
+                         f"{' '.join(t.cell.text for t in vals[:10])}; left out.", ("applications",), vals[0].cell)
+
         cells = self.cells
         for idx in range(start, len(cells)):
             c = cells[idx]
@@ -343,7 +365,9 @@ class Reader:
                 continue
             v = parse_value(c.text)
             if v is not None:
-                if pending is not None:
+                if pending is None:
+                    orphans.append(Taken(v, c))
+                else:
                     taken.append(Taken(v, c))
                     if len(taken) == _APP_WIDTH:
                         if pending in values and [t.value.value if t.value else 0 for t in values[pending]] != \
@@ -364,7 +388,19 @@ class Reader:
             close()
             pending, taken = key, []
             label_cells.setdefault(key, c)
+            if orphans:
+                nxt = next((x for x in cells[idx + 1:idx + 2]), None)
+                label_follows = nxt is None or (parse_value(nxt.text) is None and not is_blank(nxt.text))
+                if len(orphans) == _APP_WIDTH and label_follows:
+                    # the row's numbers stand on the line before its label
+                    values.setdefault(key, orphans)
+                    pending, taken = None, []
+                else:
+                    unknown_row(orphans)
+                orphans = []
         close()
+        if orphans:
+            unknown_row(orphans)
         self._settle_rows(template, values, partial_rows, candidates)
 
         for key, row_vals in values.items():

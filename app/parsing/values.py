@@ -34,8 +34,9 @@ def is_blank(text: str) -> bool:
     return text.strip() in _BLANK
 
 
-def parse_value(text: str, *, money: bool = False) -> Value | None:
-    """Parse a cell that is a number. `money`: the column is in 万元, convert 元 / 亿元."""
+def parse_value(text: str, *, money: bool = False, money_unit: str = "万元") -> Value | None:
+    """Parse a cell that is a number. `money`: the column is in 万元 — convert 元 / 亿元, and
+    read a bare number in `money_unit` (the unit the column header gives)."""
     s = text.strip().replace(" ", "")
     if not s or len(s) > 80:
         return None
@@ -49,6 +50,8 @@ def parse_value(text: str, *, money: bool = False) -> Value | None:
     sign = m.group("sign")
     negative = sign in ("减", "减少", "-", "--", "—", "–")
     unit = m.group("unit")
+    if money and unit is None and money_unit != "万元":
+        unit = money_unit
     number: int | float
     number = float(raw) if "." in raw else int(raw)
     converted = False
