@@ -242,7 +242,7 @@ class Reader:
                     continue
                 taken = self.collect(idx + 1, n, money=money, money_unit=self._money_unit(idx) if money else "万元")
                 # without arithmetic to check a split, only a single cell or a flattened table is split
-                if taken and len(taken) < n and (len(taken) == 1 or all(t.cell.glued for t in taken)):
+                if taken and len(taken) < n and _splittable(taken):
                     hints = {i: known[k] for i, k in enumerate(keys) if k in known}
                     fixed = self.repair(taken, (("free", n),), keys, hints)
                     if fixed is not None:
@@ -334,7 +334,7 @@ class Reader:
             if pending is None or not taken or len(taken) >= _APP_WIDTH:
                 return
             keys = tuple(f"applications.{pending}.{c}" for c in COLUMN_KEYS)
-            found = self.splits(taken, (("sum", _APP_WIDTH - 1),))
+            found = self.splits(taken, (("sum", _APP_WIDTH - 1),)) if _splittable(taken) else None
             if found is not None:
                 candidates.setdefault(pending, (list(taken), found[0], found[1]))
                 return
@@ -509,7 +509,7 @@ class Reader:
             if not glued_header and (not s.startswith("行政复议") or not self._review_header(idx)):
                 continue
             taken = self.collect(idx + 1, n, skip=self._review_header)
-            if 0 < len(taken) < n:
+            if 0 < len(taken) < n and _splittable(taken):
                 fixed = self.repair(taken, (("sum", 4),) * len(REVIEW_KINDS), keys)
                 if fixed is not None:
                     for key, t in zip(keys, fixed):
@@ -529,6 +529,12 @@ class Reader:
         else:
             self.finding("missing_section", "warning",
                          "No section 四 table (行政复议、行政诉讼情况) was found.", ("review_litigation",))
+
+
+def _splittable(taken: list[Taken]) -> bool:
+    """Only a single digit string, or cells cut from a flattened table, are split: several
+    separate cells that are too few for their row have lost one, not run together."""
+    return len(taken) == 1 or all(t.cell.glued for t in taken)
 
 
 def _plain(x: int) -> Value:
