@@ -1,0 +1,86 @@
+"""Engine, sessions and migrations. The schema is Alembic's alone: nothing here creates tables."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from app.config import PACKAGE_DIR
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL: readers never wait for a writer, so a quick read on the event loop cannot
+    # stall behind an ingest that holds the write lock.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`. For a SQLite file, its folder is created first."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        # timeout = SQLite's busy timeout: a second writer waits for the lock, then fails.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Database:
+    """The app's engine, made on first use (so building the app, e.g. to print its
+    OpenAPI spec, touches no database and creates no folder)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = make_engine(self.url)
+        return self._engine
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def alembic_config(url: str) -> Config:
+    """Alembic's config for `url`, from the alembic.ini of the source checkout (or of the
+    working directory, where a non-editable install keeps it, as in the Docker image)."""
+    for root in (PACKAGE_DIR.parent, Path.cwd()):
+        ini = root / "alembic.ini"
+        if ini.is_file():
+            break
+    else:
+        raise RuntimeError("alembic.ini not found beside the app package nor in the working directory")
+    cfg = Config(str(ini))
+    cfg.set_main_option("script_location", str(root / "migrations"))
+    # ConfigParser interpolation: a literal % in a password must be doubled.
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["configure_logging"] = False  # the caller's logging stays as it is
+    return cfg
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    """Bring the database at `url` to `revision` (default: the newest)."""
+    make_engine(url).dispose()  # creates the SQLite folder if needed
+    command.upgrade(alembic_config(url), revision)
