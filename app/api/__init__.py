@@ -1,0 +1,1 @@
+"""HTTP layer: one router module per resource; it only moves data between HTTP and the store."""

@@ -1,0 +1,96 @@
+"""/reports/{id}/figures and the per-section views over them (async, reads inline: see reports.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlmodel import Session, select
+
+from app.api.deps import ReportDep, SessionDep
+from app.api.problems import problem_responses
+from app.models import (
+    ActiveView, ApplicationsView, FeesView, FigureRow, FiguresPublic, MediaAccountsView, PermitsView,
+    ProcurementView, PublishingView, Report, ReviewLitigationView,
+)
+from app.services import views
+from app.services.present import emit_value, figure_row_json
+
+router = APIRouter(prefix="/reports/{report_id}", tags=["figures"])
+_NOT_FOUND = problem_responses(404, 422)
+
+
+def figure_values(session: Session, report: Report, prefix: str) -> dict[str, int | float]:
+    stmt = select(FigureRow.key, FigureRow.value).where(
+        FigureRow.report_id == report.id, FigureRow.key.startswith(prefix, autoescape=True)
+    )
+    return {key: emit_value(key, value) for key, value in session.exec(stmt)}
+
+
+@router.get("/figures", response_model=FiguresPublic, summary="Every figure, with its source",
+            responses=_NOT_FOUND)
+async def read_figures(
+    report: ReportDep,
+    session: SessionDep,
+    prefix: Annotated[str | None, Query(max_length=120, description="only keys starting with this, e.g. active.")] = None,
+) -> dict:
+    stmt = select(FigureRow).where(FigureRow.report_id == report.id)
+    if prefix:
+        stmt = stmt.where(FigureRow.key.startswith(prefix, autoescape=True))
+    rows = session.exec(stmt.order_by(FigureRow.id))
+    return {"report_id": report.id, "figures": [figure_row_json(r) for r in rows]}
+
+
+def _head(report: Report) -> dict:
+    return {"report_id": report.id, "template": report.template}
+
+
+@router.get("/active", response_model=ActiveView, summary="Section 二: proactive disclosure",
+            responses=_NOT_FOUND)
+async def read_active(report: ReportDep, session: SessionDep) -> ActiveView:
+    return ActiveView(**_head(report), **views.active(figure_values(session, report, "active.")))
+
+
+@router.get("/permits", response_model=PermitsView, summary="Permits, other services, penalties, enforcement",
+            responses=_NOT_FOUND)
+async def read_permits(report: ReportDep, session: SessionDep) -> PermitsView:
+    return PermitsView(**_head(report), **views.permits(figure_values(session, report, "active.")))
+
+
+@router.get("/fees", response_model=FeesView, summary="Administrative fees", responses=_NOT_FOUND)
+async def read_fees(report: ReportDep, session: SessionDep) -> FeesView:
+    fees = views.fees(figure_values(session, report, "active.fees."))
+    return FeesView(**_head(report), **fees.model_dump())
+
+
+@router.get("/procurement", response_model=ProcurementView, summary="Government procurement",
+            responses=_NOT_FOUND)
+async def read_procurement(report: ReportDep, session: SessionDep) -> ProcurementView:
+    procurement = views.procurement(figure_values(session, report, "active.procurement."))
+    return ProcurementView(**_head(report), **procurement.model_dump())
+
+
+@router.get("/applications", response_model=ApplicationsView, summary="Section 三: applications, rows × applicants",
+            responses=_NOT_FOUND)
+async def read_applications(report: ReportDep, session: SessionDep) -> ApplicationsView:
+    values = figure_values(session, report, "applications")  # applications.* and applications_channel.*
+    return ApplicationsView(**_head(report), **views.applications(report.template, values))
+
+
+@router.get("/review-litigation", response_model=ReviewLitigationView,
+            summary="Section 四: administrative reconsideration and litigation", responses=_NOT_FOUND)
+async def read_review_litigation(report: ReportDep, session: SessionDep) -> ReviewLitigationView:
+    values = figure_values(session, report, "review_litigation.")
+    return ReviewLitigationView(**_head(report), **views.review_litigation(values))
+
+
+@router.get("/media-accounts", response_model=MediaAccountsView, summary="Government new-media accounts",
+            responses=_NOT_FOUND)
+async def read_media_accounts(report: ReportDep, session: SessionDep) -> MediaAccountsView:
+    return MediaAccountsView(**_head(report), **views.media_accounts(figure_values(session, report, "media.accounts.")))
+
+
+@router.get("/publishing", response_model=PublishingView, summary="What the body published, by channel",
+            responses=_NOT_FOUND)
+async def read_publishing(report: ReportDep, session: SessionDep) -> PublishingView:
+    return PublishingView(**_head(report), **views.publishing(figure_values(session, report, "publishing.")))

@@ -1,0 +1,121 @@
+"""Errors as RFC 9457 problem details (application/problem+json) with a stable `code`."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.models import Problem, ValidationProblem
+from app.parsing import InputError
+
+log = logging.getLogger("app.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+# codes for plain HTTP errors (routing, methods); our own raise ProblemError with a code
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+def problem_type(code: str) -> str:
+    return f"urn:disclosure-stats:problem:{code}"
+
+
+def problem_response(status: int, code: str, detail: str, *, title: str | None = None,
+                     headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    body = {
+        "type": problem_type(code),
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+    return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+class ProblemError(Exception):
+    """Raise anywhere in a request to answer with a problem response."""
+
+    def __init__(self, status: int, code: str, detail: str, *, headers: dict[str, str] | None = None,
+                 **extra: Any) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail, self.headers, self.extra = status, code, detail, headers, extra
+
+
+def validation_errors(errors) -> list[dict[str, Any]]:
+    """Pydantic/FastAPI errors without their `input` (which may echo a large body)."""
+    return [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))} for e in errors]
+
+
+async def _problem_error(_request: Request, exc: ProblemError) -> JSONResponse:
+    return problem_response(exc.status, exc.code, exc.detail, headers=exc.headers, **exc.extra)
+
+
+async def _http_exception(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    status = exc.status_code
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
+    if detail is None:
+        detail = f"{phrase}: {request.method} {request.url.path}"
+    return problem_response(status, STATUS_CODES.get(status, f"http_{status}"), detail,
+                            headers=getattr(exc, "headers", None))
+
+
+async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = validation_errors(exc.errors())
+    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+    where = ".".join(str(part) for part in first["loc"])
+    detail = f"Invalid request: {where}: {first['msg']}" if where else f"Invalid request: {first['msg']}"
+    return problem_response(422, "validation_error", detail, errors=errors)
+
+
+async def _input_error(_request: Request, exc: InputError) -> JSONResponse:
+    return problem_response(exc.status, exc.code, exc.message)
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(500, "internal_error", "The server failed to handle this request; it has been logged.")
+
+
+def register(app: FastAPI) -> None:
+    app.add_exception_handler(ProblemError, _problem_error)
+    app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(InputError, _input_error)
+    app.add_exception_handler(Exception, _unhandled)
+
+
+_DESCRIPTIONS = {
+    400: "Bad request: empty body, malformed JSON, or bytes that are no readable document",
+    401: "Missing bearer token",
+    403: "Wrong bearer token, or HTTP writes disabled (no DISCLOSURE_API_KEYS configured)",
+    404: "No such report",
+    413: "Body larger than DISCLOSURE_MAX_BODY_BYTES",
+    415: "Unsupported Content-Type",
+    422: "Invalid parameters or body",
+    503: "Database unavailable",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries for a route; main.py serves them as application/problem+json."""
+    return {s: {"model": ValidationProblem if s == 422 else Problem, "description": _DESCRIPTIONS[s]} for s in statuses}

@@ -1,0 +1,65 @@
+"""create_app(): routers, error handlers, the OpenAPI spec."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from app import __version__
+from app.api import figures, health, problems, reports
+from app.config import Settings, get_settings
+from app.db import Database
+from app.models import ReportSubmission
+
+DESCRIPTION = """\
+Chinese government information-disclosure annual reports (政府信息公开工作年度报告), parsed into
+figures with stable keys and served as JSON, per report and per section, each figure with
+the line of the report it came from.
+
+Errors are RFC 9457 `application/problem+json` documents with a stable `code`.
+Writes need `Authorization: Bearer <key>` with a key from `DISCLOSURE_API_KEYS`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    database = Database(settings.db_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.dispose()
+
+    app = FastAPI(title="disclosure-stats", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.db = database
+    problems.register(app)
+    app.include_router(reports.router)
+    app.include_router(figures.router)
+    app.include_router(health.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's spec, with error responses as application/problem+json and the JSON
+    submission schema that POST /reports reads by hand."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    for operations in spec["paths"].values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status.isdigit() and int(status) >= 400 and content:
+                    # FastAPI files them under the route's media type (JSON, or text/plain for /text)
+                    response["content"] = {problems.PROBLEM_MEDIA_TYPE: next(iter(content.values()))}
+    spec["components"]["schemas"]["ReportSubmission"] = ReportSubmission.model_json_schema(
+        ref_template="#/components/schemas/{model}"
+    )
+    app.openapi_schema = spec
+    return spec

@@ -1,0 +1,1 @@
+"""Services between the parsing core, the store and the web/CLI layers."""

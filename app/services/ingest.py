@@ -1,0 +1,114 @@
+"""Ingest: bytes in, a stored report out — deduplicated by the document's sha256.
+
+The UNIQUE constraint on document.sha256 decides: the lookup before parsing only saves
+the parse, and two requests with the same bytes racing past it both parse, one insert
+wins and the other catches the IntegrityError and returns the winner's report. The
+document bytes, report, text, figures and findings are written in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from app.models import Document, FigureRow, FindingRow, Report, ReportText, utcnow
+from app.parsing import ParsedReport, parse_document
+
+
+@dataclass(slots=True)
+class IngestResult:
+    report: Report
+    created: bool
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def find_report_by_sha256(session: Session, digest: str) -> Report | None:
+    stmt = select(Report).join(Document, Report.document_id == Document.id).where(Document.sha256 == digest)
+    return session.exec(stmt).first()
+
+
+def _iso_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _rows(parsed: ParsedReport, data: bytes, digest: str, source_url: str | None):
+    now = utcnow()
+    document = Document(
+        sha256=digest, media_type=parsed.media_type, encoding=parsed.encoding, content=data,
+        size=len(data), source_url=source_url, received_at=now,
+    )
+    report = Report(
+        document_id=0, parser_version=parsed.parser_version, status=parsed.status,
+        template=parsed.template, year=parsed.year, agency=parsed.agency,
+        region_code=parsed.region_code, level=parsed.level, title=parsed.title,
+        published_at=_iso_date(parsed.published_at), source_url=source_url,
+        figure_count=len(parsed.figures), finding_count=len(parsed.findings),
+        created_at=now, updated_at=now,
+    )
+    return document, report
+
+
+def ingest(engine: Engine, data: bytes, content_type: str | None = None, source_url: str | None = None,
+           *, lookup_first: bool = True) -> IngestResult:
+    """Store `data` and its parse, or return the report already stored for these bytes.
+    Raises app.parsing.InputError for bytes that are no document. Blocking (parses and
+    writes): call it from a worker thread in async code. `lookup_first=False` skips the
+    pre-parse lookup, leaving the decision to the UNIQUE constraint alone."""
+    digest = sha256_hex(data)
+    with Session(engine, expire_on_commit=False) as session:
+        if lookup_first and (existing := find_report_by_sha256(session, digest)) is not None:
+            return IngestResult(existing, created=False)
+
+    parsed = parse_document(data, content_type)
+    return store(engine, data, parsed, source_url or parsed.source_url, digest=digest)
+
+
+def store(engine: Engine, data: bytes, parsed: ParsedReport, source_url: str | None = None,
+          *, digest: str | None = None) -> IngestResult:
+    """Write the document and its parse in one transaction; if these bytes are stored
+    already (the UNIQUE constraint says so), roll back and return the stored report."""
+    digest = digest or sha256_hex(data)
+    document, report = _rows(parsed, data, digest, source_url)
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            session.add(document)
+            session.flush()
+            report.document_id = document.id
+            session.add(report)
+            session.flush()
+            session.add(ReportText(report_id=report.id, original=parsed.text, normalized=parsed.normalized_text))
+            session.add_all(
+                FigureRow(
+                    report_id=report.id, key=f.key, value=float(f.value), unit=f.unit, section=f.section,
+                    line=f.source.line if f.source else None,
+                    span_start=f.source.start if f.source else None,
+                    span_end=f.source.end if f.source else None,
+                    source_text=f.source.text if f.source else None,
+                    note=f.note, flags=",".join(f.flags),
+                )
+                for f in parsed.figures
+            )
+            session.add_all(
+                FindingRow(report_id=report.id, code=f.code, severity=f.severity, message=f.message,
+                           keys=",".join(f.keys), line=f.line)
+                for f in parsed.findings
+            )
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            existing = find_report_by_sha256(session, digest)
+            if existing is None:
+                raise
+            return IngestResult(existing, created=False)
+    return IngestResult(report, created=True)

@@ -1,0 +1,84 @@
+"""How figures, findings and parsed reports look as JSON: one shape for the HTTP API and
+for `disclosure parse`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.models import FigureRow, FindingRow
+from app.parsing import Figure, Finding, ParsedReport
+
+
+def emit_value(key: str, value: int | float) -> int | float:
+    """Counts come out as ints (the store keeps every value as a float); amounts in 万元
+    (`*_wan`) always as floats, so a client sees one type per key."""
+    if key.endswith("_wan"):
+        return float(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def split_list(joined: str) -> list[str]:
+    return [part for part in joined.split(",") if part]
+
+
+def _figure(key, value, unit, section, note, flags, line, start, end, text) -> dict[str, Any]:
+    has_source = line is not None or text is not None
+    return {
+        "key": key,
+        "value": emit_value(key, value),
+        "unit": unit,
+        "section": section,
+        "note": note,
+        "flags": list(flags),
+        "source": {"line": line, "start": start, "end": end, "text": text} if has_source else None,
+    }
+
+
+def figure_row_json(row: FigureRow) -> dict[str, Any]:
+    return _figure(row.key, row.value, row.unit, row.section, row.note, split_list(row.flags),
+                   row.line, row.span_start, row.span_end, row.source_text)
+
+
+def figure_json(fig: Figure) -> dict[str, Any]:
+    src = fig.source
+    return _figure(fig.key, fig.value, fig.unit, fig.section, fig.note, fig.flags,
+                   src.line if src else None, src.start if src else None,
+                   src.end if src else None, src.text if src else None)
+
+
+def finding_row_json(row: FindingRow) -> dict[str, Any]:
+    return {"code": row.code, "severity": row.severity, "message": row.message,
+            "keys": split_list(row.keys), "line": row.line}
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    return {"code": finding.code, "severity": finding.severity, "message": finding.message,
+            "keys": list(finding.keys), "line": finding.line}
+
+
+def parsed_report_json(report: ParsedReport, *, with_text: bool = False) -> dict[str, Any]:
+    """The ParsedReport as `disclosure parse` prints it."""
+    out: dict[str, Any] = {
+        "parser_version": report.parser_version,
+        "status": report.status,
+        "template": report.template,
+        "year": report.year,
+        "agency": report.agency,
+        "region_code": report.region_code,
+        "level": report.level,
+        "title": report.title,
+        "published_at": report.published_at,
+        "source_url": report.source_url,
+        "encoding": report.encoding,
+        "media_type": report.media_type,
+        "figure_count": len(report.figures),
+        "finding_count": len(report.findings),
+        "figures": [figure_json(f) for f in report.figures],
+        "findings": [finding_json(f) for f in report.findings],
+    }
+    if with_text:
+        out["text"] = report.text
+        out["normalized_text"] = report.normalized_text
+    return out
