@@ -1,0 +1,194 @@
+"""The `disclosure` command: serve | ingest | parse | migrate | openapi.
+
+The CLI writes to the database directly (DATABASE_URL), without an API key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TextIO
+
+INGEST_SUFFIXES = (".txt", ".md", ".html", ".htm")
+
+
+def _json(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2)
+
+
+def content_type_for(path: Path) -> str | None:
+    """HTML by its suffix; anything else is text whose charset the parser detects."""
+    return "text/html" if path.suffix.lower() in (".html", ".htm") else None
+
+
+def find_documents(paths: Iterable[str]) -> Iterator[Path]:
+    """Files as given; folders walked recursively for *.txt, *.md, *.html, *.htm (sorted)."""
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in INGEST_SUFFIXES)
+        else:
+            yield path  # a missing file is reported as failed by the caller
+
+
+class Progress:
+    """A one-line progress bar on a terminal; one line per file otherwise (logs, CI)."""
+
+    def __init__(self, total: int, stream: TextIO, width: int = 30) -> None:
+        self.total, self.stream, self.width = total, stream, width
+        self.tty = stream.isatty()
+
+    def update(self, done: int, label: str) -> None:
+        if self.tty:
+            filled = self.width * done // max(self.total, 1)
+            bar = "#" * filled + "-" * (self.width - filled)
+            self.stream.write(f"\r[{bar}] {done}/{self.total} {label[-40:]:<40}")
+            if done == self.total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(f"[{done}/{self.total}] {label}\n")
+        self.stream.flush()
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+def _log_migrations() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.config import get_settings
+    from app.db import migrate
+
+    _log_migrations()
+    migrate(get_settings().db_url)
+    uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+                proxy_headers=True)
+    return 0
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    from app.config import get_settings
+    from app.db import migrate
+
+    _log_migrations()
+    migrate(get_settings().db_url)
+    return 0
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from app.parsing import InputError, parse_document
+    from app.services.present import parsed_report_json
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+        report = parse_document(data, args.content_type or content_type_for(path))
+    except OSError as exc:
+        print(f"disclosure parse: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except InputError as exc:
+        print(f"disclosure parse: {path}: {exc.code}: {exc.message}", file=sys.stderr)
+        return 1
+    print(_json(parsed_report_json(report, with_text=args.text)))
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from app.config import get_settings
+    from app.db import make_engine, migrate
+    from app.parsing import InputError
+    from app.services.ingest import ingest
+
+    files = list(find_documents(args.paths))
+    url = get_settings().db_url
+    migrate(url)
+    engine = make_engine(url)
+    progress = Progress(len(files), sys.stderr)
+    new = existing = failed = 0
+    errors: list[str] = []
+    try:
+        for done, path in enumerate(files, 1):
+            try:
+                result = ingest(engine, path.read_bytes(), content_type_for(path))
+            except OSError as exc:
+                failed += 1
+                errors.append(f"{path}: cannot read: {exc.strerror or exc}")
+            except InputError as exc:
+                failed += 1
+                errors.append(f"{path}: {exc.code}: {exc.message}")
+            else:
+                if result.created:
+                    new += 1
+                else:
+                    existing += 1
+            progress.update(done, str(path))
+    finally:
+        engine.dispose()
+    for line in errors:
+        print(f"failed: {line}", file=sys.stderr)
+    print(f"ingested {new + existing} (new {new}, existing {existing}, failed {failed})")
+    return 1 if failed else 0
+
+
+def cmd_openapi(_args: argparse.Namespace) -> int:
+    from app.main import create_app
+
+    sys.stdout.write(openapi_json(create_app().openapi()))
+    return 0
+
+
+def openapi_json(spec: dict) -> str:
+    """The committed form of the spec: sorted keys, two-space indent, final newline."""
+    return json.dumps(spec, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="disclosure", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="migrate the database to head, then serve the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.set_defaults(func=cmd_serve)
+
+    ingest = sub.add_parser("ingest", help="parse and store report files or folders of them")
+    ingest.add_argument("paths", nargs="+", metavar="PATH",
+                        help="files, or folders searched recursively for " + ", ".join(f"*{s}" for s in INGEST_SUFFIXES))
+    ingest.set_defaults(func=cmd_ingest)
+
+    parse = sub.add_parser("parse", help="parse one file and print the result as JSON (no database)")
+    parse.add_argument("file", metavar="FILE")
+    parse.add_argument("--content-type", help="e.g. 'text/plain; charset=gb18030' (default: from the suffix, charset detected)")
+    parse.add_argument("--text", action="store_true", help="include the decoded and the normalised text")
+    parse.set_defaults(func=cmd_parse)
+
+    migrate = sub.add_parser("migrate", help="bring the database to the newest schema")
+    migrate.set_defaults(func=cmd_migrate)
+
+    openapi = sub.add_parser("openapi", help="print the OpenAPI spec (as committed in openapi/openapi.json)")
+    openapi.set_defaults(func=cmd_openapi)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # e.g. `disclosure parse FILE | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
