@@ -1,0 +1,93 @@
+"""The `disclosure` command, run as a user runs it (a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+from sqlmodel import Session, select
+
+from app.db import make_engine
+from app.models import Report
+from conftest import CORPUS, META, SEED_VARIANTS, disclosure_command, expected_for, figure_map
+
+
+def run(*args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    proc = subprocess.run([*disclosure_command(), *args], capture_output=True, text=True, env=full_env,
+                          timeout=120, stdin=subprocess.DEVNULL)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_parse_every_seed_layout():
+    # one process per file, as a user would run them
+    for name in SEED_VARIANTS:
+        exp = expected_for(name)
+        out = json.loads(run("parse", str(CORPUS / name)).stdout)
+        assert {k: out[k] for k in META} == {k: exp[k] for k in META}, name
+        assert figure_map(out["figures"]) == exp["figures"], name
+        assert out["figure_count"] == len(exp["figures"])
+        assert "text" not in out
+
+
+def test_parse_figure_shape_is_the_apis():
+    out = json.loads(run("parse", str(CORPUS / "ewenki-2020.txt"), "--text").stdout)
+    fig = next(f for f in out["figures"] if f["key"] == "active.procurement.amount_wan")
+    assert set(fig) == {"key", "value", "unit", "section", "note", "flags", "source"}
+    assert set(fig["source"]) == {"line", "start", "end", "text"}
+    assert out["text"].split("\n")[fig["source"]["line"] - 1] == fig["source"]["text"]
+
+
+def test_parse_errors(tmp_path):
+    missing = run("parse", str(tmp_path / "nope.txt"), check=False)
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
+    (tmp_path / "empty.txt").write_bytes(b"")
+    empty = run("parse", str(tmp_path / "empty.txt"), check=False)
+    assert empty.returncode == 1 and "empty_body" in empty.stderr
+
+
+def test_ingest_folder_then_again(tmp_path):
+    folder = tmp_path / "reports"
+    (folder / "sub").mkdir(parents=True)
+    for name in ("ewenki-2020.txt", "ewenki-2020.page.html"):
+        (folder / name).write_bytes((CORPUS / name).read_bytes())
+    (folder / "sub" / "ewenki-2020.markdown.md").write_bytes((CORPUS / "ewenki-2020.markdown.md").read_bytes())
+    (folder / "sub" / "copy.txt").write_bytes((CORPUS / "ewenki-2020.txt").read_bytes())  # same bytes
+    (folder / "notes.json").write_text("{}")  # not a report suffix: skipped
+    url = f"sqlite:///{tmp_path / 'data' / 'cli.db'}"
+    env = {"DATABASE_URL": url, "DISCLOSURE_API_KEYS": ""}
+
+    first = run("ingest", str(folder), env=env)
+    assert first.stdout.strip().splitlines()[-1] == "ingested 4 (new 3, existing 1, failed 0)"
+    assert "[4/4]" in first.stderr  # progress, one line per file when stderr is no terminal
+
+    (folder / "empty.txt").write_bytes(b"")
+    second = run("ingest", str(folder), str(tmp_path / "missing.txt"), env=env, check=False)
+    assert second.returncode == 1
+    assert second.stdout.strip().splitlines()[-1] == "ingested 4 (new 0, existing 4, failed 2)"
+    assert "empty_body" in second.stderr and "missing.txt" in second.stderr
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as s:
+            reports = s.exec(select(Report)).all()
+    finally:
+        engine.dispose()
+    assert len(reports) == 3
+    assert {r.template for r in reports} == {"2019"}
+
+
+def test_migrate_command(tmp_path):
+    url = f"sqlite:///{tmp_path / 'm' / 'x.db'}"
+    proc = run("migrate", env={"DATABASE_URL": url})
+    assert (tmp_path / "m" / "x.db").is_file()
+    assert "0001" in proc.stderr
+
+
+@pytest.mark.parametrize("args", [[], ["frobnicate"], ["parse"]])
+def test_usage_errors(args):
+    assert run(*args, check=False).returncode == 2
