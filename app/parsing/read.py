@@ -4,6 +4,7 @@ column order. Anything that does not fit becomes a finding, not a guess."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -28,6 +29,9 @@ from app.parsing.values import Value, is_blank, parse_value
 
 _REVIEW_CHARS = frozenset("".join(REVIEW_HEADER_WORDS))
 _APP_WIDTH = len(COLUMN_KEYS)
+_UNSET = object()
+_HINT_RX = {tpl: re.compile("|".join(hints + (("逾期不补正", "逾期未按收费通知") if tpl == "2021" else ())))
+            for tpl, hints in HEADER_HINTS.items()}
 MAX_FIGURE = 10**12  # no count or 万元 amount in these reports comes near this
 
 
@@ -48,8 +52,19 @@ class Reader:
     findings: list[Finding] = field(default_factory=list)
     _squashed: list[str] = field(default_factory=list)
 
+    _values: list[object] = field(default_factory=list)
+    _app_matches: dict[tuple[str, str, bool], tuple[str, str, str | None] | None] = field(default_factory=dict)
+
     def __post_init__(self) -> None:
         self._squashed = [squash(c.text) for c in self.cells]
+        self._values = [_UNSET] * len(self.cells)
+
+    def value_at(self, i: int) -> Value | None:
+        """The cell at i read as a plain number (cached: cells are read many times)."""
+        v = self._values[i]
+        if v is _UNSET:
+            v = self._values[i] = parse_value(self.cells[i].text)
+        return v  # type: ignore[return-value]
 
     # ------------------------------------------------------------ helpers
     def source(self, cell: Cell) -> Source:
@@ -89,11 +104,12 @@ class Reader:
                                      line=cell.line + 1 if cell is not None else None))
 
     def _numeric_later_on_line(self, i: int) -> bool:
-        line = self.cells[i].line
-        for c in self.cells[i + 1:]:
-            if c.line != line:
+        cells = self.cells
+        line = cells[i].line
+        for j in range(i + 1, len(cells)):
+            if cells[j].line != line:
                 return False
-            if parse_value(c.text) is not None:
+            if self.value_at(j) is not None:
                 return True
         return False
 
@@ -109,7 +125,7 @@ class Reader:
                 if self._numeric_later_on_line(i):
                     out.append(Taken(None, c))
             else:
-                v = parse_value(c.text, money=len(out) in money, money_unit=money_unit)
+                v = parse_value(c.text, money=True, money_unit=money_unit) if len(out) in money else self.value_at(i)
                 if v is not None:
                     out.append(Taken(v, c))
                 elif skip is None or not skip(i):
@@ -169,13 +185,11 @@ class Reader:
     def detect_template(self, text: str, year: int | None) -> tuple[str | None, str]:
         score = {"2019": 0, "2021": 0}
         for s in self._squashed:
-            if len(s) > 40:
+            if len(s) > 40 or len(s) < 4:
                 continue
-            for tpl, hints in HEADER_HINTS.items():
-                if any(h in s for h in hints):
+            for tpl, rx in _HINT_RX.items():
+                if rx.search(s):
                     score[tpl] += 1
-            if "逾期不补正" in s or "逾期未按收费通知" in s:
-                score["2021"] += 1
         if score["2021"] != score["2019"]:
             tpl = max(score, key=score.__getitem__)
             return tpl, f"table headers ({score['2019']} point to 2019, {score['2021']} to 2021)"
@@ -269,9 +283,21 @@ class Reader:
     # ------------------------------------------------------------ section 三
     def _match_app(self, text: str, template: str, glued: bool = False) -> tuple[str, str, str | None] | None:
         """('row' | 'group', key, group) for a label cell of section 三, or None."""
+        memo = (text, template, glued)
+        if memo not in self._app_matches:
+            self._app_matches[memo] = self._match_app_uncached(text, template, glued)
+        return self._app_matches[memo]
+
+    def _match_app_uncached(self, text: str, template: str, glued: bool) -> tuple[str, str, str | None] | None:
         number, core = split_numbering(text)
         if not core or (len(core) > 60 and not glued):
             return None
+        exact = _EXACT_APP.get((template, core))
+        if exact:  # fast path: the label as the template writes it
+            fits = [e for e in exact if not e[4] or number == e[3]]
+            if fits:
+                best_exact = max(fits, key=lambda e: (number is not None and number == e[3], e[0] == "row"))
+                return best_exact[0], best_exact[1], best_exact[2]
         best: tuple[int, str, str, str | None] | None = None
         for row in APP_ROWS:
             if template not in row.templates:
@@ -363,7 +389,7 @@ class Reader:
                         values.setdefault(pending, taken)
                         pending, taken = None, []
                 continue
-            v = parse_value(c.text)
+            v = self.value_at(idx)
             if v is not None:
                 if pending is None:
                     orphans.append(Taken(v, c))
@@ -529,6 +555,25 @@ class Reader:
         else:
             self.finding("missing_section", "warning",
                          "No section 四 table (行政复议、行政诉讼情况) was found.", ("review_litigation",))
+
+
+def _exact_index() -> dict[tuple[str, str], list[tuple[str, str, str | None, str | None, bool]]]:
+    """(template, label) → [(kind, key, group, number, generic)] for exact label matches."""
+    index: dict[tuple[str, str], list[tuple[str, str, str | None, str | None, bool]]] = {}
+    for tpl in ("2019", "2021"):
+        for row in APP_ROWS:
+            if tpl in row.templates:
+                for a in row.aliases:
+                    index.setdefault((tpl, a), []).append(("row", row.key, row.group, row.number,
+                                                           row.key in GENERIC_ROWS))
+        for g in APP_GROUPS:
+            if tpl in g.templates:
+                for a in g.aliases:
+                    index.setdefault((tpl, a), []).append(("group", g.key, g.key, g.number, a == "其他"))
+    return index
+
+
+_EXACT_APP = _exact_index()
 
 
 def _splittable(taken: list[Taken]) -> bool:
