@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Row
+
 from app.models import FigureRow, FindingRow
 from app.parsing import Figure, Finding, ParsedReport
 
@@ -36,7 +38,8 @@ def _figure(key, value, unit, section, note, flags, line, start, end, text) -> d
     }
 
 
-def figure_row_json(row: FigureRow) -> dict[str, Any]:
+def figure_row_json(row: FigureRow | Row) -> dict[str, Any]:
+    """A stored figure: the ORM object, or a Row of the same columns."""
     return _figure(row.key, row.value, row.unit, row.section, row.note, split_list(row.flags),
                    row.line, row.span_start, row.span_end, row.source_text)
 
