@@ -295,11 +295,11 @@ class PermitsView(SectionView):
     enforcement: ItemCounts
 
 
-class FeesView(SectionView, Fees):
+class FeesView(Fees, SectionView):  # bases in this order: report_id, template come first
     pass
 
 
-class ProcurementView(SectionView, Procurement):
+class ProcurementView(Procurement, SectionView):
     pass
 
 
