@@ -107,18 +107,10 @@ def parse_text(text: str, media_type: str = "text/plain") -> ParsedReport:
 
 
 def _full_name(agency: str, match) -> str:
-    """鄂温克旗人民政府 → 鄂温克族自治旗人民政府 when the division's full name is known."""
-    corrected = getattr(match, "corrected_name", None)
-    full = match.division.name
-    for short in filter(None, (getattr(match, "matched_name", None), corrected)):
-        if short in agency and short != full:
-            return agency.replace(short, full, 1)
-    for suffix in ("人民政府", ""):
-        if match.level in ("county", "city", "province") and agency.endswith("人民政府"):
-            prefix = agency[: -len("人民政府")]
-            if prefix != full and prefix and full != prefix:
-                return full + "人民政府"
-        break
+    """鄂温克旗人民政府 → 鄂温克族自治旗人民政府; 沐阳县人民政府 → 沭阳县人民政府 (an OCR slip).
+    Only short forms and slips are rewritten; historical names and special bodies stay."""
+    if match.reason in ("alias", "ocr") and match.matched and match.matched in agency:
+        return agency.replace(match.matched, match.division.name, 1)
     return agency
 
 
