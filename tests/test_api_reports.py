@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.parsing import PARSER_VERSION
+from app.parsing import PARSER_VERSION, parse_document
+from app.services.present import figure_json, finding_json
 from conftest import AUTH, CORPUS, META, SEED, SEED_VARIANTS, content_type_for, expected_for, figure_map
 
 
@@ -187,3 +188,20 @@ def test_list_limit_bounds(client):
         assert r.status_code == 422
         assert r.json()["code"] == "validation_error"
     assert client.get("/reports", params={"limit": 500}).status_code == 200
+
+
+def test_findings_round_trip(client):
+    """A messy real report: its findings come back as the parser made them."""
+    data = (CORPUS / "pingtan-2024.txt").read_bytes()
+    parsed = parse_document(data, "text/plain")
+    assert parsed.findings, "pingtan-2024 is expected to raise findings"
+    r = client.post("/reports", content=data, headers={"Content-Type": "text/plain", **AUTH})
+    assert r.status_code == 201, r.text
+    report = r.json()
+    assert report["status"] == parsed.status
+    assert report["finding_count"] == len(parsed.findings)
+    findings = client.get(f"/reports/{report['id']}/findings").json()["findings"]
+    assert findings == [finding_json(f) for f in parsed.findings]
+    assert any(f["keys"] for f in findings)
+    figures = client.get(f"/reports/{report['id']}/figures").json()["figures"]
+    assert figures == [figure_json(f) for f in parsed.figures]

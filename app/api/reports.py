@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
@@ -38,7 +37,6 @@ from app.services.present import finding_row_json
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 ACCEPTED_MEDIA_TYPES = ("text/plain", "text/markdown", "text/html", "application/xhtml+xml", "application/json")
-_HTML_HINT = re.compile(r"<(?:!doctype\s+html|html|head|body|table|tr|td|div|p)[\s>/]", re.IGNORECASE)
 
 
 def base_path(request: Request) -> str:
@@ -157,13 +155,14 @@ async def create_report(
     if media_type == "application/json":
         submission = read_submission(body)
         data = submission.text.encode("utf-8")
-        looks_html = _HTML_HINT.search(submission.text[:65536]) is not None
-        content_type = "text/html; charset=utf-8" if looks_html else "text/plain; charset=utf-8"
+        # HTML inside the JSON is recognised by the parser's own sniffing of text/plain
+        content_type = "text/plain; charset=utf-8"
         source_url = submission.source_url or source_url
     else:
         data = body
-        if media_type == "text/markdown":  # Markdown is read as text
-            content_type = "text/plain" + content_type[len("text/markdown"):]
+        if media_type == "text/markdown":  # Markdown is read as text (charset kept)
+            _, sep, params = content_type.partition(";")
+            content_type = "text/plain" + sep + params
     result = await anyio.to_thread.run_sync(ingest, database.engine, data, content_type, source_url,
                                             limiter=_ingest_limiter(request))
     public = report_public(result.report, request)
