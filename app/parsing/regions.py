@@ -1,0 +1,487 @@
+"""Administrative divisions (GB/T 2260): lookup by code, by agency name, by 网站标识码.
+
+Pure: the bundled tables ``app/data/divisions.csv`` (current divisions) and
+``app/data/divisions_historical.csv`` (names abolished or renamed since an older table) are
+read once, lazily, on first use; everything else is dictionary look-ups. No network.
+
+    get("150724")                      -> Division(150724 鄂温克族自治旗, county, parent 150700)
+    resolve("鄂温克旗人民政府")          -> Match(division=150724, level="county", ...)
+    resolve("淮安市交通运输局")          -> Match(division=320800, level="department", ...)
+    resolve("朝阳区人民政府")            -> None (北京 and 长春 both have one)
+    resolve("朝阳区人民政府", "北京市…")  -> Match(division=110105, ...)
+    from_site_code("1507240004")       -> Division(150724 …)
+
+Municipalities have no city level in the table: 110105 朝阳区's parent is 110000 北京市.
+County-level cities directly under a province (济源, 仙桃, 石河子, …) likewise.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import threading
+from dataclasses import dataclass, field
+from importlib import resources
+
+__all__ = [
+    "Division",
+    "Match",
+    "ancestors",
+    "children",
+    "from_site_code",
+    "get",
+    "resolve",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Division:
+    code: str  # six-digit GB/T 2260 code
+    name: str  # official full name, e.g. 鄂温克族自治旗
+    level: str  # province | city | county
+    parent_code: str | None
+    current: bool = True  # False: from the historical table (abolished or renamed)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    division: Division
+    level: str  # the body's level: province | city | county | township | department
+    confidence: float  # 0..1
+    matched: str = ""  # the text in the agency name that named the division
+    corrected_name: str | None = None  # set when an OCR slip was corrected (沐阳县 → 沭阳县)
+    reason: str = ""  # exact | alias | context | historical | ocr | special | township-context
+
+
+# --- name forms -------------------------------------------------------------------------
+
+# The 56 nationalities, as they occur in names of autonomous areas (followed by 族).
+_ETHNIC = sorted(
+    (
+        "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 "
+        "高山 拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 "
+        "普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 "
+        "珞巴 基诺"
+    ).split(),
+    key=len,
+    reverse=True,
+)
+# characters a division name (or its suffixed short form) ends with
+_SUFFIX_CHARS = frozenset("省市县区旗州盟")
+_GOV_TAILS = frozenset(
+    {"", "人民政府", "政府", "行政公署", "管理委员会", "管委会", "人民政府（本级）", "本级"}
+)
+_TOWNSHIP_RE = re.compile(
+    r"^[\u4e00-\u9fff]{1,10}?(?:镇|乡|苏木|街道)(?:人民政府|政府|街道办事处|办事处)?$"
+)
+_SPACES_RE = re.compile(r"[\s\u3000\xa0]+")
+# Names that are not divisions but stand for one, each justified:
+_SPECIAL = {
+    # 平潭综合实验区 is set up over the whole territory of 平潭县 (福州市); its 管委会 acts as
+    # the county government, and the county keeps its code.
+    "平潭综合实验区": "350128",
+    # the usual short form of 前郭尔罗斯蒙古族自治县 (not derivable from the full name)
+    "前郭县": "220721",
+}
+# Characters OCR takes for one another (each string: a group of look-alikes). A slip is
+# first sought among these; any one-character substitution is the fallback.
+_CONFUSABLE_GROUPS = (
+    "沐沭", "己已巳", "未末", "士土", "日曰", "戊戌戍", "汨汩", "大太犬", "天夭", "王玉主",
+    "人入八", "刀力", "干千于", "兔免", "鸟乌", "折拆", "侯候", "徽微", "崇祟", "泸沪",
+    "沽沾", "宫官", "兖衮", "浑浒", "滦栾", "睢雎", "亳毫", "汶汉", "栖柄", "柘拓", "凌陵",
+    "淅浙", "郏郊", "泌沁", "延廷", "盱盯", "杨扬", "江汪", "清青", "贝见", "今令", "茌荏",
+    "蒲浦", "淮准", "郫陴", "邛卭", "冶治", "历厉", "旬句", "阆闽", "泾经", "洛络", "湘湖",
+    "嵊乘", "溧漂", "婺务", "鄞勤", "濉睢", "潢璜", "宁守", "安女", "城域", "县昙",
+)
+_CONFUSABLE: dict[str, str] = {}
+for _g in _CONFUSABLE_GROUPS:
+    for _c in _g:
+        _CONFUSABLE[_c] = _CONFUSABLE.get(_c, "") + _g.replace(_c, "")
+_CONTEXT_SCAN_LIMIT = 2000  # characters of context scanned for division names
+_CONTEXT_SCORE_LIMIT = 20000  # characters of context searched for ancestors' names
+_MENTION_MAX_LEN = 9  # longer names are found through their short forms (积石山县)
+
+
+def _strip_ethnic(body: str) -> tuple[str, str | None]:
+    """'鄂温克族' → ('', '鄂温克'); '石柱土家族' → ('石柱', '土家');
+    '积石山保安族东乡族撒拉族' → ('积石山', '保安'); '巴里坤哈萨克' → ('巴里坤', '哈萨克')."""
+    last = None
+    changed = True
+    stripped = False
+    while changed and body:
+        changed = False
+        if body.endswith("各族"):
+            body, changed = body[:-2], True
+            continue
+        for e in _ETHNIC:
+            if body.endswith(e + "族"):
+                body, last, changed, stripped = body[: -len(e) - 1], e, True, True
+                break
+    if not stripped:  # Xinjiang names drop 族: 巴里坤哈萨克, 察布查尔锡伯, 鄂伦春
+        for e in _ETHNIC:
+            if len(e) >= 2 and body.endswith(e):
+                body, last = body[: -len(e)], e
+                break
+    return body, last
+
+
+def _autonomous_base(name: str) -> str | None:
+    """The place-name part of an autonomous area's name: 鄂温克族自治旗 → 鄂温克."""
+    for suf in ("自治县", "自治旗", "自治州", "自治区"):
+        if name.endswith(suf):
+            body = name[: -len(suf)]
+            base, last = _strip_ethnic(body)
+            if not base:
+                base = last or body
+            return base if len(base) >= 2 else None
+    return None
+
+
+def _aliases(name: str, level: str) -> set[str]:
+    """Suffixed short forms reports write for ``name`` (the name itself excluded)."""
+    out: set[str] = set()
+    base = _autonomous_base(name)
+    if base:
+        if name.endswith("自治县"):
+            out |= {base + "县", base + "自治县"}
+        elif name.endswith("自治旗"):
+            out |= {base + "旗", base + "自治旗"}
+        elif name.endswith("自治州"):
+            out |= {base + "州", base + "自治州"}
+        elif name.endswith("自治区"):
+            out |= {base + "自治区"}
+    out.discard(name)
+    return out
+
+
+def _shorts(name: str, level: str) -> set[str]:
+    """Bare forms without suffix (淮安, 宿迁, 江苏, 呼伦贝尔, 恩施), used to read context."""
+    out: set[str] = set()
+    base = _autonomous_base(name)
+    if base:
+        out.add(base)
+    for suf in ("特别行政区", "地区", "林区", "特区", "省", "市", "县", "区", "旗", "盟", "州"):
+        if name.endswith(suf) and not base:
+            stem = name[: -len(suf)]
+            if len(stem) >= 2:
+                out.add(stem)
+            break
+    return out
+
+
+# --- the index --------------------------------------------------------------------------
+
+
+@dataclass
+class _Index:
+    by_code: dict[str, Division] = field(default_factory=dict)
+    hist_by_code: dict[str, Division] = field(default_factory=dict)
+    kids: dict[str, list[Division]] = field(default_factory=dict)
+    # full names and suffixed aliases → divisions (current and historical)
+    names: dict[str, list[Division]] = field(default_factory=dict)
+    alias_only: set[tuple[str, str]] = field(default_factory=set)  # (name, code) via alias
+    forms: dict[tuple[str, bool], tuple[str, ...]] = field(default_factory=dict)
+    # one-character wildcard patterns of current county- and city-level names → divisions
+    wild: dict[str, list[Division]] = field(default_factory=dict)
+    max_len: int = 0
+
+
+_INDEX: _Index | None = None
+_LOCK = threading.Lock()
+
+
+def _read_table(filename: str) -> list[dict[str, str]]:
+    res = resources.files("app").joinpath("data").joinpath(filename)
+    try:
+        text = res.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _add_name(ix: _Index, name: str, div: Division) -> None:
+    lst = ix.names.setdefault(name, [])
+    if div not in lst:
+        lst.append(div)
+    ix.max_len = max(ix.max_len, len(name))
+
+
+def _build() -> _Index:
+    ix = _Index()
+    for current, fname in ((True, "divisions.csv"), (False, "divisions_historical.csv")):
+        for row in _read_table(fname):
+            d = Division(row["code"], row["name"], row["level"], row["parent_code"] or None, current)
+            (ix.by_code if current else ix.hist_by_code)[d.code] = d
+            if current and d.parent_code:
+                ix.kids.setdefault(d.parent_code, []).append(d)
+    for d in list(ix.by_code.values()) + list(ix.hist_by_code.values()):
+        _add_name(ix, d.name, d)
+        for a in _aliases(d.name, d.level):
+            _add_name(ix, a, d)
+            ix.alias_only.add((a, d.code))
+        ix.forms[(d.code, d.current)] = (d.name, *sorted(_shorts(d.name, d.level) | _aliases(d.name, d.level)))
+        if d.current and d.level in ("county", "city") and len(d.name) >= 3:
+            for k in range(len(d.name) - 1):  # never the suffix character
+                ix.wild.setdefault(d.name[:k] + "?" + d.name[k + 1 :], []).append(d)
+    for name, code in _SPECIAL.items():
+        if code in ix.by_code:
+            _add_name(ix, name, ix.by_code[code])
+    return ix
+
+
+def _ix() -> _Index:
+    global _INDEX
+    if _INDEX is None:
+        with _LOCK:
+            if _INDEX is None:
+                _INDEX = _build()
+    return _INDEX
+
+
+# --- code look-ups ----------------------------------------------------------------------
+
+
+def get(code: str) -> Division | None:
+    """The division with this six-digit code: a current one, else a historical one."""
+    ix = _ix()
+    code = (code or "").strip()
+    return ix.by_code.get(code) or ix.hist_by_code.get(code)
+
+
+def children(code: str) -> list[Division]:
+    """Current divisions directly under ``code`` (a municipality's districts and counties
+    are directly under it), ordered by code."""
+    return sorted(_ix().kids.get((code or "").strip(), []), key=lambda d: d.code)
+
+
+def _parent(d: Division) -> Division | None:
+    if not d.parent_code:
+        return None
+    ix = _ix()
+    if d.current:
+        return ix.by_code.get(d.parent_code)
+    return ix.hist_by_code.get(d.parent_code) or ix.by_code.get(d.parent_code)
+
+
+def _ancestors(d: Division) -> list[Division]:
+    out = []
+    p = _parent(d)
+    while p is not None and len(out) < 4:
+        out.append(p)
+        p = _parent(p)
+    return out
+
+
+def ancestors(code: str) -> list[Division]:
+    """The divisions above ``code``, nearest first (150724 → [150700, 150000])."""
+    d = get(code)
+    return _ancestors(d) if d else []
+
+
+def from_site_code(code: str) -> Division | None:
+    """网站标识码: 10 digits = division code + 4-digit sequence (1507240004 → 150724).
+    Central departments' ``bm`` + 8 digits, and anything else, give None."""
+    s = _SPACES_RE.sub("", code or "")
+    if len(s) != 10 or not s.isdigit():
+        return None
+    return get(s[:6])
+
+
+# --- agency names -----------------------------------------------------------------------
+
+
+def _tail_kind(tail: str) -> str:
+    """The kind of body named by what follows the division name(s) in an agency name:
+    government | township | department."""
+    if tail in _GOV_TAILS:
+        return "government"
+    if _TOWNSHIP_RE.match(tail):
+        return "township"
+    return "department"
+
+
+def _normalise(s: str) -> str:
+    s = _SPACES_RE.sub("", s or "")
+    return s.replace("(", "（").replace(")", "）")
+
+
+def _in(hay: str, d: Division) -> bool:
+    return any(f in hay for f in _ix().forms[(d.code, d.current)])
+
+
+def _context_score(d: Division, hay: str) -> int:
+    return sum(1 for a in _ancestors(d) if _in(hay, a))
+
+
+def _is_ancestor(a: Division, d: Division) -> bool:
+    return any(x.code == a.code for x in _ancestors(d))
+
+
+def _longest_name_at(s: str, i: int) -> str | None:
+    ix = _ix()
+    for L in range(min(ix.max_len, len(s) - i), 1, -1):
+        if s[i : i + L] in ix.names:
+            return s[i : i + L]
+    return None
+
+
+def _ocr_at(s: str, i: int, hay: str) -> tuple[str, str, Division, bool] | None:
+    """A one-character slip of a current county/city name starting at ``i``:
+    (text, corrected name, division, context supports it), or None.
+
+    Among names of the same length and suffix, the correction must be unique: among
+    substitutions of look-alike characters (沐 → 沭); else among any substitution whose
+    division's parents the context (or the agency name) names."""
+    ix = _ix()
+    for j in range(min(len(s), i + 10) - 1, i + 1, -1):
+        if s[j] not in _SUFFIX_CHARS:
+            continue
+        t = s[i : j + 1]
+        alike: dict[str, Division] = {}
+        found: dict[str, Division] = {}
+        for k in range(len(t) - 1):
+            for d in ix.wild.get(t[:k] + "?" + t[k + 1 :], ()):
+                found[d.code] = d
+                if d.name[k] in _CONFUSABLE.get(t[k], ""):
+                    alike[d.code] = d
+        if not found:
+            continue
+        if len(alike) == 1:
+            d = next(iter(alike.values()))
+            return t, d.name, d, _context_score(d, hay) > 0
+        # any other substitution only where the context names the division's parents
+        backed = [d for d in found.values() if _context_score(d, hay) > 0]
+        if len(backed) == 1:
+            return t, backed[0].name, backed[0], True
+        return None  # several names fit: refuse
+    return None
+
+
+def _pick(cands: list[Division], hay: str) -> tuple[Division | None, bool]:
+    """One candidate, or the one whose ancestors the text names most; (None, _) if tied.
+    The flag says whether the context had to decide."""
+    if len(cands) == 1:
+        return cands[0], False
+    scores = [(_context_score(d, hay), d) for d in cands]
+    best = max(sc for sc, _ in scores)
+    top = [d for sc, d in scores if sc == best]
+    if best > 0 and len(top) == 1:
+        return top[0], True
+    return None, True
+
+
+def _mentions(text: str) -> list[Division]:
+    """Divisions named in free text (unambiguous after using the other names found)."""
+    ix = _ix()
+    text = text[:_CONTEXT_SCAN_LIMIT]
+    found: dict[str, list[Division]] = {}
+    for j, ch in enumerate(text):
+        if ch not in _SUFFIX_CHARS:
+            continue
+        for L in range(min(_MENTION_MAX_LEN, j + 1), 1, -1):
+            t = text[j - L + 1 : j + 1]
+            if t in ix.names:
+                found[t] = [d for d in ix.names[t] if d.current] or ix.names[t]
+                break
+    out: dict[str, Division] = {}
+    all_found = [d for lst in found.values() for d in lst]
+    for _t, lst in found.items():
+        if len(lst) > 1:
+            lst = [d for d in lst if any(_is_ancestor(a, d) for a in all_found)]
+        if len(lst) == 1:
+            out[lst[0].code] = lst[0]
+    return list(out.values())
+
+
+def _township_from_context(context: str) -> tuple[Division, float] | None:
+    """The county (else city) a township body lies in, when the divisions the context names
+    form one chain (宿迁市 … 沭阳县), or are counties of one city; else None."""
+    ms = _mentions(context)
+    if not ms:
+        return None
+    above = {a.code for d in ms for a in _ancestors(d)}
+    deepest = [d for d in ms if d.code not in above]
+    if len(deepest) == 1:
+        d = deepest[0]
+        conf = {"county": 0.6, "city": 0.5}.get(d.level)
+        return (d, conf) if conf else None
+    parents = {d.parent_code for d in deepest}
+    if len(parents) == 1 and all(d.level == "county" for d in deepest):
+        p = get(next(iter(parents)) or "")
+        if p is not None and p.level == "city":
+            return p, 0.45
+    return None
+
+
+def resolve(agency: str, context: str = "") -> Match | None:
+    """The division an agency belongs to, and the level of the body itself.
+
+    ``agency`` as reports write it (鄂温克旗人民政府, 淮安市交通运输局, XX镇人民政府);
+    ``context`` is other text of the report (its first paragraphs), used to choose between
+    namesakes (朝阳区 in 北京 or 长春) and to place a township. None when the name gives
+    no division or the choice stays open: a wrong code is worse than none."""
+    s = _normalise(agency)
+    if not s:
+        return None
+    ix = _ix()
+    hay = s + "\n" + (context or "")[:_CONTEXT_SCORE_LIMIT]
+    # read the division names the agency starts with (江苏省淮安市…); each one must lie
+    # under the ones before it, else it is part of the body's own name
+    tokens: list[tuple[str, list[Division]]] = []
+    corrected: str | None = None
+    ocr_backed = False
+    i = 0
+    while i < len(s):
+        t = _longest_name_at(s, i)
+        fixed = None
+        if t is not None:
+            cands = list(ix.names[t])
+        elif corrected is None and (o := _ocr_at(s, i, hay)) is not None:
+            t, fixed, d, ocr_backed = o
+            cands = [d]
+        else:
+            break
+        if tokens:
+            prev = tokens[-1][1]
+            cands = [d for d in cands if any(_is_ancestor(a, d) for a in prev)]
+            if not cands:
+                break
+        tokens.append((t, cands))
+        corrected = corrected or fixed
+        i += len(t)
+    tail = s[i:]
+    kind = _tail_kind(tail)
+
+    if not tokens:
+        if kind != "township":
+            return None
+        tc = _township_from_context(context or "")
+        if tc is None:
+            return None
+        return Match(tc[0], "township", tc[1], matched="", reason="township-context")
+
+    # the last division named is the body's (or its department's) division
+    text, cands = tokens[-1]
+    chain_confirmed = len(tokens) > 1
+    # prefer current divisions over historical namesakes only when the text decides
+    div, used_context = _pick(cands, hay)
+    if div is None:
+        return None
+
+    if corrected is not None:
+        supported = chain_confirmed or ocr_backed
+        conf, reason = (0.75 if supported else 0.6), "ocr"
+    elif text in _SPECIAL:
+        conf, reason = 0.8, "special"
+    elif used_context:
+        conf, reason = 0.8, "context"
+    elif (text, div.code) in ix.alias_only:
+        conf, reason = 0.9, "alias"
+    else:
+        conf, reason = (1.0 if chain_confirmed else 0.95), "exact"
+    if not div.current:
+        conf, reason = round(conf - 0.1, 2), reason + "+historical"
+
+    level = div.level if kind == "government" else kind
+    return Match(div, level, conf, matched=text, corrected_name=corrected, reason=reason)
