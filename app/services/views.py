@@ -127,10 +127,13 @@ def review_litigation(values: Values) -> dict:
     }
 
 
+def _own_fields(view: type[m.SectionView]) -> list[str]:
+    return [f for f in view.model_fields if f not in m.SectionView.model_fields]
+
+
 def media_accounts(values: Values) -> dict:
-    return _pick(values, "media.accounts", ("total", "wechat", "weibo", "other"))
+    return _pick(values, "media.accounts", _own_fields(m.MediaAccountsView))
 
 
 def publishing(values: Values) -> dict:
-    fields = [f for f in m.PublishingView.model_fields if f not in m.SectionView.model_fields]
-    return _pick(values, "publishing", fields)
+    return _pick(values, "publishing", _own_fields(m.PublishingView))
