@@ -140,6 +140,44 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_reparse(args: argparse.Namespace) -> int:
+    from app.config import get_settings
+    from app.db import make_engine, migrate
+    from app.parsing import PARSER_VERSION, InputError
+    from app.services.ingest import reparse, report_ids
+
+    if not args.all and not args.outdated and not args.ids:
+        print("disclosure reparse: give report ids, --outdated or --all", file=sys.stderr)
+        return 2
+    url = get_settings().db_url
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        ids = args.ids or report_ids(engine, outdated_only=args.outdated and not args.all)
+        progress = Progress(len(ids), sys.stderr)
+        done_ok = missing = failed = 0
+        statuses: dict[str, int] = {}
+        for done, report_id in enumerate(ids, 1):
+            try:
+                report = reparse(engine, report_id)
+            except InputError as exc:  # bytes once readable, no longer: say so, keep what is stored
+                failed += 1
+                print(f"failed: report {report_id}: {exc.code}: {exc.message}", file=sys.stderr)
+            else:
+                if report is None:
+                    missing += 1
+                    print(f"failed: report {report_id}: no such report", file=sys.stderr)
+                else:
+                    done_ok += 1
+                    statuses[report.status] = statuses.get(report.status, 0) + 1
+            progress.update(done, f"report {report_id}")
+    finally:
+        engine.dispose()
+    by_status = ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) or "none"
+    print(f"reparsed {done_ok} with parser {PARSER_VERSION} ({by_status}; missing {missing}, failed {failed})")
+    return 1 if missing or failed else 0
+
+
 def cmd_openapi(_args: argparse.Namespace) -> int:
     from app.main import create_app
 
@@ -172,6 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--content-type", help="e.g. 'text/plain; charset=gb18030' (default: from the suffix, charset detected)")
     parse.add_argument("--text", action="store_true", help="include the decoded and the normalised text")
     parse.set_defaults(func=cmd_parse)
+
+    reparse = sub.add_parser("reparse", help="run the current parser again on stored reports")
+    reparse.add_argument("ids", nargs="*", type=int, metavar="ID", help="report ids")
+    reparse.add_argument("--all", action="store_true", help="every stored report")
+    reparse.add_argument("--outdated", action="store_true", help="reports an older parser version produced")
+    reparse.set_defaults(func=cmd_reparse)
 
     migrate = sub.add_parser("migrate", help="bring the database to the newest schema")
     migrate.set_defaults(func=cmd_migrate)

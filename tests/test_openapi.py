@@ -27,7 +27,8 @@ def test_spec_documents_problems_and_views():
         assert "application/problem+json" in post["responses"][status]["content"], status
     for path, ops in spec["paths"].items():
         if "{report_id}" in path:
-            assert "application/problem+json" in ops["get"]["responses"]["404"]["content"], path
+            for method, op in ops.items():
+                assert "application/problem+json" in op["responses"]["404"]["content"], (method, path)
     fees = spec["components"]["schemas"]["FeesView"]["properties"]
     assert {"report_id", "template", "prev_items", "change", "amount_wan"} <= set(fees)
     assert "HTTPValidationError" not in spec["components"]["schemas"]

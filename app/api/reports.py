@@ -31,7 +31,7 @@ from app.models import (
     FindingRow, FindingsPublic, Report, ReportLinks, ReportPublic, ReportSubmission, ReportsPage, ReportText,
     Status, Template,
 )
-from app.services.ingest import ingest
+from app.services.ingest import ingest, reparse
 from app.services.present import finding_row_json
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -170,6 +170,23 @@ async def create_report(
     if not result.created:
         response.status_code = 200
     return public
+
+
+@router.post(
+    "/{report_id}/reparse",
+    response_model=ReportPublic,
+    summary="Parse a stored report again",
+    description="Runs the current parser on the report's stored bytes and replaces its figures, findings "
+                "and text; the document is never modified. Needs `Authorization: Bearer <key>`.",
+    dependencies=[Depends(require_writer)],
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def reparse_report(report: ReportDep, request: Request, database: DatabaseDep) -> ReportPublic:
+    updated = await anyio.to_thread.run_sync(reparse, database.engine, report.id,
+                                             limiter=_ingest_limiter(request))
+    if updated is None:  # deleted between the lookup and the reparse
+        raise ProblemError(404, "not_found", f"There is no report {report.id}.")
+    return report_public(updated, request)
 
 
 # ----------------------------------------------------------------------------- list / read

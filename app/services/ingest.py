@@ -14,7 +14,7 @@ from datetime import date
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, delete, select
 
 from app.models import Document, FigureRow, FindingRow, Report, ReportText, utcnow
 from app.parsing import ParsedReport, parse_document
@@ -74,6 +74,27 @@ def ingest(engine: Engine, data: bytes, content_type: str | None = None, source_
     return store(engine, data, parsed, source_url or parsed.source_url, digest=digest)
 
 
+def _child_rows(report_id: int, parsed: ParsedReport) -> list:
+    rows: list = [ReportText(report_id=report_id, original=parsed.text, normalized=parsed.normalized_text)]
+    rows.extend(
+        FigureRow(
+            report_id=report_id, key=f.key, value=float(f.value), unit=f.unit, section=f.section,
+            line=f.source.line if f.source else None,
+            span_start=f.source.start if f.source else None,
+            span_end=f.source.end if f.source else None,
+            source_text=f.source.text if f.source else None,
+            note=f.note, flags=",".join(f.flags),
+        )
+        for f in parsed.figures
+    )
+    rows.extend(
+        FindingRow(report_id=report_id, code=f.code, severity=f.severity, message=f.message,
+                   keys=",".join(f.keys), line=f.line)
+        for f in parsed.findings
+    )
+    return rows
+
+
 def store(engine: Engine, data: bytes, parsed: ParsedReport, source_url: str | None = None,
           *, digest: str | None = None) -> IngestResult:
     """Write the document and its parse in one transaction; if these bytes are stored
@@ -87,23 +108,7 @@ def store(engine: Engine, data: bytes, parsed: ParsedReport, source_url: str | N
             report.document_id = document.id
             session.add(report)
             session.flush()
-            session.add(ReportText(report_id=report.id, original=parsed.text, normalized=parsed.normalized_text))
-            session.add_all(
-                FigureRow(
-                    report_id=report.id, key=f.key, value=float(f.value), unit=f.unit, section=f.section,
-                    line=f.source.line if f.source else None,
-                    span_start=f.source.start if f.source else None,
-                    span_end=f.source.end if f.source else None,
-                    source_text=f.source.text if f.source else None,
-                    note=f.note, flags=",".join(f.flags),
-                )
-                for f in parsed.figures
-            )
-            session.add_all(
-                FindingRow(report_id=report.id, code=f.code, severity=f.severity, message=f.message,
-                           keys=",".join(f.keys), line=f.line)
-                for f in parsed.findings
-            )
+            session.add_all(_child_rows(report.id, parsed))
             session.commit()
         except IntegrityError:
             session.rollback()
@@ -112,3 +117,53 @@ def store(engine: Engine, data: bytes, parsed: ParsedReport, source_url: str | N
                 raise
             return IngestResult(existing, created=False)
     return IngestResult(report, created=True)
+
+
+def document_content_type(document: Document) -> str:
+    """The content type to read stored bytes with again: what they were decoded as."""
+    media = "text/html" if document.media_type == "text/html" else "text/plain"
+    return f"{media}; charset={document.encoding}" if document.encoding else media
+
+
+def reparse(engine: Engine, report_id: int) -> Report | None:
+    """Run the current parser again on the stored bytes of report `report_id` and replace its
+    figures, findings and text in one transaction; the document itself is never touched.
+    None when there is no such report."""
+    with Session(engine, expire_on_commit=False) as session:
+        report = session.get(Report, report_id)
+        if report is None:
+            return None
+        document = session.get(Document, report.document_id)
+        assert document is not None
+        parsed = parse_document(document.content, document_content_type(document))
+        for table in (FigureRow, FindingRow):
+            session.exec(delete(table).where(table.report_id == report.id))  # type: ignore[call-overload]
+        session.exec(delete(ReportText).where(ReportText.report_id == report.id))  # type: ignore[call-overload]
+        report.parser_version = parsed.parser_version
+        report.status = parsed.status
+        report.template = parsed.template
+        report.year = parsed.year
+        report.agency = parsed.agency
+        report.region_code = parsed.region_code
+        report.level = parsed.level
+        report.title = parsed.title
+        report.published_at = _iso_date(parsed.published_at)
+        report.source_url = report.source_url or parsed.source_url
+        report.figure_count = len(parsed.figures)
+        report.finding_count = len(parsed.findings)
+        report.updated_at = utcnow()
+        session.add(report)
+        session.add_all(_child_rows(report.id, parsed))
+        session.commit()
+        return report
+
+
+def report_ids(engine: Engine, *, outdated_only: bool = False) -> list[int]:
+    """Every report id, or those a parser other than the current one produced."""
+    from app.parsing import PARSER_VERSION
+
+    stmt = select(Report.id).order_by(Report.id)
+    if outdated_only:
+        stmt = stmt.where(Report.parser_version != PARSER_VERSION)
+    with Session(engine) as session:
+        return list(session.exec(stmt))
