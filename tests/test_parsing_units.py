@@ -164,14 +164,31 @@ def test_clean_2021_report_reads_every_table_and_checks_out() -> None:
     assert not [f for f in report.findings if f.severity != "info"], report.findings
 
 
-def test_identity_that_does_not_hold_is_a_finding() -> None:
+def test_a_row_that_does_not_add_up_is_left_out_with_a_finding() -> None:
     rows = list(ROWS_2021)
     rows[-2] = ("（七）总计", [51, 1, 0, 0, 0, 4, 57])  # the row's columns no longer add up
     report = parse_text(report_2021(rows))
-    codes = {f.code for f in report.findings}
-    assert "row_sum_mismatch" in codes and "identity_mismatch" in codes
     mismatch = next(f for f in report.findings if f.code == "row_sum_mismatch")
-    assert "applications.results_total.total" in mismatch.keys
+    assert "applications.results_total.total" in mismatch.keys and "left out" in mismatch.message
+    assert not any(k.startswith("applications.results_total.") for k in report.figure_map())
+    assert report.figure_map()["applications.granted.total"] == 32
+
+
+def test_identity_across_rows_that_does_not_hold_is_a_finding() -> None:
+    rows = list(ROWS_2021)
+    rows[-1] = ("四、结转下年度继续办理", [4, 0, 0, 0, 0, 2, 6])  # adds up, but 一+二 ≠ (七)+四 now
+    report = parse_text(report_2021(rows))
+    mismatch = [f for f in report.findings if f.code == "identity_mismatch"]
+    assert {f.keys[0] for f in mismatch} == {"applications.new_received.other_org", "applications.new_received.total"}
+    assert report.figure_map()["applications.carried_forward.total"] == 6  # printed figures stay
+
+
+def test_review_block_that_does_not_add_up_is_left_out() -> None:
+    report = parse_text(report_2021(review="2 | 1 | 3 | 1 | 8 | 0 | 0 | 0 | 0 | 0 | 13 | 2 | 4 | 0 | 19"))
+    figs = report.figure_map()
+    assert "review_litigation.reconsideration.total" not in figs
+    assert figs["review_litigation.litigation_after_reconsideration.total"] == 19
+    assert any(f.code == "row_sum_mismatch" for f in report.findings)
 
 
 def test_run_together_row_is_split_by_its_sum() -> None:

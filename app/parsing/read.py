@@ -427,6 +427,16 @@ class Reader:
         close()
         if orphans:
             unknown_row(orphans)
+        for key in list(values):
+            nums = [t.value.value if t.value is not None else 0 for t in values[key]]
+            if values[key][-1].value is not None and sum(nums[:-1]) != nums[-1]:
+                # a row that does not add up was misread or misprinted: which cell is wrong
+                # cannot be told, so none of them is given as a figure
+                self.finding("row_sum_mismatch", "warning",
+                             f"applications.{key}: the applicant columns {nums[:-1]} add up to {sum(nums[:-1])}, "
+                             f"总计 says {nums[-1]}; the row is left out.",
+                             tuple(f"applications.{key}.{c}" for c in COLUMN_KEYS), values[key][0].cell)
+                del values[key]
         self._settle_rows(template, values, partial_rows, candidates)
 
         for key, row_vals in values.items():
@@ -543,8 +553,17 @@ class Reader:
                             self.add(key, t, "件", "review_litigation")
                     return
             if len(taken) == n:
-                for key, t in zip(keys, taken):
-                    self.add(key, t, "件", "review_litigation")
+                width = len(REVIEW_OUTCOMES)
+                for b in range(len(REVIEW_KINDS)):
+                    block, names = taken[b * width:(b + 1) * width], keys[b * width:(b + 1) * width]
+                    nums = [t.value.value if t.value is not None else 0 for t in block]
+                    if block[-1].value is not None and sum(nums[:-1]) != nums[-1]:
+                        self.finding("row_sum_mismatch", "warning",
+                                     f"{names[0].rsplit('.', 1)[0]}: the outcomes {nums[:-1]} add up to "
+                                     f"{sum(nums[:-1])}, 总计 says {nums[-1]}; left out.", names, block[0].cell)
+                        continue
+                    for key, t in zip(names, block):
+                        self.add(key, t, "件", "review_litigation")
                 return
             if len(taken) > len(best):
                 best = taken
