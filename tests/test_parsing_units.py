@@ -299,3 +299,15 @@ def test_page_furniture_between_rows_is_not_a_value() -> None:
     figs = parse_text(text).figure_map()
     assert figs["applications.not_processed.duplicate.total"] == 1
     assert figs["applications.not_processed.duplicate.natural_person"] == 1
+
+
+def test_prose_that_disagrees_with_the_table_is_a_finding_and_the_table_wins() -> None:
+    agree = parse_text("全年共收到政府信息公开申请58件。\n" + report_2021())
+    assert not any(f.code == "prose_mismatch" for f in agree.findings)
+    also = parse_text("全年共受理政府信息公开申请61件（含上年结转3件）。\n" + report_2021())  # new + carried
+    assert not any(f.code == "prose_mismatch" for f in also.findings)
+    report = parse_text("全年共收到政府信息公开申请99件，行政复议7件。\n" + report_2021())
+    found = [f for f in report.findings if f.code == "prose_mismatch"]
+    assert len(found) == 1 and "99" in found[0].message
+    assert found[0].keys == ("applications.new_received.total",)
+    assert report.figure_map()["applications.new_received.total"] == 58

@@ -8,7 +8,7 @@ from app.parsing.layout import cells_of
 from app.parsing.meta import read_meta
 from app.parsing.model import Figure, Finding, ParsedReport, Source
 from app.parsing.normalize import normalize
-from app.parsing.prose import find_hints, find_prose
+from app.parsing.prose import cross_check, find_hints, find_prose
 from app.parsing.read import Reader
 
 PARSER_VERSION = "0.2.0"
@@ -50,6 +50,12 @@ def parse_text(text: str, media_type: str = "text/plain") -> ParsedReport:
     _add_prose(norm, normalized_text, figures)
     findings.extend(reader.findings)
     findings.extend(check(figures, template))
+    values = {k: f.value for k, f in figures.items()}
+    for d in cross_check(normalized_text, values):
+        line = normalized_text.count("\n", 0, d.start) + 1
+        findings.append(Finding("prose_mismatch", "warning",
+                                f"The text states {d.stated} where the tables give {d.table} "
+                                f"({' + '.join(d.keys)}); the tables are kept.", d.keys, line))
     if template is not None:
         for key, value in hints.items():
             if key in figures and figures[key].value != value:

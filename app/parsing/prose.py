@@ -99,3 +99,43 @@ def find_hints(text: str, template: str) -> dict[str, int | float]:
             raw = m.group("n")
             out[key] = float(raw) if "." in raw else int(raw)
     return out
+
+
+# Totals the narrative restates, checked against the tables (the tables win). Each is a
+# pattern and the alternative sums of figure keys the stated number may mean: reports say
+# 受理 for new applications, or for new plus carried over.
+_CROSS_CHECKS: tuple[tuple[re.Pattern[str], tuple[tuple[str, ...], ...]], ...] = (
+    (re.compile(rf"(?:收到|受理|新收)[^。；;，,\d]{{0,16}}?申请[^。；;，,\d]{{0,8}}?(?<![\d.]){_NUM}\s*件"),
+     (("applications.new_received.total",),
+      ("applications.new_received.total", "applications.carried_over.total"))),
+    (re.compile(rf"办理[^。；;，,\d]{{0,12}}?申请\s*(?<![\d.]){_NUM}\s*件"),
+     (("applications.results_total.total",),)),
+    (re.compile(rf"(?<!、)行政复议\s*(?<![\d.]){_NUM}\s*(?:件|起)"),
+     (("review_litigation.reconsideration.total",),)),
+    (re.compile(rf"行政诉讼\s*(?<![\d.]){_NUM}\s*(?:件|起)"),
+     (("review_litigation.litigation_direct.total", "review_litigation.litigation_after_reconsideration.total"),)),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    keys: tuple[str, ...]
+    stated: int | float
+    table: int | float
+    start: int  # offset of the stated number in the normalised text
+
+
+def cross_check(text: str, figures: dict[str, int | float]) -> list[Disagreement]:
+    """Totals the text states that match none of the sums they may mean."""
+    out: list[Disagreement] = []
+    for rx, alternatives in _CROSS_CHECKS:
+        m = rx.search(text)
+        if not m or m.group("approx"):
+            continue
+        raw = m.group("n")
+        stated = float(raw) if "." in raw else int(raw)
+        sums = [sum(figures[k] for k in alt) for alt in alternatives if all(k in figures for k in alt)]
+        if sums and stated not in sums:
+            first = next(alt for alt in alternatives if all(k in figures for k in alt))
+            out.append(Disagreement(first, stated, sums[0], m.start("n")))
+    return out
