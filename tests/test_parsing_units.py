@@ -311,3 +311,26 @@ def test_prose_that_disagrees_with_the_table_is_a_finding_and_the_table_wins() -
     assert len(found) == 1 and "99" in found[0].message
     assert found[0].keys == ("applications.new_received.total",)
     assert report.figure_map()["applications.new_received.total"] == 58
+
+
+@pytest.mark.parametrize("title,agency,year,region,level", [
+    ("2021年度沭阳县人民政府政府信息公开工作年度报告", "沭阳县人民政府", 2021, "321322", "county"),
+    ("鄂温克旗2020年政府信息公开工作年度报告", "鄂温克族自治旗人民政府", 2020, "150724", "county"),
+    ("淮安市交通运输局2024年政府信息公开工作年度报告", "淮安市交通运输局", 2024, "320800", "department"),
+    ("关于印发淮安市2023年政府信息公开工作年度报告的通知", "淮安市人民政府", 2023, "320800", "city"),
+    ("沐阳县人民政府2025年政府信息公开工作年度报告", "沭阳县人民政府", 2025, "321322", "county"),
+])
+def test_metadata_from_titles(title: str, agency: str, year: int, region: str, level: str) -> None:
+    report = parse_text(title + "\n宿迁市 江苏省\n正文")
+    assert (report.agency, report.year, report.region_code, report.level) == (agency, year, region, level)
+
+
+def test_crawler_header_and_site_footer_metadata() -> None:
+    text = ("标题: 某某县2022年政府信息公开工作年度报告\n发布时间: 2023-03-28 09:12\n"
+            "原文链接: https://www.example.gov.cn/art/2023/3/28/art_1.html\n" + report_2021() +
+            "\n主办单位：某某县人民政府办公室\n网站标识码：1507240004 蒙ICP备00000000号\n")
+    report = parse_text(text)
+    assert report.published_at == "2023-03-28"
+    assert report.source_url == "https://www.example.gov.cn/art/2023/3/28/art_1.html"
+    assert report.region_code == "150724"  # 网站标识码 wins over a name we cannot place
+    assert report.year == 2021  # the statistics period, not the title's or the publication's year

@@ -12,6 +12,10 @@ _TITLE = re.compile(
     r"(?P<agency>[\u4e00-\u9fff（）()·]{2,40}?)\s*[（(]?\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*[）)]?\s*"
     r"(?:的)?(?:政府)?(?:信息公开|政务公开|政府信息公开)(?:工作)?(?:年度)?(?:报告|年报)"
 )
+_TITLE_YEAR_FIRST = re.compile(
+    r"^(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<agency>[\u4e00-\u9fff（）()·]{2,40}?(?:人民政府|管理委员会|管委会|"
+    r"委员会|局|厅|委|办公室|办|院|署|中心|会))(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)"
+)
 _YEAR_TITLE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?:的)?(?:政府)?信息公开(?:工作)?年度?报告")
 _PERIOD = re.compile(r"统计(?:期限|时限|时间|区间|范围)[^。\n]{0,12}?(?P<year>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 _SITE_CODE = re.compile(r"网站标识码\s*[:：]?\s*(?P<code>\d{10}|bm\d{8})", re.I)
@@ -44,7 +48,7 @@ def _iso(m: re.Match[str]) -> str | None:
 
 def _clean_agency(name: str) -> str:
     name = re.sub(r"^[#\s]+", "", name)
-    name = re.sub(r"^(?:关于|中共)?", "", name)
+    name = re.sub(r"^(?:关于)?(?:印发|公布|发布)?", "", name)
     return name.strip("（）() ·")
 
 
@@ -79,7 +83,7 @@ def read_meta(lines: list[str]) -> Meta:
                 candidates.append(prev + s)
             candidates.append(s)
     for c in candidates:
-        m = _TITLE.search(c.replace(" ", ""))
+        m = _TITLE_YEAR_FIRST.search(c.replace(" ", "")) or _TITLE.search(c.replace(" ", ""))
         if m:
             meta.title = meta.title or c
             meta.year = int(m.group("year"))

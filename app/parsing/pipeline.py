@@ -116,7 +116,10 @@ def _full_name(agency: str, match) -> str:
     """鄂温克旗人民政府 → 鄂温克族自治旗人民政府; 沐阳县人民政府 → 沭阳县人民政府 (an OCR slip).
     Only short forms and slips are rewritten; historical names and special bodies stay."""
     if match.reason in ("alias", "ocr") and match.matched and match.matched in agency:
-        return agency.replace(match.matched, match.division.name, 1)
+        agency = agency.replace(match.matched, match.division.name, 1)
+    if agency == match.division.name and match.level in ("province", "city", "county"):
+        # a title that names only the place (鄂温克旗2020年…年度报告) is the government's report
+        agency += "人民政府"
     return agency
 
 
