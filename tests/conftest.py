@@ -1,10 +1,12 @@
 """Shared fixtures: a migrated database per test (a SQLite file in tmp_path, and the same
-tests again on PostgreSQL when TEST_DATABASE_URL is set), the app over it, the corpus."""
+tests again on PostgreSQL when TEST_DATABASE_URL is set: a fresh database per session,
+dropped at its end), the app over it, the corpus."""
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import sys
 from collections.abc import Iterator
@@ -12,7 +14,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (tables on SQLModel.metadata)
@@ -64,12 +68,47 @@ def disclosure_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "app.cli"]
 
 
-def _backends() -> list[str]:
-    return ["sqlite", "postgresql"] if os.environ.get("TEST_DATABASE_URL") else ["sqlite"]
+REQUIRE_POSTGRES = os.environ.get("DISCLOSURE_TEST_REQUIRE_POSTGRES", "") not in ("", "0")
+
+
+def _no_postgres(reason: str):
+    """Skip the PostgreSQL half of the tests (a laptop without PostgreSQL), or fail in CI,
+    which sets DISCLOSURE_TEST_REQUIRE_POSTGRES=1."""
+    if REQUIRE_POSTGRES:
+        pytest.fail(f"PostgreSQL required (DISCLOSURE_TEST_REQUIRE_POSTGRES=1): {reason}", pytrace=False)
+    pytest.skip(f"PostgreSQL tests skipped: {reason}")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, created on the server of
+    TEST_DATABASE_URL (named after it plus a random suffix) and dropped at the end, so
+    runs never see each other's tables and a rerun starts clean."""
+    given = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if not given:
+        _no_postgres("set TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test to run them")
+    base = make_url(Settings(database_url=given).db_url)
+    if base.get_backend_name() != "postgresql":
+        _no_postgres(f"TEST_DATABASE_URL is no PostgreSQL URL ({base.get_backend_name()})")
+    name = f"{base.database or 'test'}_run_{secrets.token_hex(4)}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        _no_postgres(f"cannot create a database on {base.render_as_string(hide_password=True)}: "
+                     f"{str(exc.orig).strip().splitlines()[0] if exc.orig else exc}")
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def reset_database(url: str) -> None:
-    """Empty a shared (PostgreSQL) test database: our tables and Alembic's version table."""
+    """Empty a PostgreSQL test database: our tables and Alembic's version table."""
     engine = make_engine(url)
     try:
         SQLModel.metadata.drop_all(engine)
@@ -79,20 +118,64 @@ def reset_database(url: str) -> None:
         engine.dispose()
 
 
-@pytest.fixture(params=_backends())
-def empty_database_url(request, tmp_path) -> str:
-    """A database with no tables: a fresh SQLite file, or the emptied TEST_DATABASE_URL."""
-    if request.param == "sqlite":
+def _at_head(url: str) -> bool:
+    """Whether the database is migrated to the newest revision (then emptying its tables
+    is enough, and much faster than migrating again)."""
+    from alembic.script import ScriptDirectory
+
+    from app.db import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return False
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [head]
+    finally:
+        engine.dispose()
+
+
+def truncate_all(url: str) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    """Every database test runs on SQLite and on PostgreSQL (skipped without one: see postgres_url)."""
+    return request.param
+
+
+@pytest.fixture
+def empty_database_url(backend, request, tmp_path) -> str:
+    """A database with no tables: a fresh SQLite file, or this session's emptied PostgreSQL database."""
+    if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'db' / 'test.db'}"
-    url = Settings(database_url=os.environ["TEST_DATABASE_URL"]).db_url
+    url = request.getfixturevalue("postgres_url")
     reset_database(url)
     return url
 
 
 @pytest.fixture
-def database_url(empty_database_url) -> str:
-    migrate(empty_database_url)
-    return empty_database_url
+def database_url(backend, request, tmp_path) -> str:
+    """A database migrated to head with empty tables."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'db' / 'test.db'}"
+        migrate(url)
+        return url
+    url = request.getfixturevalue("postgres_url")
+    if _at_head(url):
+        truncate_all(url)
+    else:
+        reset_database(url)
+        migrate(url)
+    return url
 
 
 @pytest.fixture

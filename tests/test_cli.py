@@ -50,7 +50,7 @@ def test_parse_errors(tmp_path):
     assert empty.returncode == 1 and "empty_body" in empty.stderr
 
 
-def test_ingest_folder_then_again(tmp_path):
+def test_ingest_folder_then_again(tmp_path, empty_database_url):
     folder = tmp_path / "reports"
     (folder / "sub").mkdir(parents=True)
     for name in ("ewenki-2020.txt", "ewenki-2020.page.html"):
@@ -58,7 +58,7 @@ def test_ingest_folder_then_again(tmp_path):
     (folder / "sub" / "ewenki-2020.markdown.md").write_bytes((CORPUS / "ewenki-2020.markdown.md").read_bytes())
     (folder / "sub" / "copy.txt").write_bytes((CORPUS / "ewenki-2020.txt").read_bytes())  # same bytes
     (folder / "notes.json").write_text("{}")  # not a report suffix: skipped
-    url = f"sqlite:///{tmp_path / 'data' / 'cli.db'}"
+    url = empty_database_url
     env = {"DATABASE_URL": url, "DISCLOSURE_API_KEYS": ""}
 
     first = run("ingest", str(folder), env=env)

@@ -1,5 +1,5 @@
-"""A real uvicorn server on a loopback port: `disclosure serve` migrates a fresh SQLite
-file, then the seed report makes the round trip over TCP."""
+"""A real uvicorn server on a loopback port: `disclosure serve` migrates a fresh database
+(SQLite file, or PostgreSQL), then the seed report makes the round trip over TCP."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path, empty_database_url):
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'server.db'}",
+    env = {**os.environ, "DATABASE_URL": empty_database_url,
            "DISCLOSURE_API_KEYS": API_KEY}
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen([*disclosure_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
