@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 from app.parsing.labels import matches, split_numbering, squash
@@ -53,7 +54,6 @@ class Reader:
     _squashed: list[str] = field(default_factory=list)
 
     _values: list[object] = field(default_factory=list)
-    _app_matches: dict[tuple[str, str, bool], tuple[str, str, str | None] | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._squashed = [squash(c.text) for c in self.cells]
@@ -283,59 +283,7 @@ class Reader:
     # ------------------------------------------------------------ section 三
     def _match_app(self, text: str, template: str, glued: bool = False) -> tuple[str, str, str | None] | None:
         """('row' | 'group', key, group) for a label cell of section 三, or None."""
-        memo = (text, template, glued)
-        if memo not in self._app_matches:
-            self._app_matches[memo] = self._match_app_uncached(text, template, glued)
-        return self._app_matches[memo]
-
-    def _match_app_uncached(self, text: str, template: str, glued: bool) -> tuple[str, str, str | None] | None:
-        number, core = split_numbering(text)
-        if not core or (len(core) > 60 and not glued):
-            return None
-        exact = _EXACT_APP.get((template, core))
-        if exact:  # fast path: the label as the template writes it
-            fits = [e for e in exact if not e[4] or number == e[3]]
-            if fits:
-                best_exact = max(fits, key=lambda e: (number is not None and number == e[3], e[0] == "row"))
-                return best_exact[0], best_exact[1], best_exact[2]
-        best: tuple[int, str, str, str | None] | None = None
-        for row in APP_ROWS:
-            if template not in row.templates:
-                continue
-            for a in row.aliases:
-                rank = _rank(core, a, generic=row.key in GENERIC_ROWS)
-                if rank is None:
-                    continue
-                if row.key in GENERIC_ROWS and number is not None and number != row.number:
-                    continue
-                if number is not None and number == row.number:
-                    rank += 1
-                if best is None or rank > best[0]:
-                    best = (rank, "row", row.key, row.group)
-        for g in APP_GROUPS:
-            if template not in g.templates:
-                continue
-            for a in g.aliases:
-                generic = a == "其他"
-                rank = _rank(core, a, generic=generic)
-                if rank is None:
-                    continue
-                if generic and number != g.number:
-                    continue
-                if number is not None and number == g.number:
-                    rank += 1
-                if best is None or rank > best[0]:
-                    best = (rank, "group", g.key, g.key)
-        if best is None and glued and len(core) > 2:
-            # a flattened table: the label is what the text cell ends with
-            for row in APP_ROWS:
-                if template in row.templates and row.key not in GENERIC_ROWS:
-                    for a in row.aliases:
-                        if len(a) >= 4 and core.endswith(a) and (best is None or len(a) > best[0]):
-                            best = (len(a), "row", row.key, row.group)
-        if best is None:
-            return None
-        return best[1], best[2], best[3]
+        return _match_app(text, template, glued)
 
     def read_applications(self, template: str) -> None:
         rows = {r.key: r for r in APP_ROWS if template in r.templates}
@@ -604,6 +552,57 @@ def _splittable(taken: list[Taken]) -> bool:
 def _plain(x: int) -> Value:
     return Value(value=x, unit=None, note=None, approximate=False, converted=False, digits=str(abs(x)),
                  signed=x < 0)
+
+
+@lru_cache(maxsize=16384)
+def _match_app(text: str, template: str, glued: bool) -> tuple[str, str, str | None] | None:
+    number, core = split_numbering(text)
+    if not core or (len(core) > 60 and not glued):
+        return None
+    exact = _EXACT_APP.get((template, core))
+    if exact:  # fast path: the label as the template writes it
+        fits = [e for e in exact if not e[4] or number == e[3]]
+        if fits:
+            best_exact = max(fits, key=lambda e: (number is not None and number == e[3], e[0] == "row"))
+            return best_exact[0], best_exact[1], best_exact[2]
+    best: tuple[int, str, str, str | None] | None = None
+    for row in APP_ROWS:
+        if template not in row.templates:
+            continue
+        for a in row.aliases:
+            rank = _rank(core, a, generic=row.key in GENERIC_ROWS)
+            if rank is None:
+                continue
+            if row.key in GENERIC_ROWS and number is not None and number != row.number:
+                continue
+            if number is not None and number == row.number:
+                rank += 1
+            if best is None or rank > best[0]:
+                best = (rank, "row", row.key, row.group)
+    for g in APP_GROUPS:
+        if template not in g.templates:
+            continue
+        for a in g.aliases:
+            generic = a == "其他"
+            rank = _rank(core, a, generic=generic)
+            if rank is None:
+                continue
+            if generic and number != g.number:
+                continue
+            if number is not None and number == g.number:
+                rank += 1
+            if best is None or rank > best[0]:
+                best = (rank, "group", g.key, g.key)
+    if best is None and glued and len(core) > 2:
+        # a flattened table: the label is what the text cell ends with
+        for row in APP_ROWS:
+            if template in row.templates and row.key not in GENERIC_ROWS:
+                for a in row.aliases:
+                    if len(a) >= 4 and core.endswith(a) and (best is None or len(a) > best[0]):
+                        best = (len(a), "row", row.key, row.group)
+    if best is None:
+        return None
+    return best[1], best[2], best[3]
 
 
 def _rank(core: str, alias: str, *, generic: bool) -> int | None:

@@ -16,6 +16,7 @@ _NUMBER_CELL = re.compile(
     r"(?P<note>（[^（）]*）)?\s*$"
 )
 _BLANK = frozenset({"", "-", "—", "–", "/", "无", "——", "--", "\\", "空", "——/"})
+_HAS_DIGIT = re.compile(r"\d")
 _MAX_DIGITS = 60  # run-together rows are long digit strings; figures themselves are bounded in read.py
 
 
@@ -39,6 +40,12 @@ def parse_value(text: str, *, money: bool = False, money_unit: str = "万元") -
     read a bare number in `money_unit` (the unit the column header gives)."""
     s = text.strip().replace(" ", "")
     if not s or len(s) > 80:
+        return None
+    if s.isdigit() and s.isascii():  # the common case: a plain count
+        if len(s.lstrip("0")) > _MAX_DIGITS:
+            return None
+        return Value(int(s), None, None, False, False, s, False)
+    if not _HAS_DIGIT.search(s):
         return None
     m = _NUMBER_CELL.match(s)
     if not m:
