@@ -239,8 +239,28 @@ def test_ambiguous_split_is_left_out_with_a_finding() -> None:
 
 
 def test_signed_change_glued_between_neighbours() -> None:
-    solutions, complete = solve([(False, "1210"), (True, "7402")], (("free", 3),))
-    assert complete and [1210, -7, 402] in solutions and len(solutions) > 1  # ambiguous without more
+    solutions, complete = solve([("", "1210"), ("-", "7402")], (("free", 3),), signed_cols=frozenset({1}))
+    assert complete and sorted(solutions) == [[1210, -740, 2], [1210, -7, 402]]  # 02 is no number
+
+
+SEED_2019_HEAD = """某某县人民政府2020年政府信息公开工作年度报告
+第二十条第（五）项
+信息内容 | 上一年项目数量 | 本年增/减 | 处理决定数量
+{permit}
+"""
+
+
+def test_glued_2019_row_with_a_signed_change() -> None:
+    report = parse_text(SEED_2019_HEAD.format(permit="行政许可1210-7402"))
+    figs = report.figure_map()
+    assert figs["active.permit.prev_items"] == 1210  # every split that fits agrees on it
+    assert "active.permit.change" not in figs and "active.permit.decisions" not in figs
+    assert any(f.code == "ambiguous_split" for f in report.findings)
+    report = parse_text(SEED_2019_HEAD.format(permit="行政许可194增241505"))
+    figs = report.figure_map()
+    assert "active.permit.decisions" not in figs or figs["active.permit.decisions"] == 41505
+    report = parse_text(SEED_2019_HEAD.format(permit="行政许可 | 194 | 增2 | 41505"))
+    assert report.figure_map()["active.permit.change"] == 2
 
 
 def test_missing_sections_degrade_to_findings() -> None:

@@ -85,7 +85,7 @@ _CJK = re.compile(r"[\u3400-\u9fff“”\"（]")
 # numbering that starts a row label: （一） 一、 — text is cut there too
 _LABEL_START = re.compile(r"（[一二三四五六七八九十]{1,2}）|(?<![\u3400-\u9fff])[一二三四五六七八九十]、")
 # a short label followed by its numbers in one cell: 本年新收政府信息公开申请数量 521000558
-_LABEL_NUMBER = re.compile(r"^(?P<label>[^\d]{2,40}?[^\d\s])\s*(?P<num>(?:增|减|[+\-])?\d[\d.]*(?:万元|亿元)?)$")
+_LABEL_NUMBER = re.compile(r"^(?P<label>[^\d]{2,40}?[^\d\s])\s*(?P<num>(?:(?:增|减|[+\-])?\d[\d.]*(?:万元|亿元)?\s*)+)$")
 
 
 def _split_glued(cell: Cell) -> list[Cell]:
@@ -129,10 +129,12 @@ def _refine(cell: Cell) -> list[Cell]:
     if len(text) <= 60 and text[-1:].isdigit() and not text.isdigit():
         m = _LABEL_NUMBER.match(text)
         if m and _CJK.search(m.group("label")) and not m.group("label").endswith(("第", "年", "月", "共")):
-            ls, le = m.span("label")
-            ns, ne = m.span("num")
-            return [Cell(m.group("label"), cell.line, cell.start + ls, cell.start + le, cell.first_in_line),
-                    Cell(m.group("num"), cell.line, cell.start + ns, cell.start + ne)]
+            if _NUM_RUN.fullmatch(m.group("num").strip()):  # one number: a label and its value
+                ls, le = m.span("label")
+                ns, ne = m.span("num")
+                return [Cell(m.group("label"), cell.line, cell.start + ls, cell.start + le, cell.first_in_line),
+                        Cell(m.group("num").strip(), cell.line, cell.start + ns, cell.start + ns + len(m.group("num").strip()))]
+            return _split_glued(cell)  # a label and its row's numbers run together (194增241505)
     return [cell]
 
 

@@ -133,20 +133,18 @@ class Reader:
             i += 1
         return out
 
-    def splits(self, taken: list[Taken], spec: Spec,
-               known: dict[int, int | float] | None = None) -> tuple[list[list[int]], bool] | None:
+    def splits(self, taken: list[Taken], spec: Spec, known: dict[int, int | float] | None = None,
+               signed_cols: frozenset[int] = frozenset()) -> tuple[list[list[int]], bool] | None:
         """The ways to split the run-together digit strings among `taken` that satisfy `spec`
         (and values `known` from elsewhere, by position), and whether the search was complete;
         None when the cells are not plain digit strings or nothing fits."""
-        runs: list[tuple[bool, str]] = []
+        runs: list[tuple[str, str]] = []
         for t in taken:
             v = t.value
             if v is None or v.note or v.unit or isinstance(v.value, float) or "." in v.digits:
                 return None
-            if v.signed and v.value > 0:
-                return None
-            runs.append((v.value < 0, v.digits))
-        solutions, complete = solve(runs, spec)
+            runs.append(("-" if v.value < 0 else "+" if v.signed else "", v.digits))
+        solutions, complete = solve(runs, spec, signed_cols=signed_cols)
         if known:
             solutions = [sol for sol in solutions if all(sol[i] == val for i, val in known.items())]
         return (solutions, complete) if solutions else None
@@ -175,8 +173,9 @@ class Reader:
         return out
 
     def repair(self, taken: list[Taken], spec: Spec, keys: tuple[str, ...],
-               known: dict[int, int | float] | None = None) -> list[Taken | None] | None:
-        found = self.splits(taken, spec, known)
+               known: dict[int, int | float] | None = None,
+               signed_cols: frozenset[int] = frozenset()) -> list[Taken | None] | None:
+        found = self.splits(taken, spec, known, signed_cols)
         if found is None:
             return None
         return self.settle(taken, found[0], found[1], keys)
@@ -258,7 +257,8 @@ class Reader:
                 # without arithmetic to check a split, only a single cell or a flattened table is split
                 if taken and len(taken) < n and _splittable(taken):
                     hints = {i: known[k] for i, k in enumerate(keys) if k in known}
-                    fixed = self.repair(taken, (("free", n),), keys, hints)
+                    signed = frozenset(i for i, (suffix, _) in enumerate(row.columns) if suffix == "change")
+                    fixed = self.repair(taken, (("free", n),), keys, hints, signed)
                     if fixed is not None:
                         for (suffix, unit), key, t in zip(row.columns, keys, fixed):
                             if t is not None:

@@ -23,10 +23,12 @@ def spec_size(spec: Spec) -> int:
     return sum(k + (1 if kind == "sum" else 0) for kind, k in spec)
 
 
-def solve(runs: list[tuple[bool, str]], spec: Spec, limit: int = 8) -> tuple[list[list[int]], bool]:
-    """The splits of `runs` (negative?, digits) — parts never span two runs — that satisfy
-    `spec`, at most `limit` of them (more than one already means ambiguous), and whether the
-    search was complete (False when it gave up after MAX_STEPS)."""
+def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = 8,
+          signed_cols: frozenset[int] | None = None) -> tuple[list[list[int]], bool]:
+    """The splits of `runs` (sign '' | '+' | '-', digits) — parts never span two runs — that
+    satisfy `spec`, at most `limit` of them (more than one already means ambiguous), and
+    whether the search was complete (False when it gave up after MAX_STEPS). A run written
+    with a sign (增2, 减30, -7) starts a signed column: with `signed_cols` given, only there."""
     n = spec_size(spec)
     total_digits = sum(len(d) for _, d in runs)
     if total_digits < n or len(runs) > n or not runs:
@@ -54,12 +56,15 @@ def solve(runs: list[tuple[bool, str]], spec: Spec, limit: int = 8) -> tuple[lis
             return
         if len(acc) >= n:
             return
-        negative, digits = runs[ri]
+        sign, digits = runs[ri]
+        negative = sign == "-"
+        index = len(acc)
+        if at == 0 and sign and signed_cols is not None and index not in signed_cols:
+            return
         remaining_parts = n - len(acc)
         remaining_runs = len(runs) - ri
         if remaining_parts < remaining_runs:
             return
-        index = len(acc)
         if index in sums:
             a, b = sums[index]
             target = sum(acc[a:b])
