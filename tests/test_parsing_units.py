@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from app.parsing import InputError, parse_document, parse_text
@@ -10,6 +13,8 @@ from app.parsing.labels import split_numbering, within_one_edit
 from app.parsing.normalize import normalize
 from app.parsing.repair import solve
 from app.parsing.values import parse_value
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
 # the 2021 template's section 三 rows in order, with one applicant-column layout each
 ROWS_2021 = [
@@ -354,3 +359,15 @@ def test_crawler_header_and_site_footer_metadata() -> None:
     assert report.source_url == "https://www.example.gov.cn/art/2023/3/28/art_1.html"
     assert report.region_code == "150724"  # 网站标识码 wins over a name we cannot place
     assert report.year == 2021  # the statistics period, not the title's or the publication's year
+
+
+def test_report_inside_a_layout_table_of_a_government_page() -> None:
+    seed = (CORPUS / "ewenki-2020.page.html").read_bytes().decode("gb18030")
+    body = seed.split("<body>", 1)[1].rsplit("</body>", 1)[0]
+    page = ("<html><head><meta charset=utf-8><title>首页</title><script>" + "var x=1;" * 2000 + "</script></head><body>"
+            "<table class=layout><tr><td><ul><li><a href=/>首页</a></li><li>政务公开</li><li>行政许可 12</li></ul></td>"
+            "<td>" + body + "</td></tr></table><div>主办单位：鄂温克族自治旗人民政府办公室 网站标识码：1507240004</div>"
+            "</body></html>")
+    report = parse_document(page.encode("utf-8"), "text/html")
+    exp = json.loads((CORPUS / "ewenki-2020.page.expected.json").read_text(encoding="utf-8"))
+    assert report.figure_map() == exp["figures"]

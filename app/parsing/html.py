@@ -11,7 +11,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 _SKIP = frozenset({"script", "style", "noscript", "template", "head", "iframe", "svg", "select", "button",
                    "object", "canvas", "-comment"})
-_BLOCK = frozenset({"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article",
+_BLOCK = frozenset({"tr", "td", "th", "p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article",
                     "header", "footer", "nav", "aside", "main", "table", "blockquote", "pre", "hr", "dd", "dt",
                     "dl", "form", "center", "caption", "tbody", "thead", "tfoot", "body", "html", "figure"})
 _SPACES = re.compile(r"[ \t\r\n\u00a0\u3000]+")
@@ -71,7 +71,7 @@ def html_to_text(markup: str) -> str:
         tag = node.tag
         if tag in _SKIP:
             continue
-        if tag == "tr":
+        if tag == "tr" and node.css_first("table") is None:  # a row with a table inside is page layout
             flush()
             cells = []
             child = node.child
