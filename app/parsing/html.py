@@ -18,6 +18,15 @@ _SPACES = re.compile(r"[ \t\r\n\u00a0\u3000]+")
 _EXIT = object()
 
 
+def _children(node) -> list:
+    out = []
+    child = node.child
+    while child is not None:
+        out.append(child)
+        child = child.next
+    return out
+
+
 def _cell_text(cell) -> str:
     """All text inside a table cell; <br> and block children join without a separator
     (labels like 本年新<br>制作数量 are one label)."""
@@ -30,12 +39,7 @@ def _cell_text(cell) -> str:
             continue
         if node.tag in _SKIP:
             continue
-        children = []
-        child = node.child
-        while child is not None:
-            children.append(child)
-            child = child.next
-        stack.extend(reversed(children))
+        stack.extend(reversed(_children(node)))
     return _SPACES.sub(" ", "".join(parts)).strip()
 
 
@@ -85,11 +89,6 @@ def html_to_text(markup: str) -> str:
         if tag in _BLOCK:
             flush()
             stack.append(_EXIT)
-        children = []
-        child = node.child
-        while child is not None:
-            children.append(child)
-            child = child.next
-        stack.extend(reversed(children))
+        stack.extend(reversed(_children(node)))
     flush()
     return "\n".join(lines)

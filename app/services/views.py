@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app import models as m
+from app.parsing.templates import APPLICANT_COLUMNS
 
 Values = Mapping[str, int | float]  # figure key → value (as emitted)
 
@@ -45,15 +46,6 @@ def active(values: Values) -> dict:
     }
 
 
-APPLICANT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("natural_person", "自然人"),
-    ("commercial", "商业企业"),
-    ("research", "科研机构"),
-    ("social_welfare", "社会公益组织"),
-    ("legal_service", "法律服务机构"),
-    ("other_org", "其他"),
-    ("total", "总计"),
-)
 
 # (row key, label, group); a group's first row is its total.
 _ROWS_HEAD = (
