@@ -10,8 +10,12 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field as PField, field_validator
-from sqlalchemy import Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from pydantic import BaseModel, ConfigDict, Field as PField, field_validator, model_validator
+from sqlalchemy import (
+    BigInteger, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, event, func,
+    inspect as sa_inspect, select,
+)
+from sqlalchemy.dialects import postgresql as pg_dialect, sqlite as sqlite_dialect
 from sqlmodel import Field, SQLModel
 
 
@@ -46,6 +50,7 @@ class Document(SQLModel, table=True):
 
 class Report(SQLModel, table=True):
     __tablename__ = "report"
+    __table_args__ = (Index("ix_report_agency_year", "agency", "year"),)
 
     id: int | None = Field(default=None, primary_key=True)
     document_id: int = Field(
@@ -65,6 +70,10 @@ class Report(SQLModel, table=True):
     finding_count: int = Field(default=0, sa_column=Column(Integer, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    # the legal deadline for publishing it (legal_deadline), and its place in the change
+    # sequence (GET /changes): both set on every insert/update by the listeners below
+    deadline: date | None = Field(default=None, sa_column=Column(Date))
+    change_seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=False, index=True, unique=True))
 
 
 class ReportText(SQLModel, table=True):
@@ -109,6 +118,66 @@ class FindingRow(SQLModel, table=True):
     message: str = Field(sa_column=Column(Text, nullable=False))
     keys: str = Field(default="", sa_column=Column(Text, nullable=False))  # comma-joined figure keys
     line: int | None = Field(default=None, sa_column=Column(Integer))
+
+
+class ChangeCounter(SQLModel, table=True):
+    """One row (id 1): the last number of the report change sequence (report.change_seq)."""
+
+    __tablename__ = "change_counter"
+
+    id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    value: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+# ----- report bookkeeping: the legal deadline and the change sequence, kept by listeners
+# on every ORM insert/update of a report (app/services/changes.touch_report marks one changed)
+
+
+def legal_deadline(year: int | None, level: str | None) -> date | None:
+    """The last day to publish the report for `year` (条例 art. 49): departments by 31 January
+    of the next year, governments by 31 March; before the 2019 revision 31 March for all."""
+    if year is None:
+        return None
+    if level == "department" and year >= 2019:
+        return date(year + 1, 1, 31)
+    return date(year + 1, 3, 31)
+
+
+def next_change_seq(connection) -> int:
+    """Take the next number of the change sequence, in the caller's transaction.
+
+    One upsert on the counter row: on PostgreSQL its row lock is held until the writer
+    commits, on SQLite the database's write lock is, so numbers are handed out in commit
+    order and a poller that has seen N has seen everything below N. (A sequence would
+    hand out numbers before commit, out of commit order, and let a poller skip one.) A
+    rolled-back writer gives its number back. A missing row (emptied table) restarts from
+    the highest number in use."""
+    table = ChangeCounter.__table__
+    start = select(func.coalesce(func.max(Report.__table__.c.change_seq), 0) + 1).scalar_subquery()
+    dialect = pg_dialect if connection.dialect.name == "postgresql" else sqlite_dialect
+    stmt = dialect.insert(table).values(id=1, value=start)
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.id], set_={"value": table.c.value + 1})
+    return int(connection.execute(stmt.returning(table.c.value)).scalar_one())
+
+
+@event.listens_for(Report, "before_insert")
+def _report_inserting(_mapper, connection, target: Report) -> None:
+    target.deadline = legal_deadline(target.year, target.level)
+    if target.change_seq is None:
+        target.change_seq = next_change_seq(connection)
+
+
+@event.listens_for(Report, "before_update")
+def _report_updating(mapper, connection, target: Report) -> None:
+    state = sa_inspect(target)
+    changed = {a.key for a in mapper.column_attrs if state.attrs[a.key].history.has_changes()}
+    if not changed or changed == {"change_seq"}:
+        return  # nothing changed, or the caller set the number itself
+    target.deadline = legal_deadline(target.year, target.level)
+    if "change_seq" not in changed:
+        target.change_seq = next_change_seq(connection)
+    if "updated_at" not in changed:
+        target.updated_at = utcnow()
 
 
 # --------------------------------------------------------------------------- public models
@@ -169,6 +238,10 @@ class ReportPublic(BaseModel):
     finding_count: int
     created_at: datetime
     updated_at: datetime
+    deadline: date | None = PField(description="legal deadline for publishing it: 31 January of the next year for "
+                                               "departments, 31 March for governments (条例 art. 49)")
+    on_time: bool | None = PField(default=None, description="published_at ≤ deadline; null when either is unknown")
+    change_seq: int = PField(description="its place in the change sequence of GET /changes")
     links: ReportLinks
 
     @field_validator("created_at", "updated_at")
@@ -177,10 +250,17 @@ class ReportPublic(BaseModel):
         # SQLite hands timestamps back without a zone; they are stored in UTC.
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
+    @model_validator(mode="after")
+    def _on_time(self) -> "ReportPublic":
+        if self.on_time is None and self.published_at is not None and self.deadline is not None:
+            self.on_time = self.published_at <= self.deadline
+        return self
+
 
 class ReportsPage(BaseModel):
     data: list[ReportPublic]
     next: str | None = PField(description="URL of the next page, null on the last one")
+    total: int | None = PField(default=None, description="how many reports match, with ?count=true; else null")
 
 
 class SourcePublic(BaseModel):
