@@ -1,8 +1,16 @@
 """Settings from the environment (pydantic-settings).
 
-    DATABASE_URL               SQLAlchemy URL; default: a SQLite file in <root>/data/
-    DISCLOSURE_API_KEYS        comma-separated keys that may write over HTTP (none: writes refused)
-    DISCLOSURE_MAX_BODY_BYTES  largest accepted request body (default 10 MB)
+    DATABASE_URL                  SQLAlchemy URL; default: a SQLite file in <root>/data/
+    DISCLOSURE_API_KEYS           comma-separated keys that may write (and read) over HTTP (none:
+                                  writes refused); an entry `sha256:<hex>` is the SHA-256 of a key
+    DISCLOSURE_READ_KEYS          comma-separated keys that may only read (same forms)
+    DISCLOSURE_READS_REQUIRE_KEY  true: reads need a key too (default false: reads are public)
+    DISCLOSURE_MAX_BODY_BYTES     largest accepted request body, and fetched document (default 10 MB)
+    DISCLOSURE_FETCH_ALLOW        comma-separated hosts and CIDRs a fetch may reach although they
+                                  are loopback/private (tests, intranets); default: none
+    DISCLOSURE_FETCH_TIMEOUT      seconds for each connect/read of a fetch (default 20)
+    DISCLOSURE_FETCH_MAX_REDIRECTS  redirects a fetch follows (default 5)
+    DISCLOSURE_LOG_FORMAT         json (default: one JSON object per line) or text
 
 <root> is the source checkout when the package runs from one (editable install), else the
 current working directory.
@@ -10,9 +18,13 @@ current working directory.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -31,11 +43,27 @@ def default_database_url() -> str:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+    # hide_input_in_errors: a malformed setting is named, its value (maybe a key) never echoed
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", hide_input_in_errors=True)
 
-    database_url: str = ""
-    disclosure_api_keys: str = ""
+    database_url: str = Field("", repr=False)  # may carry a password
+    disclosure_api_keys: SecretStr = SecretStr("")
+    disclosure_read_keys: SecretStr = SecretStr("")
+    disclosure_reads_require_key: bool = False
     disclosure_max_body_bytes: int = 10 * 1024 * 1024
+    disclosure_cors_origins: str = "*"  # comma-separated origins that may read cross-origin
+    disclosure_fetch_allow: str = ""
+    disclosure_fetch_timeout: float = Field(20.0, gt=0)
+    disclosure_fetch_max_redirects: int = Field(5, ge=0, le=20)
+    disclosure_log_format: Literal["json", "text"] = "json"
+
+    @field_validator("disclosure_api_keys", "disclosure_read_keys")
+    @classmethod
+    def _hashed_keys_are_well_formed(cls, value: SecretStr) -> SecretStr:
+        for entry in _entries(value.get_secret_value()):
+            if entry.lower().startswith("sha256:") and not _SHA256_HEX.fullmatch(entry[7:]):
+                raise ValueError("a hashed key is 'sha256:' followed by 64 hex digits")  # the entry not echoed
+        return value
 
     @property
     def db_url(self) -> str:
@@ -49,7 +77,40 @@ class Settings(BaseSettings):
 
     @property
     def api_keys(self) -> tuple[str, ...]:
-        return tuple(k.strip() for k in self.disclosure_api_keys.split(",") if k.strip())
+        """The configured write keys, as given (plain, or `sha256:<hex>`)."""
+        return _entries(self.disclosure_api_keys.get_secret_value())
+
+    @property
+    def write_key_digests(self) -> tuple[bytes, ...]:
+        """SHA-256 digests of the keys that may write: what a presented key's digest is
+        compared with (in constant time, with every one of them)."""
+        return tuple(key_digest(k) for k in self.api_keys)
+
+    @property
+    def read_key_digests(self) -> tuple[bytes, ...]:
+        """Digests of the keys that may read: the read keys and the write keys."""
+        return tuple(key_digest(k) for k in _entries(self.disclosure_read_keys.get_secret_value())) \
+            + self.write_key_digests
+
+    @property
+    def fetch_allow(self) -> tuple[str, ...]:
+        return _entries(self.disclosure_fetch_allow)
+
+
+_SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def _entries(joined: str) -> tuple[str, ...]:
+    return tuple(k.strip() for k in joined.split(",") if k.strip())
+
+
+def key_digest(entry: str) -> bytes:
+    """The SHA-256 digest a configured key entry stands for: `sha256:<hex>` as given,
+    a plain key hashed. Create a hashed entry with
+    `python3 -c 'import hashlib,sys; print("sha256:" + hashlib.sha256(sys.argv[1].encode()).hexdigest())' KEY`."""
+    if entry.lower().startswith("sha256:"):
+        return bytes.fromhex(entry[7:])
+    return hashlib.sha256(entry.encode()).digest()
 
 
 @lru_cache

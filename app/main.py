@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 
 from app import __version__
 from app.api import figures, health, problems, reports
+from app.api.auth import ReadKeyMiddleware
 from app.config import Settings, get_settings
 from app.db import Database
 from app.models import ReportSubmission
@@ -21,7 +22,8 @@ figures with stable keys and served as JSON, per report and per section, each fi
 the line of the report it came from.
 
 Errors are RFC 9457 `application/problem+json` documents with a stable `code`.
-Writes need `Authorization: Bearer <key>` with a key from `DISCLOSURE_API_KEYS`.
+Writes need `Authorization: Bearer <key>` with a key from `DISCLOSURE_API_KEYS`; reads are
+public unless the server sets `DISCLOSURE_READS_REQUIRE_KEY` (then any read or write key).
 """
 
 
@@ -38,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = database
     problems.register(app)
+    app.add_middleware(ReadKeyMiddleware, settings=settings)
     app.include_router(reports.router)
     app.include_router(figures.router)
     app.include_router(health.router)

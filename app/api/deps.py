@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -10,6 +9,7 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from app.api.auth import check_writer
 from app.api.problems import ProblemError
 from app.config import Settings
 from app.db import Database
@@ -39,27 +39,13 @@ _bearer = HTTPBearer(auto_error=False, description="One of the keys in DISCLOSUR
 
 
 async def require_writer(
+    request: Request,
     settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],  # documents the scheme
 ) -> None:
-    """HTTP writes need `Authorization: Bearer <key>` with a configured key. The key is
-    never logged nor echoed."""
-    keys = settings.api_keys
-    if not keys:
-        raise ProblemError(
-            403, "writes_disabled",
-            "Writes over HTTP are disabled: no API key is configured. Set DISCLOSURE_API_KEYS "
-            "(comma-separated keys) in the server's environment and send 'Authorization: Bearer <key>'.",
-        )
-    if credentials is None:
-        raise ProblemError(401, "unauthorized", "This request needs 'Authorization: Bearer <key>'.",
-                           headers={"WWW-Authenticate": "Bearer"})
-    given = credentials.credentials.encode()
-    matched = False
-    for key in keys:  # compare with every key: the time taken does not tell which one matched
-        matched |= hmac.compare_digest(given, key.encode())
-    if not matched:
-        raise ProblemError(403, "forbidden", "The bearer key is not valid.")
+    """HTTP writes need `Authorization: Bearer <key>` with a configured key (app.api.auth:
+    compared by digest, in constant time). The key is never logged nor echoed."""
+    check_writer(settings, request.headers.get("authorization"))
 
 
 ReportId = Annotated[int, Path(ge=1, le=2**31 - 1, description="report id")]
