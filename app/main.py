@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app import __version__
-from app.api import figures, health, problems, reports
+from app.api import caching, changes, docs, figures, health, problems, query, regions, reports
 from app.api.auth import ReadKeyMiddleware
 from app.config import Settings, get_settings
 from app.db import Database
@@ -36,7 +36,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         database.dispose()
 
-    app = FastAPI(title="disclosure-stats", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    # docs_url/redoc_url off: app.api.docs serves both pages with their assets from the service, no CDN
+    app = FastAPI(title="disclosure-stats", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.db = database
     problems.register(app)
@@ -44,6 +46,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(figures.router)
     app.include_router(health.router)
+    app.include_router(query.router)
+    app.include_router(regions.router)
+    app.include_router(changes.router)
+    docs.register(app)
+    caching.install(app, settings)  # ETag/304 and CORS: added last, so CORS is outermost
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -64,5 +71,6 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     spec["components"]["schemas"]["ReportSubmission"] = ReportSubmission.model_json_schema(
         ref_template="#/components/schemas/{model}"
     )
+    caching.document(spec)  # If-None-Match, 304, ETag on every GET
     app.openapi_schema = spec
     return spec

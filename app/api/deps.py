@@ -51,10 +51,11 @@ async def require_writer(
 ReportId = Annotated[int, Path(ge=1, le=2**31 - 1, description="report id")]
 
 
-async def get_report(report_id: ReportId, session: SessionDep) -> Report:
+async def get_report(report_id: ReportId, session: SessionDep, request: Request) -> Report:
     report = session.get(Report, report_id)
     if report is None:
         raise ProblemError(404, "not_found", f"No report with id {report_id}.")
+    request.state.last_modified = report.updated_at  # Last-Modified of report resources (app.api.caching)
     return report
 
 

@@ -11,10 +11,7 @@ each thread hand-off. SQLite runs in WAL mode, so a read never waits for a write
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Annotated, Literal
-from urllib.parse import urlencode
 
 import anyio
 import anyio.to_thread
@@ -28,8 +25,7 @@ from sqlmodel import select
 from app.api.deps import DatabaseDep, ReportDep, SessionDep, SettingsDep, require_writer
 from app.api.problems import ProblemError, problem_responses
 from app.models import (
-    FindingRow, FindingsPublic, Report, ReportLinks, ReportPublic, ReportSubmission, ReportsPage, ReportText,
-    Status, Template,
+    FindingRow, FindingsPublic, Report, ReportLinks, ReportPublic, ReportSubmission, ReportText,
 )
 from app.services.ingest import ingest, reparse
 from app.services.present import finding_row_json
@@ -189,62 +185,7 @@ async def reparse_report(report: ReportDep, request: Request, database: Database
     return report_public(updated, request)
 
 
-# ----------------------------------------------------------------------------- list / read
-
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, _, value = raw.partition(":")
-        if kind != "id" or not value.isdigit():
-            raise ValueError(cursor)
-        return int(value)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise RequestValidationError(
-            [{"loc": ("query", "cursor"), "msg": "not a cursor this service issued", "type": "value_error"}]
-        ) from None
-
-
-@router.get("", response_model=ReportsPage, summary="List reports",
-            description="Newest last, keyset-paginated: follow `next` (also sent as a Link header).",
-            responses=problem_responses(422))
-async def list_reports(
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    year: Annotated[int | None, Query(ge=1990, le=2200, description="report year")] = None,
-    region: Annotated[str | None, Query(pattern=r"^\d{1,6}$", description="region code prefix, e.g. 1507")] = None,
-    agency: Annotated[str | None, Query(min_length=1, max_length=200, description="substring of the agency")] = None,
-    template: Annotated[Template | None, Query()] = None,
-    status: Annotated[Status | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200, description="`next` token of the previous page")] = None,
-) -> ReportsPage:
-    stmt = select(Report)
-    if year is not None:
-        stmt = stmt.where(Report.year == year)
-    if region is not None:
-        stmt = stmt.where(Report.region_code.startswith(region, autoescape=True))
-    if agency is not None:
-        stmt = stmt.where(Report.agency.contains(agency, autoescape=True))
-    if template is not None:
-        stmt = stmt.where(Report.template == template)
-    if status is not None:
-        stmt = stmt.where(Report.status == status)
-    if cursor is not None:
-        stmt = stmt.where(Report.id > decode_cursor(cursor))
-    rows = list(session.exec(stmt.order_by(Report.id).limit(limit + 1)))
-    next_url = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
-        params.append(("cursor", encode_cursor(rows[-1].id)))
-        next_url = f"{base_path(request)}/reports?{urlencode(params)}"
-        response.headers["Link"] = f'<{next_url}>; rel="next"'
-    return ReportsPage(data=[report_public(r, request) for r in rows], next=next_url)
+# ----------------------------------------------------------------------------- read (the list: app/api/query.py)
 
 
 @router.get("/{report_id}", response_model=ReportPublic, summary="One report",

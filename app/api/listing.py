@@ -1,0 +1,168 @@
+"""What every list endpoint shares: the report filters as query parameters, keyset pages
+(`limit`, opaque `cursor`, `next` in the body and a `Link: <…>; rel="next"` header, exact
+`total` only with `count=true`), and the bulk forms — CSV and NDJSON, chosen by `format=`
+or the Accept header, streamed in batches without a page limit, with an ETag stamped from
+the change sequence (app/services/changes.data_version) so that polling them is cheap too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import StreamingResponse
+from sqlalchemy import Select
+from sqlmodel import Session
+
+from app.api.caching import etag_matches
+from app.db import Database
+from app.models import Status, Template
+from app.services import export
+from app.services.changes import data_version
+from app.services.divisions import REGION_PATTERN
+from app.services.query import QueryError, ReportFilter, Sort, YEAR_PATTERN, batches
+
+Format = Literal["json", "csv", "ndjson"]
+Level = Literal["province", "city", "county", "township", "department"]
+
+_REGION_LIST = REGION_PATTERN.rstrip("$") + "(," + REGION_PATTERN.lstrip("^").rstrip("$") + ")*$"
+
+
+def query_error(exc: QueryError) -> RequestValidationError:
+    return RequestValidationError([{"loc": ("query", exc.param), "msg": str(exc), "type": "value_error"}])
+
+
+async def report_filter(
+    year: Annotated[str | None, Query(
+        pattern=YEAR_PATTERN, max_length=200,
+        description="report year: one (`2020`), a list (`2019,2021`) or a range (`2019-2021`)")] = None,
+    region: Annotated[str | None, Query(
+        pattern=_REGION_LIST, max_length=200,
+        description="region code or prefix, or a comma list of them: `15` or `150000` = 内蒙古 and everything "
+                    "under it, `1507` or `150700` = 呼伦贝尔市 and its counties, `150724` = that county alone")] = None,
+    agency: Annotated[str | None, Query(min_length=1, max_length=200, description="substring of the agency")] = None,
+    template: Annotated[Template | None, Query(description="report template")] = None,
+    status: Annotated[Status | None, Query(description="parse status")] = None,
+    level: Annotated[Level | None, Query(description="the reporting body's level")] = None,
+    on_time: Annotated[bool | None, Query(
+        description="published by the legal deadline (true) or after it (false); reports whose publication "
+                    "date is unknown match neither")] = None,
+) -> ReportFilter:
+    try:
+        return ReportFilter.from_params(year=year, region=region, agency=agency, template=template, status=status,
+                                        level=level, on_time=on_time)
+    except QueryError as exc:
+        raise query_error(exc) from None
+
+
+FiltersDep = Annotated[ReportFilter, Depends(report_filter)]
+CursorParam = Annotated[str | None, Query(max_length=500, description="`next` token of the previous page (opaque)")]
+CountParam = Annotated[bool, Query(description="also count every matching row (`total`); costs a full count")]
+FormatParam = Annotated[Format | None, Query(
+    alias="format",
+    description="`json` (default), `csv` (UTF-8 with BOM) or `ndjson`; or send `Accept: text/csv` / "
+                "`Accept: application/x-ndjson`. CSV and NDJSON stream every matching row (from `cursor` on, "
+                "at most `limit` if given).")]
+
+BULK_CONTENT = {
+    "text/csv": {"schema": {"type": "string"}, "example": "\ufeffreport_id,agency,…\r\n"},
+    "application/x-ndjson": {"schema": {"type": "string"}, "example": '{"report_id": 1, …}\n'},
+}
+PAGE_HEADERS = {
+    "Link": {"schema": {"type": "string"}, "description": '`<next page URL>; rel="next"` when there is one'},
+}
+
+
+def list_responses(extra: dict[int | str, Any] | None = None) -> dict[int | str, Any]:
+    return {200: {"content": BULK_CONTENT, "headers": PAGE_HEADERS}, **(extra or {})}
+
+
+_MEDIA = {"application/json": "json", "text/csv": "csv", "application/x-ndjson": "ndjson",
+          "application/jsonl": "ndjson", "application/ndjson": "ndjson"}
+
+
+def negotiate(request: Request, fmt: str | None) -> str:
+    """`format=` wins; else the Accept header's preferred type among JSON, CSV and NDJSON
+    (highest q, then first listed); else JSON."""
+    if fmt:
+        return fmt
+    best, best_q = "json", -1.0
+    for part in request.headers.get("accept", "").split(","):
+        media, *params = [p.strip() for p in part.split(";")]
+        q = 1.0
+        for p in params:
+            if p.startswith("q="):
+                try:
+                    q = float(p[2:])
+                except ValueError:
+                    q = 0.0
+        chosen = _MEDIA.get(media.lower())
+        if chosen and q > best_q and q > 0:
+            best, best_q = chosen, q
+    return best
+
+
+def page_url(request: Request, param: str, token: str) -> str:
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != param]
+    params.append((param, token))
+    root = request.scope.get("root_path", "").rstrip("/")
+    return f"{root}{request.url.path}?{urlencode(params)}"
+
+
+def set_next(request: Request, response: Response, token: str | None, param: str = "cursor") -> str | None:
+    if token is None:
+        return None
+    url = page_url(request, param, token)
+    response.headers["Link"] = f'<{url}>; rel="next"'
+    return url
+
+
+def stamp_etag(request: Request, fmt: str, version: tuple[int, int]) -> str:
+    """A strong ETag for a bulk answer: the query and format, and the data version."""
+    canonical = urlencode(sorted(request.query_params.multi_items()))
+    raw = f"{request.url.path}?{canonical}|{fmt}|{version[0]}|{version[1]}"
+    return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
+
+
+def bulk(request: Request, database: Database, session: Session, fmt: str, *, stmt: Select, sort: Sort,
+         item: Callable[[Any], dict[str, Any]], columns: list[str], name: str, cursor: str | None,
+         limit: int | None) -> Response:
+    """Stream `stmt` as CSV or NDJSON, or answer 304 when the client's ETag still holds."""
+    try:
+        if cursor:
+            sort.decode(cursor)  # a bad cursor is a 422 now, not a broken stream later
+    except QueryError as exc:
+        raise query_error(exc) from None
+    etag = stamp_etag(request, fmt, data_version(session))
+    headers = {"ETag": etag, "Vary": "Accept"}  # Cache-Control: the middleware's
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+
+    def items() -> Iterator[list[dict[str, Any]]]:
+        for rows in batches(database.session, stmt, sort, cursor=cursor, limit=limit):
+            yield [item(r) for r in rows]
+
+    if fmt == "csv":
+        headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return StreamingResponse(export.csv_chunks(columns, items()), media_type=export.CSV_MEDIA_TYPE,
+                                 headers=headers)
+    return StreamingResponse(export.ndjson_chunks(items()), media_type=export.NDJSON_MEDIA_TYPE, headers=headers)
+
+
+def rows_response(request: Request, fmt: str, items: list[dict[str, Any]], columns: list[str],
+                  name: str) -> Response | None:
+    """CSV or NDJSON of rows already in hand (stats, comparisons); None for JSON. Small
+    bodies: the ETag middleware hashes them like any JSON answer."""
+    if fmt == "json":
+        return None
+    flat = [export.flatten(i) for i in items]
+    if fmt == "csv":
+        body = b"".join(export.csv_chunks(columns, [flat]))
+        return Response(body, media_type=export.CSV_MEDIA_TYPE,
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"', "Vary": "Accept"})
+    return Response(b"".join(export.ndjson_chunks([items])), media_type=export.NDJSON_MEDIA_TYPE,
+                    headers={"Vary": "Accept"})

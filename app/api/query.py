@@ -1,0 +1,204 @@
+"""Queries across reports: the report list, figures across reports, statistics by region
+or year, and year-over-year comparison. Reads run inline on the event loop like the other
+reads (one or two indexed queries each; see reports.py); bulk answers stream from a
+worker thread, batch by batch.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.api.deps import DatabaseDep, ReportDep, SessionDep
+from app.api.listing import (
+    CountParam, CursorParam, FiltersDep, FormatParam, bulk, list_responses, negotiate, query_error, rows_response,
+    set_next,
+)
+from app.api.problems import ProblemError, problem_responses
+from app.api.reports import report_public
+from app.api.shapes import Comparison, FiguresPage, StatsPublic
+from app.models import Report, ReportsPage
+from app.services import catalogue, query
+from app.services.query import QueryError
+
+router = APIRouter(tags=["queries"])
+
+REPORT_COLUMNS = ["id", "status", "template", "year", "agency", "region_code", "level", "title", "published_at",
+                  "deadline", "on_time", "source_url", "parser_version", "figure_count", "finding_count",
+                  "created_at", "updated_at", "change_seq"]
+FIGURE_COLUMNS = ["report_id", "agency", "region_code", "region_name", "year", "template", "key", "value", "unit"]
+
+ReportSort = Literal[tuple(query.REPORT_SORTS)]  # type: ignore[valid-type]
+FigureSort = Literal[tuple(query.FIGURE_SORTS)]  # type: ignore[valid-type]
+KeyParam = Annotated[list[str], Query(
+    min_length=1, max_length=50,
+    description="figure key (FIGURES.md); repeat for several. A key also names everything below it "
+                "(`active.permit` = its three figures); one ending in `.` or `*` is a plain prefix "
+                "(`applications.denied.`)")]
+
+
+def _keys(patterns: list[str]) -> list[str]:
+    try:
+        return catalogue.expand(patterns)
+    except catalogue.UnknownKey as exc:
+        hint = f"; did you mean {', '.join(exc.suggestions)}?" if exc.suggestions else ""
+        raise query_error(QueryError("key", f"no figure key matches {exc.pattern!r}{hint}")) from None
+
+
+def _page(session, stmt, sort, cursor, limit, count):
+    try:
+        return query.page(session, stmt, sort, cursor=cursor, limit=limit, count=count)
+    except QueryError as exc:
+        raise query_error(exc) from None
+
+
+@router.get("/reports", response_model=ReportsPage, summary="List reports", tags=["reports"],
+            description="Filtered, sorted, keyset-paginated: follow `next` (also sent as a Link header). "
+                        "`format=csv|ndjson` (or the Accept header) streams every matching report instead.",
+            responses=list_responses(problem_responses(422)))
+async def list_reports(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    database: DatabaseDep,
+    filters: FiltersDep,
+    sort: Annotated[ReportSort, Query(description="order; `-` for descending; ties by id")] = "id",
+    limit: Annotated[int, Query(ge=1, le=500, description="page size (JSON); CSV/NDJSON: at most this many "
+                                                          "when given")] = 50,
+    cursor: CursorParam = None,
+    count: CountParam = False,
+    fmt: FormatParam = None,
+) -> ReportsPage | Response:
+    order = query.REPORT_SORTS[sort]
+    stmt = query.reports_stmt(filters)
+    chosen = negotiate(request, fmt)
+    if chosen != "json":
+        given = limit if "limit" in request.query_params else None
+        return bulk(request, database, session, chosen, stmt=stmt, sort=order,
+                    item=lambda r: report_public(r, request).model_dump(mode="json"),
+                    columns=REPORT_COLUMNS, name="reports", cursor=cursor, limit=given)
+    result = _page(session, stmt, order, cursor, limit, count)
+    response.headers["Vary"] = "Accept"
+    return ReportsPage(data=[report_public(r, request) for r in result.rows],
+                       next=set_next(request, response, result.next_cursor), total=result.total)
+
+
+@router.get("/figures", response_model=FiguresPage, summary="Figures across reports",
+            description="One row per (report, key) for the keys asked, over every report the filters "
+                        "select: e.g. `key=active.permit.decisions&year=2020&region=1507`. One indexed query. "
+                        "`format=csv|ndjson` streams every row.",
+            responses=list_responses(problem_responses(422)))
+async def figures_across(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    database: DatabaseDep,
+    filters: FiltersDep,
+    key: KeyParam,
+    sort: Annotated[FigureSort, Query(description="order; `-` for descending; ties by report, then the "
+                                                  "report's own figure order")] = "report",
+    limit: Annotated[int, Query(ge=1, le=1000, description="page size (JSON); CSV/NDJSON: at most this many "
+                                                           "when given")] = 100,
+    cursor: CursorParam = None,
+    count: CountParam = False,
+    fmt: FormatParam = None,
+) -> FiguresPage | Response:
+    order = query.FIGURE_SORTS[sort]
+    stmt = query.figures_stmt(_keys(key), filters)
+    chosen = negotiate(request, fmt)
+    if chosen != "json":
+        given = limit if "limit" in request.query_params else None
+        return bulk(request, database, session, chosen, stmt=stmt, sort=order, item=query.figure_item,
+                    columns=FIGURE_COLUMNS, name="figures", cursor=cursor, limit=given)
+    result = _page(session, stmt, order, cursor, limit, count)
+    response.headers["Vary"] = "Accept"
+    return FiguresPage(data=[query.figure_item(r) for r in result.rows],
+                       next=set_next(request, response, result.next_cursor), total=result.total)
+
+
+STATS_NOTE = ("Each key aggregates only the reports whose template defines it (`templates`): the 2019 and 2021 "
+              "templates share a key only where it means the same figure, so sums never mix e.g. 2019 "
+              "active.normative_docs.total with 2021 active.normative_docs.in_force. reports_in_scope = reports "
+              "matching the filters whose template defines the key; coverage = count / reports_in_scope.")
+STATS_COLUMNS_BASE = ["key", "unit", "count", "sum", "min", "max", "mean", "reports_in_scope", "coverage", "templates"]
+
+
+@router.get("/stats", response_model=StatsPublic, summary="Statistics of figures by region or year",
+            description="Per key and group: count, sum, min, max, mean, and coverage. `by` groups by the "
+                        "province, city or county the reports' regions roll up to (division table), or by "
+                        "year, template or level; several with commas (`by=province,year`); none: one group.",
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}},
+                                         "application/x-ndjson": {"schema": {"type": "string"}}}},
+                       **problem_responses(422)})
+async def statistics(
+    request: Request,
+    session: SessionDep,
+    filters: FiltersDep,
+    key: KeyParam,
+    by: Annotated[str | None, Query(
+        pattern=r"^(province|city|county|year|template|level)(,(province|city|county|year|template|level)){0,2}$",
+        description="grouping: province | city | county | year | template | level, up to three with commas")] = None,
+    fmt: FormatParam = None,
+) -> StatsPublic | Response:
+    keys = _keys(key)
+    dims = list(dict.fromkeys(by.split(","))) if by else []
+    rows = query.stats(session, keys, filters, dims)
+    chosen = negotiate(request, fmt)
+    if chosen != "json":
+        group_cols = []
+        for d in dims:
+            group_cols.append(f"group.{d}")
+            if d in ("province", "city", "county"):
+                group_cols += [f"group.{d}_name", f"group.{d}_level"]
+        out = rows_response(request, chosen, rows, ["key", *group_cols, *STATS_COLUMNS_BASE[1:]], "stats")
+        assert out is not None
+        return out
+    return StatsPublic(keys=keys, by=dims, note=STATS_NOTE, stats=rows)  # type: ignore[arg-type]
+
+
+COMPARE_COLUMNS = ["key", "unit", "value", "other_value", "change", "change_pct"]
+
+
+@router.get("/reports/{report_id}/compare", response_model=Comparison, summary="Year over year",
+            tags=["reports"],
+            description="Per key: this report's value, the other's, and the change. `with=previous` (default) "
+                        "is the same body's report for the year before (same agency and region; the newest if "
+                        "there are several); `with=<id>` any other report. Keys only one report has come with "
+                        "the other side null.",
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}},
+                                         "application/x-ndjson": {"schema": {"type": "string"}}}},
+                       **problem_responses(404, 422)})
+async def compare_report(
+    request: Request,
+    session: SessionDep,
+    report: ReportDep,
+    with_: Annotated[str, Query(alias="with", pattern=r"^(previous|[1-9]\d{0,9})$",
+                                description="`previous`, or the id of the report to compare with")] = "previous",
+    prefix: Annotated[str | None, Query(max_length=120, description="only keys starting with this")] = None,
+    fmt: FormatParam = None,
+) -> Comparison | Response:
+    if with_ == "previous":
+        other = query.previous_report(session, report)
+        if other is None:
+            raise ProblemError(404, "not_found",
+                               f"No report of {report.agency or 'this body'} for {report.year - 1 if report.year else 'the year before'}"
+                               " to compare with.")
+    else:
+        other = session.get(Report, int(with_)) if int(with_) <= 2**31 - 1 else None
+        if other is None:
+            raise ProblemError(404, "not_found", f"No report with id {with_}.")
+    rows = query.compare(session, report, other, prefix)
+    newest = max(report.updated_at, other.updated_at)
+    request.state.last_modified = newest
+    chosen = negotiate(request, fmt)
+    if chosen != "json":
+        out = rows_response(request, chosen, rows, COMPARE_COLUMNS, f"compare-{report.id}-{other.id}")
+        assert out is not None
+        return out
+
+    def side(r: Report) -> dict:
+        return {"id": r.id, "agency": r.agency, "region_code": r.region_code, "year": r.year, "template": r.template}
+
+    return Comparison(report=side(report), other=side(other), basis="previous" if with_ == "previous" else "id",
+                      figures=rows)  # type: ignore[arg-type]

@@ -1,0 +1,85 @@
+"""Which figure keys each template defines (FIGURES.md), read from the parser's templates
+as data: the template tables' rows × columns and the prose figures, which every template
+may carry. Cross-report queries resolve key patterns against it (so a prefix becomes an
+indexed `key IN (…)`), and statistics use it to aggregate a key over the reports whose
+template defines it, and no others.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import lru_cache
+
+from app.parsing import prose, templates as t
+
+
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    key: str
+    unit: str
+    templates: tuple[str, ...]  # the templates whose tables (or prose) define it
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, KeyInfo]:
+    """Every key, in template order (section 二, 三, 四, then prose), with its unit and
+    the templates that define it."""
+    units: dict[str, str] = {}
+    where: dict[str, list[str]] = {}
+
+    def add(key: str, unit: str, template: str) -> None:
+        units.setdefault(key, unit)
+        where.setdefault(key, [])
+        if template not in where[key]:
+            where[key].append(template)
+
+    for tpl in t.TEMPLATES:
+        for row in t.ACTIVE_ROWS[tpl]:
+            for suffix, unit in row.columns:
+                add(f"{row.key}.{suffix}", unit, tpl)
+        groups_started: set[str] = set()
+        groups = {g.key: g for g in t.APP_GROUPS if tpl in g.templates}
+        for row in t.APP_ROWS:
+            if tpl not in row.templates:
+                continue
+            group = row.group
+            if group in groups and group not in groups_started:  # the group's total row first
+                groups_started.add(group)
+                for col in t.COLUMN_KEYS:
+                    add(f"applications.{group}.{col}", "件", tpl)
+            for col in t.COLUMN_KEYS:
+                add(f"applications.{row.key}.{col}", "件", tpl)
+        for kind, _ in t.REVIEW_KINDS:
+            for outcome, _ in t.REVIEW_OUTCOMES:
+                add(f"review_litigation.{kind}.{outcome}", "件", tpl)
+        for pattern in prose.PATTERNS:
+            add(pattern.key, pattern.unit, tpl)
+    return {k: KeyInfo(k, units[k], tuple(where[k])) for k in units}
+
+
+class UnknownKey(ValueError):
+    def __init__(self, pattern: str, suggestions: list[str]) -> None:
+        super().__init__(pattern)
+        self.pattern = pattern
+        self.suggestions = suggestions
+
+
+def expand(patterns: list[str]) -> list[str]:
+    """The catalogue keys the patterns name, in catalogue order, each once. A pattern is
+    a key and everything below it (`active.permit` → active.permit.prev_items, …;
+    `active.permit.decisions` → itself); one ending in `.` or `*` is a plain prefix.
+    UnknownKey for a pattern that names no key."""
+    cat = catalogue()
+    wanted: set[str] = set()
+    for raw in patterns:
+        pattern = raw.strip()
+        if pattern.endswith("*") or pattern.endswith("."):
+            prefix = pattern.rstrip("*")
+            found = {k for k in cat if k.startswith(prefix)}
+        else:
+            found = {k for k in cat if k == pattern or k.startswith(pattern + ".")}
+        if not found:
+            raise UnknownKey(raw, difflib.get_close_matches(pattern, list(cat), n=3, cutoff=0.6))
+        wanted |= found
+    return [k for k in cat if k in wanted]

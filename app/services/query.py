@@ -1,0 +1,452 @@
+"""Cross-report queries over the report and figure tables: filters every list shares,
+keyset pagination in any of a list's sort orders, figures across reports, statistics by
+region or year, and year-over-year comparison. Pure SQLAlchemy statements and the Python
+that shapes their rows; no HTTP.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import orjson
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_
+from sqlmodel import Session, select
+
+from app.models import FigureRow, Report
+from app.services import catalogue, divisions
+from app.services.present import emit_value
+
+# ----------------------------------------------------------------------------- filters
+
+
+class QueryError(ValueError):
+    """A query parameter that parses but cannot be honoured; `param` names it."""
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+YEAR_PATTERN = r"^\d{4}(-\d{4})?(,\d{4}(-\d{4})?)*$"
+
+
+def parse_years(spec: str) -> list[tuple[int, int]]:
+    """'2020' → [(2020, 2020)]; '2019,2021' → two; '2019-2021' → [(2019, 2021)]."""
+    out = []
+    for part in spec.split(","):
+        lo, _, hi = part.partition("-")
+        a, b = int(lo), int(hi or lo)
+        if a > b:
+            raise QueryError("year", f"year range {part} runs backwards")
+        out.append((a, b))
+    return out
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """The report filters every list, /figures, /stats and /changes accept."""
+
+    years: tuple[tuple[int, int], ...] = ()
+    regions: tuple[str, ...] = ()  # significant-digit prefixes (divisions.region_prefix)
+    agency: str | None = None  # substring
+    template: str | None = None
+    status: str | None = None
+    level: str | None = None
+    on_time: bool | None = None
+
+    @classmethod
+    def from_params(cls, *, year: str | None = None, region: str | None = None, agency: str | None = None,
+                    template: str | None = None, status: str | None = None, level: str | None = None,
+                    on_time: bool | None = None) -> ReportFilter:
+        regions: tuple[str, ...] = ()
+        if region:
+            try:
+                regions = tuple(dict.fromkeys(divisions.region_prefix(r.strip()) for r in region.split(",")))
+            except ValueError as exc:
+                raise QueryError("region", str(exc)) from None
+        return cls(years=tuple(parse_years(year)) if year else (), regions=regions, agency=agency,
+                   template=template, status=status, level=level, on_time=on_time)
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        conds: list[ColumnElement[bool]] = []
+        if self.years:
+            conds.append(or_(*(Report.year == a if a == b else Report.year.between(a, b) for a, b in self.years)))
+        if self.regions:
+            alts = []
+            for p in self.regions:
+                if len(p) == 6:
+                    alts.append(Report.region_code == p)
+                else:  # a range, not LIKE: the region index serves it on SQLite and PostgreSQL alike
+                    upper = divisions.prefix_upper(p)
+                    alts.append(and_(Report.region_code >= p, *([Report.region_code < upper] if upper else [])))
+            conds.append(or_(*alts))
+        if self.agency:
+            conds.append(Report.agency.contains(self.agency, autoescape=True))
+        if self.template:
+            conds.append(Report.template == self.template)
+        if self.status:
+            conds.append(Report.status == self.status)
+        if self.level:
+            conds.append(Report.level == self.level)
+        if self.on_time is True:
+            conds.append(Report.published_at <= Report.deadline)
+        elif self.on_time is False:
+            conds.append(Report.published_at > Report.deadline)
+        return conds
+
+    def apply(self, stmt: Select) -> Select:
+        conds = self.conditions()
+        return stmt.where(*conds) if conds else stmt
+
+
+# ----------------------------------------------------------------------------- keyset pagination
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column of a sort order: its label in the select, its expression, direction,
+    whether it may be NULL (NULLs sort last either way), and its type in a cursor."""
+
+    name: str
+    expr: Any
+    desc: bool = False
+    nullable: bool = False
+    kind: type = int
+
+
+@dataclass(frozen=True)
+class Sort:
+    name: str  # as the client writes it: year, -year, …
+    keys: tuple[SortKey, ...]  # the last ones make each row's position unique
+
+    def order_by(self) -> list:
+        out = []
+        for k in self.keys:
+            e = k.expr.desc() if k.desc else k.expr.asc()
+            out.append(e.nulls_last() if k.nullable else e)
+        return out
+
+    def after(self, values: Sequence[Any]) -> ColumnElement[bool]:
+        """Rows strictly after the row with these sort values, in this order."""
+        pairs: list[tuple[Any, Any]] = []  # (equal, after) per sort position
+        for k, v in zip(self.keys, values, strict=True):
+            beyond = (lambda e, x: e < x) if k.desc else (lambda e, x: e > x)
+            if k.nullable:
+                if v is None:  # among the NULLs, which sort last: only later tie-breakers count
+                    pairs.append((k.expr.is_(None), false()))
+                    continue
+                pairs.append((k.expr.is_not(None), k.expr.is_(None)))
+            pairs.append((k.expr == v, beyond(k.expr, v)))
+        terms, equal_so_far = [], []
+        for eq, gt in pairs:
+            terms.append(and_(*equal_so_far, gt))
+            equal_so_far.append(eq)
+        return or_(*terms)
+
+    def values_of(self, row: Any) -> list[Any]:
+        """The sort values of a result row, a dict, or an ORM object (by attribute)."""
+        mapping = row if isinstance(row, dict) else getattr(row, "_mapping", None)
+        if mapping is None:
+            return [getattr(row, k.name) for k in self.keys]
+        return [mapping[k.name] for k in self.keys]
+
+    def encode(self, row: Any) -> str:
+        values = [v.isoformat() if isinstance(v, date) else v for v in self.values_of(row)]
+        raw = orjson.dumps({"s": self.name, "v": values})
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def decode(self, cursor: str) -> list[Any]:
+        try:
+            data = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+            values = data["v"]
+            if data["s"] != self.name or len(values) != len(self.keys):
+                raise ValueError
+            out = []
+            for k, v in zip(self.keys, values):
+                if v is None:
+                    if not k.nullable:
+                        raise ValueError
+                    out.append(None)
+                elif k.kind is date:
+                    out.append(date.fromisoformat(v))
+                elif k.kind is float:
+                    out.append(float(v))
+                elif isinstance(v, k.kind) and not isinstance(v, bool):
+                    out.append(v)
+                else:
+                    raise ValueError
+            return out
+        except (ValueError, KeyError, TypeError, binascii.Error, orjson.JSONDecodeError):
+            raise QueryError("cursor", "not a cursor this service issued for this sort order") from None
+
+
+def sorts(*specs: tuple[str, list[SortKey]]) -> dict[str, Sort]:
+    """name → Sort, with the descending twin `-name` of each (its own tie-breakers kept)."""
+    out: dict[str, Sort] = {}
+    for name, keys in specs:
+        out[name] = Sort(name, tuple(keys))
+        first, *rest = keys
+        flipped = SortKey(first.name, first.expr, not first.desc, first.nullable, first.kind)
+        out[f"-{name}"] = Sort(f"-{name}", (flipped, *rest))
+    return out
+
+
+@dataclass
+class Page:
+    rows: list[Any]
+    next_cursor: str | None
+    total: int | None = None
+
+
+def page(session: Session, stmt: Select, sort: Sort, *, cursor: str | None, limit: int,
+         count: bool = False) -> Page:
+    """One page of `stmt` in `sort` order after `cursor`: limit + 1 rows read to know
+    whether another page follows. `count`: also the exact number of matching rows."""
+    total = None
+    if count:
+        total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
+    if cursor:
+        stmt = stmt.where(sort.after(sort.decode(cursor)))
+    rows = list(session.exec(stmt.order_by(*sort.order_by()).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = sort.encode(rows[-1])
+    return Page(rows, next_cursor, total)
+
+
+def batches(open_session, stmt: Select, sort: Sort, *, cursor: str | None, limit: int | None,
+            batch: int = 1000) -> Iterator[list[Any]]:
+    """Every row of `stmt` after `cursor` (at most `limit`), in batches of keyset pages,
+    each read in its own short session: a slow client holds no connection between them."""
+    after = sort.decode(cursor) if cursor else None
+    left = limit
+    while left is None or left > 0:
+        size = batch if left is None else min(batch, left)
+        q = stmt if after is None else stmt.where(sort.after(after))
+        with open_session() as session:
+            rows = list(session.exec(q.order_by(*sort.order_by()).limit(size)))
+        if not rows:
+            return
+        yield rows
+        if len(rows) < size:
+            return
+        after = sort.values_of(rows[-1])
+        if left is not None:
+            left -= len(rows)
+
+
+# ----------------------------------------------------------------------------- reports
+
+REPORT_SORTS = sorts(
+    ("id", [SortKey("id", Report.id)]),
+    ("year", [SortKey("year", Report.year, nullable=True), SortKey("id", Report.id)]),
+    ("agency", [SortKey("agency", Report.agency, nullable=True, kind=str), SortKey("id", Report.id)]),
+    ("region", [SortKey("region_code", Report.region_code, nullable=True, kind=str), SortKey("id", Report.id)]),
+    ("published_at", [SortKey("published_at", Report.published_at, nullable=True, kind=date),
+                      SortKey("id", Report.id)]),
+)
+
+
+def reports_stmt(filters: ReportFilter) -> Select:
+    return filters.apply(select(Report))
+
+
+def changes_sort() -> Sort:
+    return Sort("change_seq", (SortKey("change_seq", Report.change_seq),))
+
+
+# ----------------------------------------------------------------------------- figures across reports
+
+_FIG = (
+    FigureRow.report_id.label("report_id"), Report.agency.label("agency"), Report.region_code.label("region_code"),
+    Report.year.label("year"), Report.template.label("template"), FigureRow.key.label("key"),
+    FigureRow.value.label("value"), FigureRow.unit.label("unit"), FigureRow.id.label("figure_id"),
+)
+_TIE = [SortKey("report_id", FigureRow.report_id), SortKey("figure_id", FigureRow.id)]
+
+FIGURE_SORTS = sorts(
+    ("report", _TIE),
+    ("year", [SortKey("year", Report.year, nullable=True), *_TIE]),
+    ("region", [SortKey("region_code", Report.region_code, nullable=True, kind=str), *_TIE]),
+    ("agency", [SortKey("agency", Report.agency, nullable=True, kind=str), *_TIE]),
+    ("key", [SortKey("key", FigureRow.key, kind=str), *_TIE]),
+    ("value", [SortKey("value", FigureRow.value, kind=float), *_TIE]),
+)
+
+
+def figures_stmt(keys: list[str], filters: ReportFilter) -> Select:
+    """One row per (report, key) for these keys, the reports filtered: one join, served
+    by the (key, report_id) index."""
+    stmt = select(*_FIG).join(Report, Report.id == FigureRow.report_id).where(FigureRow.key.in_(keys))
+    return filters.apply(stmt)
+
+
+def figure_item(row: Any) -> dict[str, Any]:
+    return {
+        "report_id": row.report_id, "agency": row.agency, "region_code": row.region_code,
+        "region_name": divisions.name_of(row.region_code), "year": row.year, "template": row.template,
+        "key": row.key, "value": emit_value(row.key, row.value), "unit": row.unit,
+    }
+
+
+# ----------------------------------------------------------------------------- statistics
+
+GROUPINGS = ("province", "city", "county", "year", "template", "level")
+
+
+@dataclass
+class _Acc:
+    count: int = 0
+    total: float = 0.0
+    low: float | None = None
+    high: float | None = None
+    parts: list[float] = field(default_factory=list)
+
+    def add(self, count: int, total: float, low: float, high: float) -> None:
+        self.count += count
+        self.parts.append(total)
+        self.low = low if self.low is None else min(self.low, low)
+        self.high = high if self.high is None else max(self.high, high)
+
+
+def _group_value(dim: str, region_code: str | None, year: int | None, template: str | None,
+                 level: str | None) -> tuple[Any, str | None, str | None]:
+    """(group value, its name, its division level) of one report along one dimension."""
+    if dim in divisions.LEVELS:
+        return divisions.group_of(region_code, dim)
+    return {"year": year, "template": template, "level": level}[dim], None, None
+
+
+def _group_json(by: list[str], group: tuple) -> dict[str, Any]:
+    """{"city": "150700", "city_name": "呼伦贝尔市", "city_level": "city", "year": 2020}: a region
+    dimension with its name and the level of the division it rolled up to."""
+    out: dict[str, Any] = {}
+    for dim, (value, name, level) in zip(by, group):
+        out[dim] = value
+        if dim in divisions.LEVELS:
+            out[f"{dim}_name"], out[f"{dim}_level"] = name, level
+    return out
+
+
+def _number(key: str, value: float | None, digits: int = 6) -> int | float | None:
+    if value is None:
+        return None
+    return emit_value(key, round(value, digits))
+
+
+def stats(session: Session, keys: list[str], filters: ReportFilter, by: list[str]) -> list[dict[str, Any]]:
+    """Per key and group: count, sum, min, max, mean of the figure, and coverage.
+
+    A key aggregates only reports whose template defines it (the catalogue says which):
+    reports in scope = reports matching the filters with such a template; coverage =
+    reports in scope that have the figure / reports in scope. Two grouped queries (figures
+    by key and report attributes, reports by attributes); groups above the report
+    attributes (city, province of a region) are rolled up here through the division table."""
+    cat = catalogue.catalogue()
+    dims = [Report.template]
+    if any(d in divisions.LEVELS for d in by):
+        dims.append(Report.region_code)
+    if "year" in by:
+        dims.append(Report.year)
+    if "level" in by:
+        dims.append(Report.level)
+    names = [d.key for d in dims]
+
+    fig_stmt = filters.apply(
+        select(FigureRow.key, *dims, func.count(FigureRow.id), func.sum(FigureRow.value),
+               func.min(FigureRow.value), func.max(FigureRow.value))
+        .join(Report, Report.id == FigureRow.report_id)
+        .where(FigureRow.key.in_(keys))
+    ).group_by(FigureRow.key, *dims)
+    rep_stmt = filters.apply(select(*dims, func.count(Report.id))).group_by(*dims)
+
+    def group_of(attrs: dict[str, Any]) -> tuple:
+        return tuple(_group_value(d, attrs.get("region_code"), attrs.get("year"), attrs.get("template"),
+                                  attrs.get("level")) for d in by)
+
+    in_scope: dict[tuple, dict[str, int]] = {}  # group → template → reports
+    for row in session.exec(rep_stmt):
+        attrs = dict(zip(names, row[:-1]))
+        per = in_scope.setdefault(group_of(attrs), {})
+        per[attrs["template"]] = per.get(attrs["template"], 0) + row[-1]
+
+    acc: dict[tuple[str, tuple], _Acc] = {}
+    for row in session.exec(fig_stmt):
+        key, attrs = row[0], dict(zip(names, row[1:1 + len(names)]))
+        if attrs["template"] not in cat[key].templates:
+            continue  # never mix a key across templates that do not define it
+        count, total, low, high = row[1 + len(names):]
+        acc.setdefault((key, group_of(attrs)), _Acc()).add(count, total, low, high)
+
+    out = []
+    for key in keys:
+        info = cat[key]
+        groups = {g for g, per in in_scope.items() if any(per.get(t) for t in info.templates)}
+        groups |= {g for (k, g) in acc if k == key}
+        for g in sorted(groups, key=lambda g: tuple((v is None, str(v)) for v, _, _ in g)):
+            scope = sum(in_scope.get(g, {}).get(t, 0) for t in info.templates)
+            a = acc.get((key, g), _Acc())
+            total = math.fsum(a.parts) if a.count else None
+            out.append({
+                "key": key,
+                "unit": info.unit,
+                "templates": list(info.templates),
+                "group": _group_json(by, g),
+                "count": a.count,
+                "sum": _number(key, total),
+                "min": _number(key, a.low),
+                "max": _number(key, a.high),
+                "mean": round(total / a.count, 6) if a.count and total is not None else None,
+                "reports_in_scope": scope,
+                "coverage": round(a.count / scope, 6) if scope else None,
+            })
+    return out
+
+
+# ----------------------------------------------------------------------------- year over year
+
+
+def previous_report(session: Session, report: Report) -> Report | None:
+    """The same body's report for the year before: same agency, same region (both unknown
+    counts as the same), year − 1; the newest such report (highest id) if there are
+    several, a failed parse only when nothing better exists."""
+    if report.year is None or not report.agency:
+        return None
+    region = Report.region_code.is_(None) if report.region_code is None else Report.region_code == report.region_code
+    stmt = (select(Report)
+            .where(Report.agency == report.agency, Report.year == report.year - 1, region, Report.id != report.id)
+            .order_by((Report.status == "failed").asc(), Report.id.desc())
+            .limit(1))
+    return session.exec(stmt).first()
+
+
+def compare(session: Session, report: Report, other: Report, prefix: str | None = None) -> list[dict[str, Any]]:
+    """Per key (this report's keys in their order, then the other's own): both values and
+    the change (this − other), with the change in percent of the other's value."""
+    def values(r: Report) -> dict[str, tuple[float, str]]:
+        stmt = select(FigureRow.key, FigureRow.value, FigureRow.unit).where(FigureRow.report_id == r.id)
+        if prefix:
+            stmt = stmt.where(FigureRow.key.startswith(prefix, autoescape=True))
+        return {k: (v, u) for k, v, u in session.exec(stmt.order_by(FigureRow.id))}
+
+    mine, theirs = values(report), values(other)
+    out = []
+    for key in [*mine, *(k for k in theirs if k not in mine)]:
+        a, b = mine.get(key), theirs.get(key)
+        change = a[0] - b[0] if a and b else None
+        out.append({
+            "key": key,
+            "unit": (a or b)[1],  # type: ignore[index]
+            "value": emit_value(key, a[0]) if a else None,
+            "other_value": emit_value(key, b[0]) if b else None,
+            "change": _number(key, change),
+            "change_pct": round(change / b[0] * 100, 2) if change is not None and b and b[0] else None,
+        })
+    return out
