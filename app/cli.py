@@ -107,31 +107,43 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from app.config import get_settings
     from app.db import make_engine, migrate
     from app.parsing import InputError
-    from app.services.ingest import ingest
+    from app.services.fetch import FetchError, fetch
+    from app.services.ingest import ingest, ingest_fetched
 
+    if not args.paths and not args.url:
+        print("disclosure ingest: give files, folders or --url URL", file=sys.stderr)
+        return 2
+    settings = get_settings()
     files = list(find_documents(args.paths))
-    url = get_settings().db_url
+    items = [(str(path), path) for path in files] + [(u, None) for u in args.url or ()]
+    url = settings.db_url
     migrate(url)
     engine = make_engine(url)
-    progress = Progress(len(files), sys.stderr)
+    progress = Progress(len(items), sys.stderr)
     new = existing = failed = 0
     errors: list[str] = []
     try:
-        for done, path in enumerate(files, 1):
+        for done, (label, path) in enumerate(items, 1):
             try:
-                result = ingest(engine, path.read_bytes(), content_type_for(path))
+                if path is None:  # a URL: fetched under the same guard as POST /reports {"url"}
+                    result = ingest_fetched(engine, fetch(
+                        label, max_bytes=settings.disclosure_max_body_bytes, allow=settings.fetch_allow,
+                        timeout=settings.disclosure_fetch_timeout,
+                        max_redirects=settings.disclosure_fetch_max_redirects))
+                else:
+                    result = ingest(engine, path.read_bytes(), content_type_for(path))
             except OSError as exc:
                 failed += 1
-                errors.append(f"{path}: cannot read: {exc.strerror or exc}")
-            except InputError as exc:
+                errors.append(f"{label}: cannot read: {exc.strerror or exc}")
+            except (InputError, FetchError) as exc:
                 failed += 1
-                errors.append(f"{path}: {exc.code}: {exc.message}")
+                errors.append(f"{label}: {exc.code}: {exc.message}")
             else:
                 if result.created:
                     new += 1
                 else:
                     existing += 1
-            progress.update(done, str(path))
+            progress.update(done, label)
     finally:
         engine.dispose()
     for line in errors:
@@ -201,8 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     ingest = sub.add_parser("ingest", help="parse and store report files or folders of them")
-    ingest.add_argument("paths", nargs="+", metavar="PATH",
+    ingest.add_argument("paths", nargs="*", metavar="PATH",
                         help="files, or folders searched recursively for " + ", ".join(f"*{s}" for s in INGEST_SUFFIXES))
+    ingest.add_argument("--url", action="append", metavar="URL",
+                        help="fetch a report from this http(s) URL (repeatable; public addresses only, "
+                             "or those in DISCLOSURE_FETCH_ALLOW)")
     ingest.set_defaults(func=cmd_ingest)
 
     parse = sub.add_parser("parse", help="parse one file and print the result as JSON (no database)")

@@ -46,6 +46,11 @@ class Document(SQLModel, table=True):
     size: int = Field(sa_column=Column(Integer, nullable=False))
     source_url: str | None = Field(default=None, sa_column=Column(String(2048)))
     received_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    # fetched by URL (POST /reports {"url"}, ingest --url): source_url is then the final URL
+    # after redirects; when it was fetched and the validators the server sent with it
+    fetched_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    etag: str | None = Field(default=None, sa_column=Column(String(512)))
+    last_modified: str | None = Field(default=None, sa_column=Column(String(100)))
 
 
 class Report(SQLModel, table=True):
@@ -299,12 +304,24 @@ class FindingsPublic(BaseModel):
 
 
 class ReportSubmission(BaseModel):
-    """JSON form of POST /reports: the report's text, and where it was found."""
+    """JSON form of POST /reports: the report's text and where it was found, or the URL
+    to fetch it from (exactly one of `text` and `url`)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "oneOf": [{"required": ["text"], "not": {"required": ["url"]}},
+                  {"required": ["url"], "not": {"required": ["text"]}}],
+    })
 
-    text: str = PField(description="the report text (plain text, Markdown or HTML)")
+    text: str | None = PField(default=None, description="the report text (plain text, Markdown or HTML)")
+    url: str | None = PField(default=None, max_length=2048,
+                             description="http(s) URL to fetch the report from (public addresses only)")
     source_url: str | None = PField(default=None, max_length=2048, description="where the report was published")
+
+    @model_validator(mode="after")
+    def _text_or_url(self) -> "ReportSubmission":
+        if (self.text is None) == (self.url is None):
+            raise ValueError("give exactly one of 'text' and 'url'")
+        return self
 
 
 class Health(BaseModel):

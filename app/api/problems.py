@@ -30,7 +30,9 @@ STATUS_CODES = {
     415: "unsupported_media_type",
     422: "validation_error",
     500: "internal_error",
+    502: "bad_gateway",
     503: "service_unavailable",
+    504: "gateway_timeout",
 }
 
 
@@ -112,7 +114,9 @@ _DESCRIPTIONS = {
     413: "Body larger than DISCLOSURE_MAX_BODY_BYTES",
     415: "Unsupported Content-Type",
     422: "Invalid parameters or body",
+    502: "The URL could not be fetched: unreachable, an error status, too many redirects",
     503: "Database unavailable",
+    504: "The URL's server did not answer in time",
 }
 
 

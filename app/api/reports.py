@@ -11,6 +11,7 @@ each thread hand-off. SQLite runs in WAL mode, so a read never waits for a write
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Literal
 
 import anyio
@@ -27,7 +28,8 @@ from app.api.problems import ProblemError, problem_responses
 from app.models import (
     FindingRow, FindingsPublic, Report, ReportLinks, ReportPublic, ReportSubmission, ReportText,
 )
-from app.services.ingest import ingest, reparse
+from app.services.fetch import FetchError, fetch
+from app.services.ingest import ingest, ingest_fetched, reparse
 from app.services.present import finding_row_json
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -56,7 +58,8 @@ _REQUEST_BODY = {
     "requestBody": {
         "required": True,
         "description": "The report itself: plain text (charset from the Content-Type, else detected), "
-                       "Markdown, HTML, or JSON with the text and where it was published.",
+                       "Markdown, HTML, or JSON with the text and where it was published, or with the "
+                       "`url` to fetch it from (http/https, public addresses only, the size limit applies).",
         "content": {
             "text/plain": {"schema": {"type": "string"}},
             "text/markdown": {"schema": {"type": "string"}},
@@ -114,6 +117,8 @@ def read_submission(body: bytes) -> ReportSubmission:
         return ReportSubmission.model_validate(payload)
     except ValidationError as exc:
         errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False, include_input=False)]
+        if isinstance(payload, dict) and "text" not in payload and "url" not in payload:
+            errors.insert(0, {"loc": ("body", "text"), "msg": "Field required (or give 'url')", "type": "missing"})
         raise RequestValidationError(errors) from None
 
 
@@ -123,13 +128,16 @@ def read_submission(body: bytes) -> ReportSubmission:
     response_model=ReportPublic,
     summary="Submit a report",
     description="Parses and stores the report. 201 with the new report; the same bytes again "
-                "answer 200 with the report already stored. Needs `Authorization: Bearer <key>`.",
+                "answer 200 with the report already stored. Needs `Authorization: Bearer <key>`. "
+                "JSON `{\"url\": …}` fetches the report: only http(s) URLs whose host resolves to public "
+                "addresses (else 422 `url_scheme_not_allowed` / `fetch_address_refused`), redirects "
+                "re-checked, the size limit enforced while reading (413).",
     dependencies=[Depends(require_writer)],
     openapi_extra=_REQUEST_BODY,
     responses={
         200: {"model": ReportPublic, "description": "These bytes were stored before: that report"},
         201: {"description": "Parsed and stored: the new report", "headers": {"Location": {"schema": {"type": "string"}, "description": "URL of the report"}}},
-        **problem_responses(400, 401, 403, 413, 415, 422),
+        **problem_responses(400, 401, 403, 413, 415, 422, 502, 504),
     },
 )
 async def create_report(
@@ -150,6 +158,8 @@ async def create_report(
         raise ProblemError(400, "empty_body", "The request body is empty: send the report's text.")
     if media_type == "application/json":
         submission = read_submission(body)
+        if submission.url is not None:
+            return await _create_from_url(request, response, database, settings, submission.url)
         data = submission.text.encode("utf-8")
         # HTML inside the JSON is recognised by the parser's own sniffing of text/plain
         content_type = "text/plain; charset=utf-8"
@@ -160,6 +170,25 @@ async def create_report(
             _, sep, params = content_type.partition(";")
             content_type = "text/plain" + sep + params
     result = await anyio.to_thread.run_sync(ingest, database.engine, data, content_type, source_url,
+                                            limiter=_ingest_limiter(request))
+    public = report_public(result.report, request)
+    response.headers["Location"] = public.links.self
+    if not result.created:
+        response.status_code = 200
+    return public
+
+
+async def _create_from_url(request: Request, response: Response, database: DatabaseDep, settings: SettingsDep,
+                           url: str) -> ReportPublic:
+    """POST /reports {"url": …}: fetched under the guard of app.services.fetch, then stored
+    with the final URL, fetch time, ETag and Last-Modified."""
+    try:
+        fetched = await anyio.to_thread.run_sync(functools.partial(
+            fetch, url, max_bytes=settings.disclosure_max_body_bytes, allow=settings.fetch_allow,
+            timeout=settings.disclosure_fetch_timeout, max_redirects=settings.disclosure_fetch_max_redirects))
+    except FetchError as exc:
+        raise ProblemError(exc.status, exc.code, exc.message) from None
+    result = await anyio.to_thread.run_sync(ingest_fetched, database.engine, fetched,
                                             limiter=_ingest_limiter(request))
     public = report_public(result.report, request)
     response.headers["Location"] = public.links.self

@@ -42,11 +42,12 @@ def _iso_date(value: str | None) -> date | None:
         return None
 
 
-def _rows(parsed: ParsedReport, data: bytes, digest: str, source_url: str | None):
+def _rows(parsed: ParsedReport, data: bytes, digest: str, source_url: str | None,
+          document_fields: dict | None = None):
     now = utcnow()
     document = Document(
         sha256=digest, media_type=parsed.media_type, encoding=parsed.encoding, content=data,
-        size=len(data), source_url=source_url, received_at=now,
+        size=len(data), source_url=source_url, received_at=now, **(document_fields or {}),
     )
     report = Report(
         document_id=0, parser_version=parsed.parser_version, status=parsed.status,
@@ -60,18 +61,20 @@ def _rows(parsed: ParsedReport, data: bytes, digest: str, source_url: str | None
 
 
 def ingest(engine: Engine, data: bytes, content_type: str | None = None, source_url: str | None = None,
-           *, lookup_first: bool = True) -> IngestResult:
+           *, lookup_first: bool = True, document_fields: dict | None = None) -> IngestResult:
     """Store `data` and its parse, or return the report already stored for these bytes.
     Raises app.parsing.InputError for bytes that are no document. Blocking (parses and
     writes): call it from a worker thread in async code. `lookup_first=False` skips the
-    pre-parse lookup, leaving the decision to the UNIQUE constraint alone."""
+    pre-parse lookup, leaving the decision to the UNIQUE constraint alone. `document_fields`:
+    more Document columns (a fetch's fetched_at, etag, last_modified)."""
     digest = sha256_hex(data)
     with Session(engine, expire_on_commit=False) as session:
         if lookup_first and (existing := find_report_by_sha256(session, digest)) is not None:
             return IngestResult(existing, created=False)
 
     parsed = parse_document(data, content_type)
-    return store(engine, data, parsed, source_url or parsed.source_url, digest=digest)
+    return store(engine, data, parsed, source_url or parsed.source_url, digest=digest,
+                 document_fields=document_fields)
 
 
 def _child_rows(report_id: int, parsed: ParsedReport) -> list:
@@ -96,11 +99,11 @@ def _child_rows(report_id: int, parsed: ParsedReport) -> list:
 
 
 def store(engine: Engine, data: bytes, parsed: ParsedReport, source_url: str | None = None,
-          *, digest: str | None = None) -> IngestResult:
+          *, digest: str | None = None, document_fields: dict | None = None) -> IngestResult:
     """Write the document and its parse in one transaction; if these bytes are stored
     already (the UNIQUE constraint says so), roll back and return the stored report."""
     digest = digest or sha256_hex(data)
-    document, report = _rows(parsed, data, digest, source_url)
+    document, report = _rows(parsed, data, digest, source_url, document_fields)
     with Session(engine, expire_on_commit=False) as session:
         try:
             session.add(document)
@@ -167,3 +170,11 @@ def report_ids(engine: Engine, *, outdated_only: bool = False) -> list[int]:
         stmt = stmt.where(Report.parser_version != PARSER_VERSION)
     with Session(engine) as session:
         return list(session.exec(stmt))
+
+
+def ingest_fetched(engine: Engine, fetched) -> IngestResult:
+    """Store a document fetched by URL (app.services.fetch.Fetched): the final URL as its
+    source, with when it was fetched and the server's ETag and Last-Modified."""
+    return ingest(engine, fetched.content, fetched.content_type, fetched.url, document_fields={
+        "fetched_at": fetched.fetched_at, "etag": fetched.etag, "last_modified": fetched.last_modified,
+    })

@@ -1,0 +1,279 @@
+"""Fetch a report by URL, guarded against being turned on the server's own network (SSRF).
+
+The guard, in order:
+
+1. Only `http` and `https` URLs with a host; no user:password part.
+2. The host is resolved and *every* address checked: loopback, private, link-local,
+   multicast, reserved, unspecified or otherwise non-global addresses are refused (IPv4
+   inside IPv6 — mapped, 6to4, NAT64 — is checked as the IPv4 it carries), unless an entry
+   of DISCLOSURE_FETCH_ALLOW names the host or a network holding the address.
+3. The TCP connection goes to one of the addresses just checked: the check runs inside the
+   connection's network backend, on the same resolution the socket then uses, so a DNS
+   answer that changes between a check and the connect (rebinding) cannot slip past. The
+   URL, and so the Host header and TLS SNI/certificate check, keep the host name.
+4. Redirects are not followed by httpx: each Location is checked as in 1-3 (the connect
+   check runs again for every new connection), at most DISCLOSURE_FETCH_MAX_REDIRECTS.
+5. Timeouts on connect, each read and write, and a deadline for the whole fetch.
+6. The body is read as a stream and cut off past DISCLOSURE_MAX_BODY_BYTES (decoded bytes,
+   so a compressed bomb stops there too); a larger Content-Length is refused unread.
+7. No proxy from the environment, no cookies kept, no credentials sent.
+
+Blocking (DNS and sockets): call it from a worker thread in async code.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import httpcore
+import httpx
+
+from app import __version__
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+USER_AGENT = f"disclosure-stats/{__version__} (+report fetcher)"
+# what the fetched document may be; anything else is refused (415) before its body is read
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+TEXT_TYPES = ("text/plain", "text/markdown")
+SNIFF_TYPES = ("", "application/octet-stream")  # no useful type: the parser sniffs the bytes
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_HOST = re.compile(r"(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?")
+
+# the resolver, a module attribute so tests can stand in for DNS
+resolve: Callable[..., list] = socket.getaddrinfo
+
+
+class FetchError(Exception):
+    """A fetch refused or failed: an HTTP status for our answer, a stable code, a message."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass(slots=True)
+class Fetched:
+    content: bytes
+    content_type: str | None  # what to parse the bytes as (None: the parser sniffs)
+    url: str  # the final URL, after redirects
+    fetched_at: datetime
+    etag: str | None
+    last_modified: str | None
+    redirects: int
+
+
+# ----------------------------------------------------------------------------- addresses
+
+
+class AllowList:
+    """DISCLOSURE_FETCH_ALLOW: host names (exact, case-insensitive) and IP networks or
+    addresses that a fetch may reach although they are not public."""
+
+    def __init__(self, entries: Iterable[str] = ()) -> None:
+        self.hosts: set[str] = set()
+        self.networks: list[IPNetwork] = []
+        for entry in entries:
+            entry = entry.strip()
+            if not entry:
+                continue
+            try:
+                self.networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+            except ValueError:
+                self.hosts.add(entry.lower().rstrip("."))
+
+    def allows(self, host: str, address: IPAddress) -> bool:
+        return host.lower().rstrip(".") in self.hosts or any(address in net for net in self.networks)
+
+
+def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return address.ipv4_mapped
+        if address.sixtofour is not None:
+            return address.sixtofour
+        if address in _NAT64:
+            return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def is_public(address: IPAddress) -> bool:
+    """Whether a fetch may connect to `address` without an allow-list entry."""
+    inner = _embedded_ipv4(address)
+    if inner is not None:  # the IPv4 address it carries decides
+        return is_public(inner)
+    return not (
+        address.is_loopback or address.is_private or address.is_link_local or address.is_multicast
+        or address.is_reserved or address.is_unspecified or not address.is_global
+    )
+
+
+def checked_addresses(host: str, port: int, allow: AllowList) -> list[IPAddress]:
+    """The host's addresses, every one public or allowed; else FetchError (nothing connected)."""
+    try:
+        infos = resolve(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError) as exc:
+        raise FetchError(502, "fetch_failed", f"The host {host!r} cannot be resolved ({exc}).") from None
+    addresses: list[IPAddress] = []
+    for _family, _type, _proto, _canon, sockaddr in infos:
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+        if address not in addresses:
+            addresses.append(address)
+    if not addresses:
+        raise FetchError(502, "fetch_failed", f"The host {host!r} has no address.")
+    refused = [a for a in addresses if not is_public(a) and not allow.allows(host, a)]
+    if refused:
+        raise FetchError(
+            422, "fetch_address_refused",
+            f"The host {host!r} resolves to {refused[0]}, a loopback, private, link-local, multicast or "
+            "reserved address: not fetched. (An intranet host can be allowed with DISCLOSURE_FETCH_ALLOW.)",
+        )
+    return addresses
+
+
+class GuardedBackend(httpcore.NetworkBackend):
+    """httpcore's blocking network backend, with the address check at connect time: the
+    socket connects to an address this very check resolved and approved."""
+
+    def __init__(self, allow: AllowList) -> None:
+        self.allow = allow
+        self.inner = httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options=None) -> httpcore.NetworkStream:
+        last: Exception | None = None
+        for address in checked_addresses(host, port, self.allow):
+            try:
+                return self.inner.connect_tcp(str(address), port, timeout=timeout, local_address=local_address,
+                                              socket_options=socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:  # next address
+                last = exc
+        assert last is not None
+        raise last
+
+    def connect_unix_socket(self, *args, **kwargs):  # pragma: no cover - never asked for
+        raise FetchError(422, "url_invalid", "Unix sockets are not fetched.")
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
+
+
+class GuardedTransport(httpx.HTTPTransport):
+    """httpx's transport over a pool that connects through GuardedBackend; no proxies."""
+
+    def __init__(self, allow: AllowList) -> None:
+        super().__init__(trust_env=False)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=4, max_keepalive_connections=0,
+            network_backend=GuardedBackend(allow),
+        )
+
+
+# ----------------------------------------------------------------------------- fetching
+
+
+def check_url(url: str) -> httpx.URL:
+    """A URL we may try: http(s), a host, no credentials. FetchError otherwise."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise FetchError(422, "url_invalid", f"Not a URL: {exc}.") from None
+    if parsed.scheme not in ("http", "https"):
+        raise FetchError(422, "url_scheme_not_allowed",
+                         f"Only http and https URLs are fetched, not {parsed.scheme or '(none)'!r}.")
+    if not parsed.host:
+        raise FetchError(422, "url_invalid", "The URL has no host.")
+    host = parsed.raw_host.decode("ascii", "replace")  # IDNA-encoded, or an IP literal
+    if not _HOST.fullmatch(host):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise FetchError(422, "url_invalid", f"{parsed.host!r} is no host name.") from None
+    if parsed.userinfo:
+        raise FetchError(422, "url_invalid", "URLs with a user name or password are not fetched.")
+    return parsed
+
+
+def _content_type(header: str | None) -> str | None:
+    media = (header or "").split(";", 1)[0].strip().lower()
+    params = (header or "").partition(";")[2]
+    if media in HTML_TYPES:
+        return "text/html" + (";" + params if params else "")
+    if media in TEXT_TYPES:
+        return "text/plain" + (";" + params if params else "")
+    if media in SNIFF_TYPES:
+        return None
+    raise FetchError(415, "unsupported_media_type",
+                     f"The fetched document is {media!r}; fetched reports must be text/plain, text/markdown, "
+                     "text/html or application/xhtml+xml.")
+
+
+def fetch(url: str, *, max_bytes: int, allow: Iterable[str] = (), timeout: float = 20.0,
+          max_redirects: int = 5) -> Fetched:
+    """GET `url` under the guard (module docstring). Raises FetchError."""
+    allow_list = AllowList(allow)
+    target = check_url(url)
+    deadline = time.monotonic() + 3 * timeout
+    headers = {"User-Agent": USER_AGENT, "Accept": "text/html, text/plain;q=0.9, */*;q=0.1"}
+    with httpx.Client(transport=GuardedTransport(allow_list), trust_env=False, follow_redirects=False,
+                      timeout=httpx.Timeout(timeout), headers=headers) as client:
+        for redirects in range(max_redirects + 1):
+            # checked before a connection is attempted (a clearer answer), and again at connect
+            checked_addresses(target.host, target.port or (443 if target.scheme == "https" else 80), allow_list)
+            try:
+                with client.stream("GET", target) as response:
+                    if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
+                        try:
+                            target = check_url(str(response.url.join(response.headers["location"])))
+                        except FetchError as exc:
+                            raise FetchError(exc.status, exc.code, f"Redirected to a URL not fetched: {exc.message}") \
+                                from None
+                        continue
+                    return _read(response, max_bytes, deadline, redirects)
+            except httpx.TimeoutException:
+                raise FetchError(504, "fetch_timeout", f"The server of {target.host!r} did not answer in time.") \
+                    from None
+            except httpx.HTTPError as exc:
+                raise FetchError(502, "fetch_failed", f"Fetching from {target.host!r} failed: "
+                                 f"{type(exc).__name__}.") from None
+    raise FetchError(502, "fetch_too_many_redirects", f"More than {max_redirects} redirects: not followed further.")
+
+
+def _read(response: httpx.Response, max_bytes: int, deadline: float, redirects: int) -> Fetched:
+    if response.status_code != 200:
+        raise FetchError(502, "fetch_upstream_status",
+                         f"The server answered {response.status_code} for {response.url}.")
+    content_type = _content_type(response.headers.get("content-type"))
+    too_large = FetchError(413, "payload_too_large", f"The fetched document exceeds the limit of {max_bytes} bytes.")
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes and "content-encoding" not in response.headers:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise too_large
+        if time.monotonic() > deadline:
+            raise FetchError(504, "fetch_timeout", "The document took too long to arrive.")
+        chunks.append(chunk)
+    return Fetched(
+        content=b"".join(chunks), content_type=content_type, url=str(response.url),
+        fetched_at=datetime.now(timezone.utc), etag=_short(response.headers.get("etag"), 512),
+        last_modified=_short(response.headers.get("last-modified"), 100), redirects=redirects,
+    )
+
+
+def _short(value: str | None, limit: int) -> str | None:
+    """A validator header as stored, or None when it is longer than its column."""
+    return value if value is not None and len(value) <= limit else None
