@@ -175,3 +175,23 @@ def test_spec_documents_caching_formats_and_problems(client):
     assert "Last-Modified" in spec["paths"]["/reports/{report_id}"]["get"]["responses"]["200"]["headers"]
     assert {"/regions", "/regions/{code}", "/figures", "/stats", "/changes", "/reports/{report_id}/compare"} <= set(spec["paths"])
     assert_problem(client.get("/regions/00"), 422, "validation_error")
+
+
+def test_lists_and_queries_answer_304_until_the_data_changes(client, seed):
+    urls = ("/stats?key=active.permit.decisions&by=city", "/figures?key=active.permit", "/reports",
+            "/regions?parent=150700", "/changes", "/figures?key=active.permit&format=csv",
+            "/stats?key=active.permit&format=csv")
+    etags = {}
+    for url in urls:
+        r = client.get(url)
+        assert r.status_code == 200, url
+        etags[url] = r.headers["etag"]
+        again = client.get(url, headers={"If-None-Match": etags[url]})
+        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etags[url], url
+        assert again.headers["cache-control"] == "no-cache"
+    assert client.get("/reports", headers={"If-None-Match": etags["/reports"], "Accept": "text/csv"}).status_code == 200
+    client.post("/reports", content=(CORPUS / "shuyang-2025.txt").read_bytes(),
+                headers={"Content-Type": "text/plain", **AUTH})
+    for url in urls:
+        r = client.get(url, headers={"If-None-Match": etags[url]})
+        assert r.status_code == 200 and r.headers["etag"] != etags[url], url

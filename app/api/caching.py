@@ -2,9 +2,10 @@
 
 Every successful GET carries a strong ETag and `Cache-Control: no-cache` (keep it, but ask
 each time): a client that sends the ETag back in If-None-Match gets `304 Not Modified`
-without a body. Answers that fit in memory get the ETag of their bytes (a SHA-256 of the
-body) from the middleware below; streamed bulk answers carry a stamp of the data version
-set by their endpoint (app/api/listing.bulk), which the middleware leaves alone. Report
+without a body. Single resources get the ETag of their bytes (a SHA-256 of the body) from
+the middleware below. Lists, queries and bulk answers carry a stamp of the data version
+set by their endpoint before any work (app/api/listing.conditional): a poller's 304 then
+costs one small query, not the answer; the middleware leaves such ETags alone. Report
 resources also carry Last-Modified (the report's updated_at, noted by app.api.deps).
 
 Cache-Control is `private, no-cache` when reads need a key (DISCLOSURE_READS_REQUIRE_KEY).

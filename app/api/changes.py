@@ -13,7 +13,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.deps import DatabaseDep, SessionDep
-from app.api.listing import FiltersDep, FormatParam, bulk, list_responses, negotiate, query_error, set_next
+from app.api.listing import (
+    FiltersDep, FormatParam, bulk, conditional, list_responses, negotiate, query_error, set_next,
+)
 from app.api.problems import problem_responses
 from app.api.query import REPORT_COLUMNS
 from app.api.reports import report_public
@@ -56,6 +58,13 @@ async def list_changes(
                     item=lambda r: change_public(r, request).model_dump(mode="json"),
                     columns=[*REPORT_COLUMNS, "change"], name="changes", cursor=since, limit=given)
     try:
+        if since:
+            SORT.decode(since)
+    except QueryError as exc:
+        raise query_error(QueryError("since", str(exc))) from None
+    if (not_modified := conditional(request, response, session, chosen)) is not None:
+        return not_modified
+    try:
         result = query.page(session, stmt, SORT, cursor=since, limit=limit)
     except QueryError as exc:
         raise query_error(QueryError("since", str(exc))) from None
@@ -63,6 +72,5 @@ async def list_changes(
         cursor = SORT.encode(result.rows[-1])
     else:
         cursor = since or SORT.encode({"change_seq": 0})
-    response.headers["Vary"] = "Accept"
     return ChangesPage(data=[change_public(r, request) for r in result.rows], cursor=cursor,
                        next=set_next(request, response, result.next_cursor, param="since"))

@@ -18,6 +18,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import Select
 from sqlmodel import Session
 
+from app import __version__
 from app.api.caching import etag_matches
 from app.db import Database
 from app.models import Status, Template
@@ -122,10 +123,24 @@ def set_next(request: Request, response: Response, token: str | None, param: str
 
 
 def stamp_etag(request: Request, fmt: str, version: tuple[int, int]) -> str:
-    """A strong ETag for a bulk answer: the query and format, and the data version."""
+    """A strong ETag from what decides an answer: the service version, the path under its
+    root, the query and format, and the data version (highest change_seq, report count)."""
     canonical = urlencode(sorted(request.query_params.multi_items()))
-    raw = f"{request.url.path}?{canonical}|{fmt}|{version[0]}|{version[1]}"
+    root = request.scope.get("root_path", "")
+    raw = f"{__version__}|{root}|{request.url.path}?{canonical}|{fmt}|{version[0]}|{version[1]}"
     return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
+
+
+def conditional(request: Request, response: Response, session: Session, fmt: str) -> Response | None:
+    """Stamp the answer's ETag from the data version before any work: a 304 when the client
+    holds it (one cheap query instead of the whole answer), else None, with the ETag set
+    on `response` (the middleware then leaves the body unhashed)."""
+    etag = stamp_etag(request, fmt, data_version(session))
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers={"ETag": etag, "Vary": "Accept"})
+    response.headers["ETag"] = etag
+    response.headers["Vary"] = "Accept"
+    return None
 
 
 def bulk(request: Request, database: Database, session: Session, fmt: str, *, stmt: Select, sort: Sort,
@@ -154,15 +169,15 @@ def bulk(request: Request, database: Database, session: Session, fmt: str, *, st
 
 
 def rows_response(request: Request, fmt: str, items: list[dict[str, Any]], columns: list[str],
-                  name: str) -> Response | None:
-    """CSV or NDJSON of rows already in hand (stats, comparisons); None for JSON. Small
-    bodies: the ETag middleware hashes them like any JSON answer."""
+                  name: str, etag: str | None = None) -> Response | None:
+    """CSV or NDJSON of rows already in hand (stats, regions, comparisons); None for JSON.
+    With `etag` (a stamp from `conditional`) it is sent; else the middleware hashes the body."""
     if fmt == "json":
         return None
+    headers = {"Vary": "Accept", **({"ETag": etag} if etag else {})}
     flat = [export.flatten(i) for i in items]
     if fmt == "csv":
         body = b"".join(export.csv_chunks(columns, [flat]))
-        return Response(body, media_type=export.CSV_MEDIA_TYPE,
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"', "Vary": "Accept"})
-    return Response(b"".join(export.ndjson_chunks([items])), media_type=export.NDJSON_MEDIA_TYPE,
-                    headers={"Vary": "Accept"})
+        headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return Response(body, media_type=export.CSV_MEDIA_TYPE, headers=headers)
+    return Response(b"".join(export.ndjson_chunks([items])), media_type=export.NDJSON_MEDIA_TYPE, headers=headers)

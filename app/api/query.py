@@ -12,8 +12,8 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.api.deps import DatabaseDep, ReportDep, SessionDep
 from app.api.listing import (
-    CountParam, CursorParam, FiltersDep, FormatParam, bulk, list_responses, negotiate, query_error, rows_response,
-    set_next,
+    CountParam, CursorParam, FiltersDep, FormatParam, bulk, conditional, list_responses, negotiate, query_error,
+    rows_response, set_next,
 )
 from app.api.problems import ProblemError, problem_responses
 from app.api.reports import report_public
@@ -78,8 +78,9 @@ async def list_reports(
         return bulk(request, database, session, chosen, stmt=stmt, sort=order,
                     item=lambda r: report_public(r, request).model_dump(mode="json"),
                     columns=REPORT_COLUMNS, name="reports", cursor=cursor, limit=given)
+    if (not_modified := conditional(request, response, session, chosen)) is not None:
+        return not_modified
     result = _page(session, stmt, order, cursor, limit, count)
-    response.headers["Vary"] = "Accept"
     return ReportsPage(data=[report_public(r, request) for r in result.rows],
                        next=set_next(request, response, result.next_cursor), total=result.total)
 
@@ -111,8 +112,9 @@ async def figures_across(
         given = limit if "limit" in request.query_params else None
         return bulk(request, database, session, chosen, stmt=stmt, sort=order, item=query.figure_item,
                     columns=FIGURE_COLUMNS, name="figures", cursor=cursor, limit=given)
+    if (not_modified := conditional(request, response, session, chosen)) is not None:
+        return not_modified
     result = _page(session, stmt, order, cursor, limit, count)
-    response.headers["Vary"] = "Accept"
     return FiguresPage(data=[query.figure_item(r) for r in result.rows],
                        next=set_next(request, response, result.next_cursor), total=result.total)
 
@@ -133,6 +135,7 @@ STATS_COLUMNS_BASE = ["key", "unit", "count", "sum", "min", "max", "mean", "repo
                        **problem_responses(422)})
 async def statistics(
     request: Request,
+    response: Response,
     session: SessionDep,
     filters: FiltersDep,
     key: KeyParam,
@@ -143,15 +146,18 @@ async def statistics(
 ) -> StatsPublic | Response:
     keys = _keys(key)
     dims = list(dict.fromkeys(by.split(","))) if by else []
-    rows = query.stats(session, keys, filters, dims)
     chosen = negotiate(request, fmt)
+    if (not_modified := conditional(request, response, session, chosen)) is not None:
+        return not_modified
+    rows = query.stats(session, keys, filters, dims)
     if chosen != "json":
         group_cols = []
         for d in dims:
             group_cols.append(f"group.{d}")
             if d in ("province", "city", "county"):
                 group_cols += [f"group.{d}_name", f"group.{d}_level"]
-        out = rows_response(request, chosen, rows, ["key", *group_cols, *STATS_COLUMNS_BASE[1:]], "stats")
+        out = rows_response(request, chosen, rows, ["key", *group_cols, *STATS_COLUMNS_BASE[1:]], "stats",
+                            etag=response.headers["ETag"])
         assert out is not None
         return out
     return StatsPublic(keys=keys, by=dims, note=STATS_NOTE, stats=rows)  # type: ignore[arg-type]

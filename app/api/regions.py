@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app.api.deps import SessionDep
-from app.api.listing import CountParam, CursorParam, FormatParam, negotiate, query_error, rows_response, set_next
+from app.api.listing import (
+    CountParam, CursorParam, FormatParam, conditional, negotiate, query_error, rows_response, set_next,
+)
 from app.api.problems import ProblemError, problem_responses
 from app.api.shapes import RegionDetail, RegionPublic, RegionRef, RegionsPage
 from app.models import Report
@@ -78,11 +80,13 @@ async def list_regions(
         found = [d for d in found if d.level == level]
     if q is not None:
         found = [d for d in found if q in d.name]
-    counts = report_counts(session)
     chosen = negotiate(request, fmt)
+    if (not_modified := conditional(request, response, session, chosen)) is not None:
+        return not_modified
+    counts = report_counts(session)
     if chosen != "json":
         rows = [region_public(d, counts, request).model_dump(mode="json") for d in found]
-        out = rows_response(request, chosen, rows, REGION_COLUMNS, "regions")
+        out = rows_response(request, chosen, rows, REGION_COLUMNS, "regions", etag=response.headers["ETag"])
         assert out is not None
         return out
     total = len(found) if count else None
@@ -94,7 +98,6 @@ async def list_regions(
         found = [d for d in found if d.code > after]
     page, rest = found[:limit], found[limit:]
     token = _BY_CODE.encode(page[-1]) if rest else None
-    response.headers["Vary"] = "Accept"
     return RegionsPage(data=[region_public(d, counts, request) for d in page],
                        next=set_next(request, response, token), total=total)
 
