@@ -26,6 +26,13 @@ SHOWN = "localhost:8000"
 KEY = "change-me"
 POST = f"-H 'Authorization: Bearer {KEY}'"
 PRETTY = "python3 -m json.tool --no-ensure-ascii"
+SUMMARY = ("python3 -c 'import json, sys; r = json.load(sys.stdin); "
+           "print(r[\"id\"], r[\"year\"], r[\"agency\"], r[\"region_code\"], r[\"level\"], r[\"template\"])'")
+STATS = ("python3 -c 'import json, sys; d = json.load(sys.stdin); print(d[\"keys\"], d[\"by\"]); "
+         "[print(json.dumps(s, ensure_ascii=False)) for s in d[\"stats\"]]'")
+CHANGES = ("python3 -c 'import json, sys; d = json.load(sys.stdin); "
+           "[print(c[\"change_seq\"], c[\"id\"], c[\"change\"], c[\"agency\"]) for c in d[\"data\"]]; "
+           "print(\"cursor\", d[\"cursor\"], \"next\", d[\"next\"])'")
 
 EXAMPLES: list[tuple[str, str, str]] = [
     ("Health", "", f"curl -s {SHOWN}/healthz"),
@@ -42,8 +49,9 @@ EXAMPLES: list[tuple[str, str, str]] = [
      "python3 -c 'import json; print(json.dumps({\"text\": open(\"../shared/corpus/ewenki-2020.markdown.md\").read(), "
      "\"source_url\": \"http://www.ewenke.gov.cn/\"}))' | "
      f"curl -s -X POST {SHOWN}/reports {POST} -H 'Content-Type: application/json' --data-binary @- | {PRETTY} | head -4"),
-    ("List reports", "Filters `year`, `region` (code prefix), `agency` (substring), `template`, `status`; "
-     "`limit` (1–500, default 50); follow `next` (also a `Link` header):",
+    ("List reports", "Filters `year` (`2020`, `2019,2021`, `2019-2021`), `region` (code or prefix), `agency` "
+     "(substring), `template`, `status`, `level`, `on_time`; `sort` (`id`, `year`, `agency`, `region`, "
+     "`published_at`, `-` for descending); `limit` (1–500, default 50); follow `next` (also a `Link` header):",
      f"curl -s '{SHOWN}/reports?region=1507&year=2020&limit=2' | {PRETTY} | grep -E '\"(id|agency|next)\"'"),
     ("One report", "", f"curl -s {SHOWN}/reports/1 | {PRETTY}"),
     ("Figures", "Every figure with its unit, section and source (line number in `/text`, span, the line); "
@@ -68,6 +76,74 @@ EXAMPLES: list[tuple[str, str, str]] = [
      "`normalized` the simplified copy the parser matched on:",
      f"curl -s {SHOWN}/reports/1/text | sed -n 40p"),
     ("", "", f"curl -s '{SHOWN}/reports/1/text?form=normalized' | sed -n 40p"),
+    # ----- across reports (issue 4)
+    ("Across reports", "Three more reports for the queries below (2021 template), and a second year of the seed's "
+     "body (for the example: its text with the year and two figures changed):",
+     "for f in huaian-2024.txt shuyang-2025.txt pingtan-2024.txt; do "
+     f"curl -s -X POST {SHOWN}/reports {POST} -H 'Content-Type: text/plain' --data-binary @../shared/corpus/$f | "
+     f"{SUMMARY}; done; "
+     "sed 's/2020/2021/g; s/41505/43210/; s/| 743 |/| 802 |/' ../shared/corpus/ewenki-2020.txt | "
+     f"curl -s -X POST {SHOWN}/reports {POST} -H 'Content-Type: text/plain' --data-binary @- | {SUMMARY}"),
+    ("Regions", "A division of the bundled GB/T 2260 table: its report count (its own bodies' and those of every "
+     "division under it), ancestors and children (here the first three):",
+     f"curl -s {SHOWN}/regions/150700 | python3 -c 'import json, sys; d = json.load(sys.stdin); "
+     "kids = d.pop(\"children\"); print(json.dumps(d, ensure_ascii=False, indent=2)); "
+     "[print(json.dumps(k, ensure_ascii=False)) for k in kids[:3]]'"),
+    ("", "`parent=` lists the divisions under one (provinces without it), `level=` and `q=` (part of the name) "
+     "search the table; every report filter takes `region=` as a code or a prefix on the significant digits "
+     "(`32` = `320000` = 江苏省 and all under it, `3208` = `320800` = 淮安市 and its counties):",
+     f"curl -s -G {SHOWN}/regions --data-urlencode q=淮安 | {PRETTY} --compact"),
+    ("Figures across reports", "One row per (report, key), one indexed query. `key` repeats; `key=active.permit` "
+     "names the key and everything below it, `key=applications.denied.` is a plain prefix; `year` takes one, a "
+     "list or a range; `sort` by `report`, `year`, `region`, `agency`, `key`, `value` (`-` descending):",
+     f"curl -s '{SHOWN}/figures?key=active.permit.decisions&year=2020-2025&region=15,32&limit=3' | {PRETTY}"),
+    ("", "Every row at once as CSV (UTF-8 with a BOM, for spreadsheets; `Accept: text/csv` works too):",
+     f"curl -s '{SHOWN}/figures?key=active.permit.decisions&format=csv'"),
+    ("", "or as NDJSON, one object a line (`format=ndjson` or `Accept: application/x-ndjson`):",
+     f"curl -s -H 'Accept: application/x-ndjson' '{SHOWN}/figures?key=active.fees.amount_wan'"),
+    ("Statistics", "Per key and group: count, sum, min, max, mean, and coverage; `by` = `province`, `city`, "
+     "`county` (the division the report's region rolls up to), `year`, `template`, `level`, or two or three of "
+     "them (`by=province,year`):",
+     f"curl -s '{SHOWN}/stats?key=active.permit.decisions&by=province' | {STATS}"),
+    ("", "A key counts only the reports whose template defines it: `active.normative_docs.total` is the 2019 "
+     "template's (2021 has `in_force`), so the 2021-template reports are not in its scope; a report without "
+     "the figure lowers the coverage (pingtan's `repealed` is ambiguous in its text and left out):",
+     f"curl -s '{SHOWN}/stats?key=active.normative_docs.total&key=active.normative_docs.repealed&by=year' | "
+     f"{STATS}"),
+    ("Year over year", "`with=previous` (default): the same body's report for the year before; `with=<id>` any "
+     "other; per key both values and the change:",
+     f"curl -s '{SHOWN}/reports/7/compare?prefix=active.pe' | python3 -c 'import json, sys; d = json.load(sys.stdin); "
+     "print(d[\"basis\"], d[\"report\"], d[\"other\"]); "
+     "[print(json.dumps(r, ensure_ascii=False)) for r in d[\"figures\"]]'"),
+    ("Lists that scale", "Every list: `sort`, an opaque `cursor` (from `next`, also in the `Link` header), "
+     "`count=true` for the exact total, `format=csv|ndjson` for every row at once:",
+     f"curl -s -o /dev/null -D - '{SHOWN}/reports?sort=-year&limit=2&count=true' | grep -iE '^(link|vary):'"),
+    ("", "", f"curl -s '{SHOWN}/reports?sort=-year&limit=2&count=true' | python3 -c 'import json, sys; "
+     "d = json.load(sys.stdin); print([(r[\"id\"], r[\"year\"]) for r in d[\"data\"]], d[\"total\"], d[\"next\"])'"),
+    ("Polling", "Every GET answers with a strong `ETag` and `Cache-Control: no-cache`, report resources with "
+     "`Last-Modified` too:",
+     f"curl -s -o /dev/null -D - {SHOWN}/reports/1 | grep -iE '^(etag|cache-control|last-modified):'"),
+    ("", "Sent back in `If-None-Match`, the ETag gets `304 Not Modified` and no body while nothing changed "
+     "(lists and queries stamp their ETag from the data version, so this costs one small query):",
+     f"etag=$(curl -s -o /dev/null -D - '{SHOWN}/stats?key=active.permit.decisions&by=city' | sed -n 's/^etag: //Ip' "
+     f"| tr -d '\\r'); curl -s -o /dev/null -w '%{{http_code}}\\n' -H \"If-None-Match: $etag\" "
+     f"'{SHOWN}/stats?key=active.permit.decisions&by=city'"),
+    ("", "`/changes` lists the reports created, revised or re-parsed after a cursor, oldest change first, with the "
+     "`cursor` to send as `since` next time (filters apply: `region=1507` polls one city):",
+     f"curl -s '{SHOWN}/changes?limit=3' | {CHANGES}"),
+    ("", "After a re-parse of report 4, only it:",
+     f"cursor=$(curl -s '{SHOWN}/changes' | python3 -c 'import json, sys; print(json.load(sys.stdin)[\"cursor\"])'); "
+     f"curl -s -o /dev/null -X POST {SHOWN}/reports/4/reparse {POST}; curl -s \"{SHOWN}/changes?since=$cursor\" | {CHANGES}"),
+    ("Timeliness", "`deadline` (31 January of the next year for departments, 31 March for governments) and "
+     "`on_time` on every report, and the filter `on_time=true|false`:",
+     f"curl -s '{SHOWN}/reports?on_time=true' | python3 -c 'import json, sys; "
+     "[print(r[\"id\"], r[\"agency\"], r[\"level\"], r[\"published_at\"], r[\"deadline\"], r[\"on_time\"]) "
+     "for r in json.load(sys.stdin)[\"data\"]]'"),
+    ("Browsers", "CORS on reads (origins from `DISCLOSURE_CORS_ORIGINS`, default `*`), with `ETag`, `Link` and "
+     "`Last-Modified` readable by scripts:",
+     f"curl -s -o /dev/null -D - -H 'Origin: https://example.org' {SHOWN}/regions/150700 | grep -i '^access-control'"),
+    ("", "`/docs` (Swagger UI) and `/redoc` load their scripts and styles from the service itself, no CDN:",
+     f"curl -s {SHOWN}/docs | grep -oE '(src|href)=\"[^\"]*\"'"),
     ("Errors", "Always `application/problem+json` with a stable `code`:",
      f"curl -s {SHOWN}/reports/99"),
     ("", "", f"curl -s -X POST {SHOWN}/reports -H 'Content-Type: text/plain' --data-binary @../shared/corpus/ewenki-2020.txt"),

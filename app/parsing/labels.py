@@ -5,6 +5,7 @@ on long labels."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _NUMBERING = re.compile(
     r"^\s*(?:[（(]\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s*[)）]|([一二三四五六七八九十]{1,3})\s*[、.,，．]|(\d{1,2})\s*[.、,，．](?!\d))"
@@ -12,11 +13,13 @@ _NUMBERING = re.compile(
 _PUNCT = re.compile(r"[\s\"'“”‘’「」『』《》()（）\[\]【】〔〕、，,。.．:：;；/·\-—_*#|]+")
 
 
+@lru_cache(maxsize=65536)
 def squash(text: str) -> str:
     """Text with spacing, brackets, quotes and punctuation removed."""
     return _PUNCT.sub("", text)
 
 
+@lru_cache(maxsize=65536)
 def split_numbering(text: str) -> tuple[str | None, str]:
     """'（三）不予公开' → ('三', '不予公开'); '2.重复申请' → ('2', '重复申请')."""
     m = _NUMBERING.match(text)

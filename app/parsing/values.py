@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _NUMBER_CELL = re.compile(
     r"^(?P<sign>增加|减少|增|减|\+|--|-|—|–)?\s*"
@@ -35,6 +36,7 @@ def is_blank(text: str) -> bool:
     return text.strip() in _BLANK
 
 
+@lru_cache(maxsize=65536)  # pure, and the same cells ("0", "12") recur in every report
 def parse_value(text: str, *, money: bool = False, money_unit: str = "万元") -> Value | None:
     """Parse a cell that is a number. `money`: the column is in 万元 — convert 元 / 亿元, and
     read a bare number in `money_unit` (the unit the column header gives)."""

@@ -447,6 +447,6 @@ def compare(session: Session, report: Report, other: Report, prefix: str | None 
             "value": emit_value(key, a[0]) if a else None,
             "other_value": emit_value(key, b[0]) if b else None,
             "change": _number(key, change),
-            "change_pct": round(change / b[0] * 100, 2) if change is not None and b and b[0] else None,
+            "change_pct": round(change / b[0] * 100, 2) + 0.0 if change is not None and b and b[0] else None,
         })
     return out
