@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from app import __version__
 from app.api import caching, changes, docs, figures, health, problems, query, regions, reports
 from app.api.auth import ReadKeyMiddleware
+from app.api.guards import NulGuardMiddleware
 from app.config import Settings, get_settings
 from app.db import Database
 from app.models import ReportSubmission
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = database
     problems.register(app)
     app.add_middleware(ReadKeyMiddleware, settings=settings)
+    app.add_middleware(NulGuardMiddleware)
     app.include_router(reports.router)
     app.include_router(figures.router)
     app.include_router(health.router)

@@ -42,6 +42,11 @@ SEED_VARIANTS = (
 )
 
 
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "stress: concurrency, crash and very large inputs (bounded; `-m 'not stress'` skips them)")
+    config.addinivalue_line("markers", "fuzz: schemathesis against openapi/openapi.json (`-m fuzz`; .ci/run runs it)")
+
+
 def expected_for(name: str) -> dict:
     stem = name.rsplit(".", 1)[0]
     exp = json.loads((CORPUS / f"{stem}.expected.json").read_text(encoding="utf-8"))

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.models import Problem, ValidationProblem
@@ -93,6 +94,13 @@ async def _input_error(_request: Request, exc: InputError) -> JSONResponse:
     return problem_response(exc.status, exc.code, exc.message)
 
 
+async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+    # a value the database cannot hold (out of range, a NUL): the client's; logged without the values
+    log.warning("database refused a value on %s %s: %s", request.method, request.url.path,
+                type(getattr(exc, "orig", None) or exc).__name__)
+    return problem_response(422, "invalid_value", "A value in this request is outside what the database can store.")
+
+
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(500, "internal_error", "The server failed to handle this request; it has been logged.")
@@ -103,6 +111,7 @@ def register(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(InputError, _input_error)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(Exception, _unhandled)
 
 

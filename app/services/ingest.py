@@ -9,7 +9,7 @@ document bytes, report, text, figures and findings are written in one transactio
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import Engine
@@ -98,11 +98,32 @@ def _child_rows(report_id: int, parsed: ParsedReport) -> list:
     return rows
 
 
+def _scrub(value: str | None) -> str | None:
+    return value.replace("\x00", "\ufffd") if value else value
+
+
+def storable(parsed: ParsedReport) -> ParsedReport:
+    """The parse with NUL characters replaced by U+FFFD (one for one: line and column
+    positions hold): PostgreSQL text cannot hold NUL, and a stray one in a document must not
+    make it unstorable."""
+    if "\x00" not in parsed.text and "\x00" not in parsed.normalized_text:
+        return parsed
+    figures = [
+        replace(f, note=_scrub(f.note), source=replace(f.source, text=_scrub(f.source.text)) if f.source else None)
+        for f in parsed.figures
+    ]
+    findings = [replace(f, message=_scrub(f.message)) for f in parsed.findings]
+    return replace(parsed, figures=figures, findings=findings, text=_scrub(parsed.text),
+                   normalized_text=_scrub(parsed.normalized_text), agency=_scrub(parsed.agency),
+                   title=_scrub(parsed.title), source_url=_scrub(parsed.source_url))
+
+
 def store(engine: Engine, data: bytes, parsed: ParsedReport, source_url: str | None = None,
           *, digest: str | None = None, document_fields: dict | None = None) -> IngestResult:
     """Write the document and its parse in one transaction; if these bytes are stored
     already (the UNIQUE constraint says so), roll back and return the stored report."""
     digest = digest or sha256_hex(data)
+    parsed = storable(parsed)
     document, report = _rows(parsed, data, digest, source_url, document_fields)
     with Session(engine, expire_on_commit=False) as session:
         try:
@@ -138,7 +159,7 @@ def reparse(engine: Engine, report_id: int) -> Report | None:
             return None
         document = session.get(Document, report.document_id)
         assert document is not None
-        parsed = parse_document(document.content, document_content_type(document))
+        parsed = storable(parse_document(document.content, document_content_type(document)))
         for table in (FigureRow, FindingRow):
             session.exec(delete(table).where(table.report_id == report.id))  # type: ignore[call-overload]
         session.exec(delete(ReportText).where(ReportText.report_id == report.id))  # type: ignore[call-overload]
