@@ -81,6 +81,7 @@ def cells_of_line(line: str, line_no: int) -> list[Cell]:
 # A flattened table: a long cell holding table headers or template row labels.
 _TABLE_MARKERS = ("信息内容", "本年新收政府信息公开申请", "申请人情况", "结果维持", "上年结转政府信息公开申请")
 _NUM_RUN = re.compile(r"(?:增|减|[+\-])?\d+(?:\.\d+)?(?:万元|亿元)?(?:(?!（[一二三四五六七八九十]{1,2}）)（[^（）\d]{1,12}）)?")
+_GLUED_PAGE_MARK = re.compile(r"(?<![\d\-—–])[-—–]\d{1,3}[-—–](?![\d\-—–])")
 _CJK = re.compile(r"[\u3400-\u9fff“”\"（]")
 # numbering that starts a row label: （一） 一、 — text is cut there too
 _LABEL_START = re.compile(r"（[一二三四五六七八九十]{1,2}）|(?<![\u3400-\u9fff])[一二三四五六七八九十]、")
@@ -94,6 +95,8 @@ def _split_glued(cell: Cell) -> list[Cell]:
     text = cell.text
     pieces: list[tuple[int, int, bool]] = []  # (start, end, is_number)
     pos = 0
+    # a page number between dashes (-4-) inside run-together text is furniture: blank it out
+    text = _GLUED_PAGE_MARK.sub(lambda m: " " * len(m.group()), text)
     for m in _NUM_RUN.finditer(text):
         s, e = m.span()
         if e < len(text) - 1 and text[e] in ".、" and _CJK.match(text, e + 1) and text[s:e].isdigit():

@@ -141,7 +141,7 @@ class Reader:
         runs: list[tuple[str, str]] = []
         for t in taken:
             v = t.value
-            if v is None or v.note or v.unit or isinstance(v.value, float) or "." in v.digits:
+            if v is None or v.unit or isinstance(v.value, float) or "." in v.digits:
                 return None
             runs.append(("-" if v.value < 0 else "+" if v.signed else "", v.digits))
         solutions, complete = solve(runs, spec, signed_cols=signed_cols)
@@ -159,11 +159,15 @@ class Reader:
             self.finding("repaired", "info",
                          f"Run-together digits {shown!r} split by the template's arithmetic into "
                          f"{', '.join(str(x) for x in solutions[0])}.", keys, cell)
-            return [Taken(_plain(x), cell, repaired=True) for x in solutions[0]]
+            return [Taken(v, c, repaired=True) for v, c in _parts(taken, solutions[0])]
         out: list[Taken | None] = []
         for i in range(len(keys)):
             column = {sol[i] for sol in solutions}
-            out.append(Taken(_plain(column.pop()), cell, repaired=True) if len(column) == 1 and complete else None)
+            if len(column) == 1 and complete:
+                v, c = _parts(taken, solutions[0])[i]
+                out.append(Taken(v, c, repaired=True))
+            else:
+                out.append(None)
         left_out = tuple(k for k, t in zip(keys, out) if t is None)
         options = "; ".join(", ".join(str(x) for x in sol) for sol in solutions[:4])
         self.finding("ambiguous_split", "warning",
@@ -489,7 +493,8 @@ class Reader:
         best: list[Taken] = []
         keys = tuple(f"review_litigation.{kind}.{outcome}" for kind, _ in REVIEW_KINDS for outcome, _ in REVIEW_OUTCOMES)
         for idx, s in enumerate(self._squashed):
-            glued_header = self.cells[idx].glued and "行政复议" in s and s.endswith("总计")
+            glued_header = (self.cells[idx].glued and "行政复议" in s
+                            and all(ch in _REVIEW_CHARS for ch in s[s.rfind("行政复议"):]))
             if not glued_header and (not s.startswith("行政复议") or not self._review_header(idx)):
                 continue
             taken = self.collect(idx + 1, n, skip=self._review_header)
@@ -549,9 +554,28 @@ def _splittable(taken: list[Taken]) -> bool:
     return len(taken) == 1 or all(t.cell.glued for t in taken)
 
 
-def _plain(x: int) -> Value:
-    return Value(value=x, unit=None, note=None, approximate=False, converted=False, digits=str(abs(x)),
-                 signed=x < 0)
+def _parts(taken: list[Taken], solution: list[int]) -> list[tuple[Value, Cell]]:
+    """Each part of a split with the cell it was cut from, its own span, and the note of its
+    run on the run's last part (2（放弃申请）000002 → 2 carries 放弃申请)."""
+    out: list[tuple[Value, Cell]] = []
+    i = 0
+    for t in taken:
+        v = t.value
+        assert v is not None
+        text = t.cell.text
+        pos = max(text.find(v.digits), 0)
+        used = 0
+        while used < len(v.digits) and i < len(solution):
+            x = solution[i]
+            width = len(str(abs(x)))
+            start = t.cell.start + pos + used
+            sub = Cell(str(x), t.cell.line, start, start + width, glued=True)
+            used += width
+            last = used >= len(v.digits)
+            out.append((Value(value=x, unit=None, note=v.note if last else None, approximate=False, converted=False,
+                              digits=str(abs(x)), signed=x < 0), sub))
+            i += 1
+    return out
 
 
 @lru_cache(maxsize=16384)
