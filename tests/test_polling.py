@@ -195,3 +195,15 @@ def test_lists_and_queries_answer_304_until_the_data_changes(client, seed):
     for url in urls:
         r = client.get(url, headers={"If-None-Match": etags[url]})
         assert r.status_code == 200 and r.headers["etag"] != etags[url], url
+
+
+def test_docs_assets_stay_public_when_reads_need_a_key(database_url):
+    from fastapi.testclient import TestClient
+
+    settings = Settings(database_url=database_url, disclosure_api_keys="k", disclosure_reads_require_key=True)
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/docs").status_code == 200
+        assert c.get("/docs-assets/swagger-ui.css").status_code == 200
+        assert c.get("/reports").status_code == 401
+        r = c.get("/reports", headers={"Authorization": "Bearer k"})
+        assert r.status_code == 200 and r.headers["cache-control"] == "private, no-cache"

@@ -19,6 +19,7 @@ from app.config import Settings
 
 # always public: probes and the API's own description
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+PUBLIC_PREFIXES = ("/docs-assets/",)  # the docs pages' scripts and styles (app.api.docs)
 
 
 def key_matches(presented: str, digests: tuple[bytes, ...]) -> bool:
@@ -76,7 +77,8 @@ class ReadKeyMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] == "http" and self.settings.disclosure_reads_require_key
-                and scope["method"] in ("GET", "HEAD") and scope["path"] not in PUBLIC_PATHS):
+                and scope["method"] in ("GET", "HEAD") and scope["path"] not in PUBLIC_PATHS
+                and not scope["path"].startswith(PUBLIC_PREFIXES)):
             authorization = None
             for name, value in scope["headers"]:
                 if name == b"authorization":
