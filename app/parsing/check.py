@@ -1,12 +1,12 @@
-"""The template's own arithmetic, run on every report. Each identity that does not hold is
-a finding naming the keys involved; nothing is changed."""
+"""The template's identities across rows, run on every report: each that does not hold is a
+finding naming the keys involved; nothing is changed. (A row, or a section 四 block, whose
+own columns do not add up is left out by the reader, with a row_sum_mismatch finding.)"""
 
 from __future__ import annotations
 
 from app.parsing.model import Figure, Finding
-from app.parsing.templates import APP_ROWS, COLUMN_KEYS, REVIEW_KINDS
+from app.parsing.templates import COLUMN_KEYS
 
-_APPLICANTS = COLUMN_KEYS[:-1]
 _RESULT_PARTS = ("granted", "partially_granted", "denied", "unable", "not_processed", "other")
 
 
@@ -22,16 +22,6 @@ def check(figures: dict[str, Figure], template: str | None) -> list[Finding]:
         f = figures.get(key)
         return f.source.line if f is not None and f.source is not None else None
 
-    # each row: the six applicant columns add up to 总计
-    row_keys = [r.key for r in APP_ROWS] + ["denied", "unable", "not_processed"]
-    for row in dict.fromkeys(row_keys):
-        keys = [f"applications.{row}.{c}" for c in COLUMN_KEYS]
-        if all(k in v for k in keys) and not any("derived" in figures[k].flags for k in keys[-1:]):
-            parts = sum(v[k] for k in keys[:-1])
-            if parts != v[keys[-1]]:
-                out.append(Finding("row_sum_mismatch", "warning",
-                                   f"applications.{row}: the applicant columns add up to {_fmt(parts)}, "
-                                   f"总计 says {_fmt(v[keys[-1]])}.", tuple(keys), line_of(keys[-1])))
     # 一 + 二 = (七) + 四, column by column
     for col in COLUMN_KEYS:
         a, b, c, d = (f"applications.{r}.{col}" for r in ("new_received", "carried_over", "results_total",
@@ -50,13 +40,4 @@ def check(figures: dict[str, Figure], template: str | None) -> list[Finding]:
                 out.append(Finding("identity_mismatch", "warning",
                                    f"{col}: (一)…(六) add up to {_fmt(s)}, (七)总计 says {_fmt(v[total])}.",
                                    (total, *parts), line_of(total)))
-    # section 四: each block's four outcomes add up to its 总计
-    for kind, _ in REVIEW_KINDS:
-        keys = [f"review_litigation.{kind}.{o}" for o in ("upheld", "corrected", "other", "pending", "total")]
-        if all(k in v for k in keys):
-            s = sum(v[k] for k in keys[:4])
-            if s != v[keys[4]]:
-                out.append(Finding("row_sum_mismatch", "warning",
-                                   f"{kind}: the four outcomes add up to {_fmt(s)}, 总计 says {_fmt(v[keys[4]])}.",
-                                   tuple(keys), line_of(keys[4])))
     return out

@@ -23,7 +23,6 @@ from app.parsing.templates import (
     REVIEW_HEADER_WORDS,
     REVIEW_KINDS,
     REVIEW_OUTCOMES,
-    AppRow,
 )
 from app.parsing.repair import Spec, solve
 from app.parsing.values import Value, is_blank, parse_value
