@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -78,8 +79,24 @@ async def _http_exception(request: Request, exc: StarletteHTTPException) -> JSON
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
     if detail is None:
         detail = f"{phrase}: {request.method} {request.url.path}"
-    return problem_response(status, STATUS_CODES.get(status, f"http_{status}"), detail,
-                            headers=getattr(exc, "headers", None))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if status == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request)) or headers.get("Allow", "")
+    return problem_response(status, STATUS_CODES.get(status, f"http_{status}"), detail, headers=headers or None)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the path is documented with: Starlette's 405 names only the methods of
+    the first route that matched the path, and e.g. GET and POST /reports are two routes."""
+    table = getattr(request.app.state, "allowed_methods_table", None)
+    if table is None:
+        table = []
+        for template, operations in request.app.openapi().get("paths", {}).items():
+            pattern = re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)) + "$")
+            table.append((pattern, sorted(m.upper() for m in operations if m.isalpha())))
+        request.app.state.allowed_methods_table = table
+    path = request.url.path
+    return sorted({m for pattern, methods in table if pattern.match(path) for m in methods})
 
 
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

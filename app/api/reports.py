@@ -187,7 +187,9 @@ async def _create_from_url(request: Request, response: Response, database: Datab
             fetch, url, max_bytes=settings.disclosure_max_body_bytes, allow=settings.fetch_allow,
             timeout=settings.disclosure_fetch_timeout, max_redirects=settings.disclosure_fetch_max_redirects))
     except FetchError as exc:
-        raise ProblemError(exc.status, exc.code, exc.message) from None
+        # a 422 is a validation problem (its `errors` name the field), as the spec says
+        extra = {"errors": [{"loc": ["body", "url"], "msg": exc.message, "type": exc.code}]} if exc.status == 422 else {}
+        raise ProblemError(exc.status, exc.code, exc.message, **extra) from None
     result = await anyio.to_thread.run_sync(ingest_fetched, database.engine, fetched,
                                             limiter=_ingest_limiter(request))
     public = report_public(result.report, request)
