@@ -63,16 +63,25 @@ def _log_migrations() -> None:
     logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
 
 
+# on SIGTERM uvicorn stops accepting, lets requests in flight finish for this long, then exits
+GRACEFUL_SHUTDOWN_SECONDS = 30
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    import logging.config
+
     import uvicorn
 
     from app.config import get_settings
     from app.db import migrate
+    from app.observability import log_config
 
-    _log_migrations()
-    migrate(get_settings().db_url)
+    settings = get_settings()
+    config = log_config(settings.disclosure_log_format)
+    logging.config.dictConfig(config)
+    migrate(settings.db_url)
     uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                proxy_headers=True)
+                proxy_headers=True, log_config=config, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
     return 0
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import threading
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -80,7 +81,32 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+# pg_advisory_lock key of migrations: several processes starting at once migrate one by one
+MIGRATION_LOCK_KEY = 0x64697363  # "disc"
+
+
 def migrate(url: str, revision: str = "head") -> None:
-    """Bring the database at `url` to `revision` (default: the newest)."""
-    make_engine(url).dispose()  # creates the SQLite folder if needed
-    command.upgrade(alembic_config(url), revision)
+    """Bring the database at `url` to `revision` (default: the newest). Safe to run from
+    several processes at once (e.g. `disclosure serve` started on many machines): they take
+    a lock — PostgreSQL's advisory lock, a file lock beside a SQLite file — and each finds the
+    schema where the one before left it."""
+    engine = make_engine(url)  # creates the SQLite folder if needed
+    try:
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                try:
+                    command.upgrade(alembic_config(url), revision)
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                    conn.commit()
+            return
+        database = make_url(url).database or ""
+        if engine.dialect.name == "sqlite" and database and database != ":memory:" and not database.startswith("file:"):
+            with open(f"{database}.migrate-lock", "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                command.upgrade(alembic_config(url), revision)
+            return
+        command.upgrade(alembic_config(url), revision)
+    finally:
+        engine.dispose()

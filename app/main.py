@@ -15,6 +15,7 @@ from app.api.auth import ReadKeyMiddleware
 from app.api.guards import NulGuardMiddleware
 from app.config import Settings, get_settings
 from app.db import Database
+from app.observability import RequestIdMiddleware
 from app.models import ReportSubmission
 
 DESCRIPTION = """\
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(changes.router)
     docs.register(app)
     caching.install(app, settings)  # ETag/304 and CORS: added last, so CORS is outermost
+    app.add_middleware(RequestIdMiddleware)  # outside even CORS: every answer has its X-Request-ID
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

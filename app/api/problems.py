@@ -119,8 +119,14 @@ async def _data_error(request: Request, exc: DataError) -> JSONResponse:
 
 
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
-    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem_response(500, "internal_error", "The server failed to handle this request; it has been logged.")
+    request_id = getattr(request.state, "request_id", None)  # app.observability
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc,
+              extra={"request_id": request_id})
+    detail = "The server failed to handle this request; it has been logged"
+    if request_id:
+        return problem_response(500, "internal_error", f"{detail} under request id {request_id}.",
+                                headers={"X-Request-ID": request_id}, request_id=request_id)
+    return problem_response(500, "internal_error", detail + ".")
 
 
 def register(app: FastAPI) -> None:
