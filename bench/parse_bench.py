@@ -1,6 +1,6 @@
 """Parse speed over the corpus, per stage, against OpenCC converting the same text alone.
 
-    python bench/parse_bench.py [CORPUS_DIR] [--repeat N]
+    python bench/parse_bench.py [CORPUS_DIR] [--repeat N] [--quick]
 
 Prints, per file and overall: median milliseconds per report for each stage (decode,
 normalise, lay out, read, check) and for the whole pipeline, and the ratio of the whole
@@ -58,7 +58,7 @@ def run_once(data: bytes) -> dict[str, float]:
 
 
 def main(argv: list[str]) -> int:
-    repeat = 30
+    repeat = 5 if "--quick" in argv else 30
     if "--repeat" in argv:
         repeat = int(argv[argv.index("--repeat") + 1])
     args = [a for a in argv if not a.startswith("-") and not a.isdigit()]
