@@ -21,6 +21,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL: readers never wait for a writer, so a quick read on the event loop cannot
     # stall behind an ingest that holds the write lock.
     cursor.execute("PRAGMA journal_mode=WAL")
+    # NORMAL in WAL mode: a commit is not fsynced itself, the WAL is at each checkpoint. The
+    # database stays consistent whatever happens; a power cut (not a crash of the process)
+    # may lose the last commits before it. Each commit's fsync was ~8 ms of every ingest.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
@@ -46,6 +50,7 @@ class Database:
         self.url = url
         self._engine: Engine | None = None
         self._lock = threading.Lock()
+        self._on_dispose: list = []
 
     @property
     def engine(self) -> Engine:
@@ -58,7 +63,14 @@ class Database:
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
+    def on_dispose(self, callback) -> None:
+        """Call `callback` when the engine is disposed (e.g. to close a connection held apart)."""
+        self._on_dispose.append(callback)
+
     def dispose(self) -> None:
+        callbacks, self._on_dispose = self._on_dispose, []
+        for callback in callbacks:
+            callback()
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None

@@ -103,3 +103,24 @@ def test_store_keeps_values_and_sources(engine):
         assert (row.value, row.line, row.span_start, row.span_end, row.note, row.flags) == \
             (12.5, 2, 4, 8, "约", "approximate,converted")
         assert str(s.get(Report, result.report.id).published_at) == "2025-01-20"
+
+
+def test_store_many_writes_a_batch_in_order_and_dedupes(engine):
+    from app.services.ingest import store_many
+
+    data = (CORPUS / SEED).read_bytes()
+    parsed = parse_document(data, "text/plain")
+    first = ingest(engine, data, "text/plain")  # stored before the batch
+    items = [(data + b"\nA\n", parsed), (data, parsed), (data + b"\nB\n", parsed), (data + b"\nA\n", parsed)]
+    results = store_many(engine, items)
+    assert [r.created for r in results] == [True, False, True, False]
+    assert results[1].report.id == first.report.id and results[3].report.id == results[0].report.id
+    assert results[0].report.id < results[2].report.id
+    assert results[0].report.change_seq < results[2].report.change_seq
+    assert counts(engine)["report"] == 3
+    with Session(engine) as s:
+        for r in (results[0], results[2]):
+            keys = s.exec(select(FigureRow.key).where(FigureRow.report_id == r.report.id).order_by(FigureRow.id)).all()
+            assert keys == [f.key for f in parsed.figures]  # in the parse's order
+            assert s.get(ReportText, r.report.id).original == parsed.text
+            assert s.get(Report, r.report.id).deadline is not None
