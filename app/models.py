@@ -55,7 +55,9 @@ class Document(SQLModel, table=True):
 
 class Report(SQLModel, table=True):
     __tablename__ = "report"
-    __table_args__ = (Index("ix_report_agency_year", "agency", "year"),)
+    # (template, region_code, year, level): /stats counts reports in scope from the index alone
+    __table_args__ = (Index("ix_report_agency_year", "agency", "year"),
+                      Index("ix_report_template_region", "template", "region_code", "year", "level"))
 
     id: int | None = Field(default=None, primary_key=True)
     document_id: int = Field(
@@ -63,7 +65,7 @@ class Report(SQLModel, table=True):
     )
     parser_version: str = Field(sa_column=Column(String(40), nullable=False))
     status: str = Field(sa_column=Column(String(20), nullable=False))
-    template: str | None = Field(default=None, sa_column=Column(String(10), index=True))
+    template: str | None = Field(default=None, sa_column=Column(String(10)))
     year: int | None = Field(default=None, sa_column=Column(Integer, index=True))
     agency: str | None = Field(default=None, sa_column=Column(String(200)))
     region_code: str | None = Field(default=None, sa_column=Column(String(12), index=True))
@@ -93,7 +95,8 @@ class ReportText(SQLModel, table=True):
 
 class FigureRow(SQLModel, table=True):
     __tablename__ = "figure"
-    __table_args__ = (Index("ix_figure_key_report_id", "key", "report_id"),)
+    # covering: /figures and /stats read a key's figures from the index alone, in (report_id, id) order
+    __table_args__ = (Index("ix_figure_key_report", "key", "report_id", "id", "value", "unit"),)
 
     id: int | None = Field(default=None, primary_key=True)
     report_id: int = Field(

@@ -367,32 +367,56 @@ def stats(session: Session, keys: list[str], filters: ReportFilter, by: list[str
     ).group_by(FigureRow.key, *dims)
     rep_stmt = filters.apply(select(*dims, func.count(Report.id))).group_by(*dims)
 
-    def group_of(attrs: dict[str, Any]) -> tuple:
-        return tuple(_group_value(d, attrs.get("region_code"), attrs.get("year"), attrs.get("template"),
-                                  attrs.get("level")) for d in by)
+    memo: dict[tuple, tuple] = {}
 
+    def group_of(attrs: tuple) -> tuple:  # the values of `names`, in order → the group
+        g = memo.get(attrs)
+        if g is None:
+            named = dict(zip(names, attrs))
+            g = memo[attrs] = tuple(_group_value(d, named.get("region_code"), named.get("year"),
+                                                 named.get("template"), named.get("level")) for d in by)
+        return g
+
+    # Core rows off the session's connection: thousands of grouped rows at scale, and the
+    # ORM's row processing cost more than the query itself
+    conn = session.connection()
+    width = len(names)
     in_scope: dict[tuple, dict[str, int]] = {}  # group → template → reports
-    for row in session.exec(rep_stmt):
-        attrs = dict(zip(names, row[:-1]))
+    for row in conn.execute(rep_stmt):
+        attrs = tuple(row[:width])
         per = in_scope.setdefault(group_of(attrs), {})
-        per[attrs["template"]] = per.get(attrs["template"], 0) + row[-1]
+        per[attrs[0]] = per.get(attrs[0], 0) + row[width]
 
-    acc: dict[tuple[str, tuple], _Acc] = {}
-    for row in session.exec(fig_stmt):
-        key, attrs = row[0], dict(zip(names, row[1:1 + len(names)]))
-        if attrs["template"] not in cat[key].templates:
+    acc: dict[str, dict[tuple, _Acc]] = {}  # key → group → figures
+    for row in conn.execute(fig_stmt):
+        key, attrs = row[0], tuple(row[1:1 + width])
+        if attrs[0] not in cat[key].templates:
             continue  # never mix a key across templates that do not define it
-        count, total, low, high = row[1 + len(names):]
-        acc.setdefault((key, group_of(attrs)), _Acc()).add(count, total, low, high)
+        groups_of_key = acc.setdefault(key, {})
+        g = group_of(attrs)
+        a = groups_of_key.get(g)
+        if a is None:
+            a = groups_of_key[g] = _Acc()
+        a.add(*row[1 + width:])
 
+    order: dict[tuple, tuple] = {}
+
+    def sort_key(g: tuple) -> tuple:
+        k = order.get(g)
+        if k is None:
+            k = order[g] = tuple((v is None, str(v)) for v, _, _ in g)
+        return k
+
+    scoped: dict[tuple[str, ...], set[tuple]] = {}  # templates → groups with reports of them
     out = []
     for key in keys:
         info = cat[key]
-        groups = {g for g, per in in_scope.items() if any(per.get(t) for t in info.templates)}
-        groups |= {g for (k, g) in acc if k == key}
-        for g in sorted(groups, key=lambda g: tuple((v is None, str(v)) for v, _, _ in g)):
+        if info.templates not in scoped:
+            scoped[info.templates] = {g for g, per in in_scope.items() if any(per.get(t) for t in info.templates)}
+        groups_of_key = acc.get(key, {})
+        for g in sorted(scoped[info.templates] | groups_of_key.keys(), key=sort_key):
             scope = sum(in_scope.get(g, {}).get(t, 0) for t in info.templates)
-            a = acc.get((key, g), _Acc())
+            a = groups_of_key.get(g) or _Acc()
             total = math.fsum(a.parts) if a.count else None
             out.append({
                 "key": key,
