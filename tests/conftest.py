@@ -9,6 +9,7 @@ import os
 import secrets
 import shutil
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,10 +96,12 @@ def postgres_url() -> Iterator[str]:
     base = make_url(Settings(database_url=given).db_url)
     if base.get_backend_name() != "postgresql":
         _no_postgres(f"TEST_DATABASE_URL is no PostgreSQL URL ({base.get_backend_name()})")
-    name = f"{base.database or 'test'}_run_{secrets.token_hex(4)}"
+    prefix = f"{base.database or 'test'}_run_"
+    name = f"{prefix}{int(time.time())}_{secrets.token_hex(3)}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
     try:
         with admin.connect() as conn:
+            _drop_abandoned(conn, prefix)
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except OperationalError as exc:
         admin.dispose()
@@ -110,6 +113,19 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def _drop_abandoned(conn, prefix: str, older_than: float = 6 * 3600) -> None:
+    """Databases of runs that were killed before they could drop theirs: named with their
+    start time, older than `older_than` seconds, and nobody connected."""
+    rows = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": prefix + "%"}).scalars()
+    for datname in list(rows):
+        started = datname[len(prefix):].split("_", 1)[0]
+        if not started.isdigit() or time.time() - int(started) < older_than:
+            continue
+        busy = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = :d"), {"d": datname}).scalar()
+        if not busy:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{datname}"'))
 
 
 def reset_database(url: str) -> None:
