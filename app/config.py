@@ -11,6 +11,8 @@
     DISCLOSURE_FETCH_TIMEOUT      seconds for each connect/read of a fetch (default 20)
     DISCLOSURE_FETCH_MAX_REDIRECTS  redirects a fetch follows (default 5)
     DISCLOSURE_LOG_FORMAT         json (default: one JSON object per line) or text
+    DISCLOSURE_VIEW_CACHE_MB      memory per worker for report views served from memory (default 32;
+                                  0: off; app/api/viewcache.py)
 
 <root> is the source checkout when the package runs from one (editable install), else the
 current working directory.
@@ -56,6 +58,7 @@ class Settings(BaseSettings):
     disclosure_fetch_timeout: float = Field(20.0, gt=0)
     disclosure_fetch_max_redirects: int = Field(5, ge=0, le=20)
     disclosure_log_format: Literal["json", "text"] = "json"
+    disclosure_view_cache_mb: int = Field(32, ge=0)  # report views kept in memory per worker (0: none)
 
     @field_validator("disclosure_api_keys", "disclosure_read_keys")
     @classmethod

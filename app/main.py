@@ -13,6 +13,7 @@ from app import __version__
 from app.api import caching, changes, docs, figures, health, problems, query, regions, reports
 from app.api.auth import ReadKeyMiddleware
 from app.api.guards import NulGuardMiddleware
+from app.api.viewcache import ReportViewCache
 from app.config import Settings, get_settings
 from app.db import Database
 from app.observability import RequestIdMiddleware
@@ -44,6 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = database
     problems.register(app)
+    if settings.disclosure_view_cache_mb:  # innermost: after the key check, inside ETag and CORS
+        app.add_middleware(ReportViewCache, max_bytes=settings.disclosure_view_cache_mb * 1024 * 1024)
     app.add_middleware(ReadKeyMiddleware, settings=settings)
     app.add_middleware(NulGuardMiddleware)
     app.include_router(reports.router)

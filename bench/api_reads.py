@@ -6,7 +6,7 @@ loop for the seed report (234 figures) on a SQLite file, next to the median cost
 anyio.to_thread hand-off, and the median of a whole request through the ASGI app.
 Prints figures, asserts nothing.
 
-    .venv/bin/python bench/api_reads.py [--rounds 200]
+    .venv/bin/python bench/api_reads.py [--rounds 200] [--quick]
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from app.config import Settings
 from app.db import migrate
 from app.main import create_app
 from app.models import FigureRow, Report
-from app.services.present import figure_row_json
+from app.services.present import figure_columns_json
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
@@ -44,7 +44,9 @@ def median_us(fn, rounds: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=200)
-    rounds = parser.parse_args().rounds
+    parser.add_argument("--quick", action="store_true", help="50 rounds")
+    args = parser.parse_args()
+    rounds = 50 if args.quick else args.rounds
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
@@ -65,7 +67,7 @@ def main() -> None:
                 with db.session() as s:
                     report = s.get(Report, rid)
                     rows = s.exec(select(*FIGURE_COLUMNS).where(FigureRow.report_id == report.id).order_by(FigureRow.id))
-                    [figure_row_json(row) for row in rows]
+                    [figure_columns_json(*row) for row in rows]
 
             def section():
                 with db.session() as s:

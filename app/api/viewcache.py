@@ -1,0 +1,202 @@
+"""Report views served from memory.
+
+A report's views (GET /reports/{id}, …/figures, …/findings, …/text and the section views)
+change only when the report does, and every change of a report takes the next number of the
+change sequence (report.change_seq, app/services/changes.py). So each view is kept, as the
+bytes and headers of its 200 answer, under the report's id, the path and the query, and is
+valid while the report's change_seq is the one it was made with. A request costs one
+indexed look-up of (change_seq, updated_at) by primary key, and then — when the view is
+held — no routing, no query of the figures, no serialisation: the bytes, or a 304 when the
+client's If-None-Match holds the view's ETag.
+
+The ETag is the same as the conditional-GET middleware gives any single resource (a SHA-256
+of the body), computed once per view. A report that changes between the look-up and the
+endpoint's own read is stored under the older number, which is never asked for again once
+the change is visible. Each worker process has its own store, bounded in bytes (least
+recently used views go first); DISCLOSURE_VIEW_CACHE_MB sets the bound, 0 turns it off.
+
+It sits inside the read-key check (app/api/auth.py) and the conditional-GET and CORS
+middleware (which add Cache-Control, Last-Modified and CORS headers to its answers too).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.caching import etag_matches, http_date
+from app.models import Report
+
+VIEWS = ("figures", "findings", "text", "active", "permits", "fees", "procurement", "applications",
+         "review-litigation", "media-accounts", "publishing")
+_PATH = re.compile(r"^/reports/([1-9][0-9]{0,9})(?:/(" + "|".join(VIEWS) + r"))?$")
+_MAX_ID = 2**31 - 1
+_VERSION = select(Report.change_seq, Report.updated_at).where(Report.id == bindparam("id"))
+
+
+class _VersionLookup:
+    """(change_seq, updated_at) of a report by id, on a DBAPI connection of its own taken
+    from the engine's pool and kept (in autocommit, so that every look-up sees the latest
+    commit): a pool check-out and SQLAlchemy's execution path cost more than the query.
+    Used from the event loop's thread only. A failed connection is dropped and the look-up
+    tried once more on a new one."""
+
+    def __init__(self) -> None:
+        self.engine = None
+        self.raw = None
+        self.sql = ""
+        self.positional = True
+
+    def _connect(self, engine) -> None:
+        compiled = _VERSION.compile(dialect=engine.dialect)
+        self.sql, self.positional = str(compiled), bool(compiled.positional)
+        raw = engine.raw_connection()
+        driver = raw.driver_connection
+        if engine.dialect.name == "sqlite":
+            driver.isolation_level = None  # autocommit: no transaction left open between look-ups
+        else:
+            driver.autocommit = True
+        self.engine, self.raw = engine, raw
+
+    def version(self, database, report_id: int):
+        engine = database.engine
+        for attempt in (1, 2):
+            if self.raw is None or self.engine is not engine:
+                self.close()
+                self._connect(engine)
+                database.on_dispose(self.close)
+            try:
+                cursor = self.raw.cursor()
+                try:
+                    cursor.execute(self.sql, (report_id,) if self.positional else {"id": report_id})
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
+            except Exception:
+                self.close()
+                if attempt == 2:
+                    raise
+                continue
+            if row is None:
+                return None
+            return row  # (change_seq, updated_at)
+        return None
+
+    def close(self) -> None:
+        """Drop the connection: closed, never handed back to the pool (it is in autocommit)."""
+        if self.raw is not None:
+            try:
+                self.raw.invalidate()
+            except Exception:  # noqa: BLE001 - closing a broken connection
+                pass
+        self.raw = self.engine = None
+
+
+@dataclass(slots=True)
+class View:
+    change_seq: int
+    validators: list[tuple[bytes, bytes]]  # ETag, Last-Modified
+    etag: str
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+class ReportViewCache:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.views: OrderedDict[tuple, View] = OrderedDict()
+        self.hits = self.misses = 0
+        self._lookup = _VersionLookup()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        match = _PATH.match(scope["path"]) if scope["type"] == "http" and scope["method"] == "GET" else None
+        if match is None or int(match.group(1)) > _MAX_ID:
+            await self.app(scope, receive, send)
+            return
+        report_id = int(match.group(1))
+        try:
+            version = self._lookup.version(scope["app"].state.db, report_id)
+        except Exception:  # noqa: BLE001 - the database is away: the endpoint answers as it can
+            version = None
+        if version is None:  # no such report: the endpoint answers the 404
+            await self.app(scope, receive, send)
+            return
+        change_seq, updated_at = version
+        key = (report_id, scope["path"], scope.get("query_string", b""), scope.get("root_path", ""))
+        if_none_match = Headers(scope=scope).get("if-none-match")
+        view = self.views.get(key)
+        if view is not None and view.change_seq == change_seq:
+            self.hits += 1
+            self.views.move_to_end(key)
+            await self._answer(view, if_none_match, send)
+            return
+        self.misses += 1
+        if isinstance(updated_at, str):  # SQLite hands the text back as stored
+            updated_at = datetime.fromisoformat(updated_at)
+        await self._render(scope, receive, send, key, change_seq, http_date(updated_at).encode(), if_none_match)
+
+    async def _answer(self, view: View, if_none_match: str | None, send: Send) -> None:
+        if etag_matches(if_none_match, view.etag):
+            await send({"type": "http.response.start", "status": 304, "headers": list(view.validators)})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [*view.headers, *view.validators]})
+        await send({"type": "http.response.body", "body": view.body})
+
+    async def _render(self, scope: Scope, receive: Receive, send: Send, key: tuple, change_seq: int,
+                      last_modified: bytes, if_none_match: str | None) -> None:
+        """Run the endpoint; keep a 200 answer (and answer it, or a 304, as from the store)."""
+        start: Message | None = None
+        chunks: list[bytes] = []
+        passing = False
+
+        async def capture(message: Message) -> None:
+            nonlocal start, passing
+            if passing:
+                await send(message)
+            elif message["type"] == "http.response.start":
+                names = {name.lower() for name, _ in message.get("headers", [])}
+                if message["status"] != 200 or b"etag" in names:
+                    passing = True
+                    await send(message)
+                else:
+                    start = message
+            else:
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    body = b"".join(chunks)
+                    assert start is not None
+                    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+                    view = View(change_seq, [(b"etag", etag.encode()), (b"last-modified", last_modified)],
+                                etag, list(start.get("headers", [])), body)
+                    self._keep(key, view)
+                    await self._answer(view, if_none_match, send)
+
+        await self.app(scope, receive, capture)
+
+    def _keep(self, key: tuple, view: View) -> None:
+        cost = len(view.body) + 200
+        if cost > self.max_bytes // 8:  # one view never takes much of the store
+            return
+        old = self.views.pop(key, None)
+        if old is not None:
+            self.size -= len(old.body) + 200
+        self.views[key] = view
+        self.size += cost
+        while self.size > self.max_bytes and self.views:
+            _, dropped = self.views.popitem(last=False)
+            self.size -= len(dropped.body) + 200
+
+    def stats(self) -> dict[str, Any]:
+        return {"views": len(self.views), "bytes": self.size, "hits": self.hits, "misses": self.misses}
