@@ -386,3 +386,16 @@ def test_a_fully_run_together_copy_gives_no_wrong_figure(name: str) -> None:
     assert sum(1 for k in exp if k in got) >= 0.8 * len(exp)
     assert report.status == "partial"
     assert any(f.code == "repaired" for f in report.findings)
+
+
+def test_deeply_nested_html_is_read_flat_in_linear_time() -> None:
+    import time
+
+    seed = (CORPUS / "ewenki-2020.page.html").read_bytes().decode("gb18030")
+    body = seed.split("<body>", 1)[1].rsplit("</body>", 1)[0]
+    deep = "<div>" * 50_000 + body + "</div>" * 50_000
+    t0 = time.perf_counter()
+    report = parse_document(deep.encode("utf-8"), "text/html")
+    assert time.perf_counter() - t0 < 10  # the tree parser would take minutes
+    exp = json.loads((CORPUS / "ewenki-2020.page.expected.json").read_text(encoding="utf-8"))
+    assert report.figure_map() == exp["figures"]

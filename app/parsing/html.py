@@ -5,6 +5,7 @@ stack."""
 
 from __future__ import annotations
 
+import html
 import re
 
 from selectolax.lexbor import LexborHTMLParser
@@ -15,6 +16,7 @@ _BLOCK = frozenset({"tr", "td", "th", "p", "div", "br", "h1", "h2", "h3", "h4", 
                     "header", "footer", "nav", "aside", "main", "table", "blockquote", "pre", "hr", "dd", "dt",
                     "dl", "form", "center", "caption", "tbody", "thead", "tfoot", "body", "html", "figure"})
 _SPACES = re.compile(r"[ \t\r\n\u00a0\u3000]+")
+_SPACES_INLINE = re.compile(r"[ \t\r\u00a0\u3000]+")
 _EXIT = object()
 
 
@@ -43,7 +45,35 @@ def _cell_text(cell) -> str:
     return _SPACES.sub(" ", "".join(parts)).strip()
 
 
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>")
+_VOID = frozenset({"br", "hr", "img", "meta", "link", "input", "col", "area", "base", "wbr", "source", "param"})
+MAX_DEPTH = 1000  # real pages nest a few dozen deep; the HTML parser slows with the square of depth
+
+
+def _depth(markup: str) -> int:
+    depth = deepest = 0
+    for m in _TAG.finditer(markup):
+        closing, name, self_closing = m.group(1), m.group(2).lower(), m.group(3)
+        if name in _VOID or self_closing:
+            continue
+        depth = max(depth - 1, 0) if closing else depth + 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _flat_text(markup: str) -> str:
+    """Markup too deeply nested for a tree: tags out, rows and blocks as lines, cells as ' | '."""
+    markup = re.sub(r"(?is)<(script|style|noscript|template)\b.*?</\1\s*>", " ", markup)
+    markup = re.sub(r"(?i)</t[dh]\s*>", " | ", markup)
+    markup = re.sub(r"(?i)<(?:/?(?:p|div|tr|table|li|h[1-6]|section|article)\b[^>]*|br\s*/?)>", "\n", markup)
+    text = html.unescape(_TAG.sub("", markup))
+    lines = (_SPACES_INLINE.sub(" ", line).strip(" |") for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
 def html_to_text(markup: str) -> str:
+    if _depth(markup) > MAX_DEPTH:
+        return _flat_text(markup)
     tree = LexborHTMLParser(markup)
     lines: list[str] = []
     title = tree.css_first("title")
