@@ -341,6 +341,20 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def server_cpu_seconds(server: "Server") -> float:
+    """CPU time used by the server's worker processes so far."""
+    return sum(cpu_seconds(pid) for pid in server.worker_pids())
+
+
 class RssSampler:
     """The highest resident memory of each worker while it runs (sampled every 0.1 s)."""
 

@@ -54,12 +54,14 @@ def http_ingest(kind: str, workers: int, args) -> str:
     bodies = h.variant_bodies(args.reports)
     with h.database(kind) as url, h.Server("app", workers=workers, database_url=url) as srv:
         asyncio.run(post_all(srv.base, warm, 2))  # first requests: imports, converter, caches
+        cpu0 = h.server_cpu_seconds(srv)
         with h.RssSampler(srv) as rss:
             took, lat, statuses = asyncio.run(post_all(srv.base, bodies, args.concurrency))
+        cpu_ms = (h.server_cpu_seconds(srv) - cpu0) / len(bodies) * 1000
         mem = " / ".join(f"{mb:.0f}" for mb in rss.peak.values())
     codes = ",".join(f"{k}×{v}" for k, v in sorted(statuses.items()))
     return (f"{'HTTP POST /reports':24} {kind:9} {workers:>7} {len(bodies) / took:10.1f} "
-            f"{h.percentile(lat, 50):8.1f} {h.percentile(lat, 99):8.1f}  {codes:10} {mem} MB")
+            f"{h.percentile(lat, 50):8.1f} {h.percentile(lat, 99):8.1f} {cpu_ms:8.1f}  {codes:10} {mem} MB")
 
 
 def cli_ingest(kind: str, args) -> str:
@@ -73,7 +75,7 @@ def cli_ingest(kind: str, args) -> str:
                              text=True)
         took = time.perf_counter() - t
     last = (out.stdout.strip().splitlines() or ["(no output)"])[-1]
-    return f"{'disclosure ingest FOLDER':24} {kind:9} {'-':>7} {len(bodies) / took:10.1f} {'':8} {'':8}  {last}"
+    return f"{'disclosure ingest FOLDER':24} {kind:9} {'-':>7} {len(bodies) / took:10.1f} {'':8} {'':8} {'':8}  {last}"
 
 
 def parse_only(args) -> str:
@@ -86,7 +88,8 @@ def parse_only(args) -> str:
     for data, ctype in bodies:
         parse_document(data, ctype)
     took = time.perf_counter() - t
-    return f"{'parse only (in process)':24} {'-':9} {'-':>7} {len(bodies) / took:10.1f}"
+    return (f"{'parse only (in process)':24} {'-':9} {'-':>7} {len(bodies) / took:10.1f} {'':8} {'':8} "
+            f"{took / len(bodies) * 1000:8.1f}")
 
 
 def main() -> None:
@@ -101,8 +104,9 @@ def main() -> None:
         args.reports, args.database = 150, "sqlite"
     print(f"# ingest_bench on {h.machine()}")
     print(f"# {args.reports} distinct documents per run, {args.concurrency} concurrent requests")
-    print(f"{'what':24} {'database':9} {'workers':>7} {'reports/s':>10} {'p50 ms':>8} {'p99 ms':>8}  "
+    print(f"{'what':24} {'database':9} {'workers':>7} {'reports/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms':>8}  "
           f"{'statuses':10} peak RSS per worker")
+    print("# CPU ms: server CPU time per report (all workers), what the machine's other load does not inflate")
     print(parse_only(args), flush=True)
     for kind in h.database_kinds(args.database.split(",")):
         for workers in (int(w) for w in args.workers.split(",")):

@@ -12,10 +12,10 @@ from app.api.deps import ReportDep, SessionDep
 from app.api.problems import problem_responses
 from app.models import (
     ActiveView, ApplicationsView, FeesView, FigureRow, FiguresPublic, MediaAccountsView, PermitsView,
-    ProcurementView, PublishingView, Report, ReviewLitigationView,
+    ProcurementView, PublishingView, Report, ReportText, ReviewLitigationView,
 )
 from app.services import views
-from app.services.present import emit_value, figure_columns_json
+from app.services.present import emit_value, figure_columns_json, fill_source_lines
 
 router = APIRouter(prefix="/reports/{report_id}", tags=["figures"])
 _NOT_FOUND = problem_responses(404, 422)
@@ -43,10 +43,11 @@ async def read_figures(
     stmt = select(*FIGURE_COLUMNS).where(FigureRow.report_id == report.id)
     if prefix:
         stmt = stmt.where(FigureRow.key.startswith(prefix, autoescape=True))
-    rows = session.exec(stmt.order_by(FigureRow.id))
+    figures = [figure_columns_json(*r) for r in session.exec(stmt.order_by(FigureRow.id))]
+    fill_source_lines(figures, lambda: session.exec(
+        select(ReportText.original).where(ReportText.report_id == report.id)).first())
     # the rows have the shape of FiguresPublic already: serialised as they are, not validated again
-    return Response(orjson.dumps({"report_id": report.id, "figures": [figure_columns_json(*r) for r in rows]}),
-                    media_type="application/json")
+    return Response(orjson.dumps({"report_id": report.id, "figures": figures}), media_type="application/json")
 
 
 def _head(report: Report) -> dict:

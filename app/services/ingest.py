@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, bindparam, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete, select
 
@@ -68,24 +68,52 @@ def ingest(engine: Engine, data: bytes, content_type: str | None = None, source_
     pre-parse lookup, leaving the decision to the UNIQUE constraint alone. `document_fields`:
     more Document columns (a fetch's fetched_at, etag, last_modified)."""
     digest = sha256_hex(data)
-    with Session(engine, expire_on_commit=False) as session:
-        if lookup_first and (existing := find_report_by_sha256(session, digest)) is not None:
-            return IngestResult(existing, created=False)
-
+    if lookup_first and (existing := stored_result(engine, digest)) is not None:
+        return existing
     parsed = parse_document(data, content_type)
     return store(engine, data, parsed, source_url or parsed.source_url, digest=digest,
                  document_fields=document_fields)
 
 
+def stored_result(engine: Engine, digest: str) -> IngestResult | None:
+    """The report already stored for bytes with this sha256, if any (a plain look-up of the
+    unique sha256 first: most bytes are new)."""
+    with Session(engine, expire_on_commit=False) as session:
+        if session.connection().execute(select(Document.id).where(Document.sha256 == digest)).first() is None:
+            return None
+        existing = find_report_by_sha256(session, digest)
+    return None if existing is None else IngestResult(existing, created=False)
+
+
+def lookup_or_parse(engine: Engine, data: bytes, content_type: str | None) -> IngestResult | ParsedReport:
+    """`ingest` up to the write: the stored report for these bytes, else their parse (to be
+    written by `store`, `store_many` or app.services.writer). Blocking; raises InputError."""
+    return stored_result(engine, sha256_hex(data)) or parse_document(data, content_type)
+
+
 def _children(report_id: int, parsed: ParsedReport) -> tuple[dict, list[dict], list[dict]]:
-    """The report's text, figure and finding rows, as plain dicts for Core INSERTs."""
+    """The report's text, figure and finding rows, as plain dicts for Core INSERTs.
+
+    A figure's source text is its line of the report's text, which report_text keeps: it is
+    stored with the figure only when it is not that line (never, with today's parser), and
+    read back from report_text otherwise (app.services.present.fill_source_lines). A table
+    laid out as one long line would otherwise be stored again with each of its ~230 figures
+    (pingtan-2024: 1.8 MB a report)."""
     text = {"report_id": report_id, "original": parsed.text, "normalized": parsed.normalized_text}
+    lines = parsed.text.split("\n")
+
+    def own_text(src) -> str | None:
+        if src is None or src.text is None:
+            return None
+        return None if src.line is not None and 0 < src.line <= len(lines) and lines[src.line - 1] == src.text \
+            else src.text
+
     figures = [
         {"report_id": report_id, "key": f.key, "value": float(f.value), "unit": f.unit, "section": f.section,
          "line": f.source.line if f.source else None,
          "span_start": f.source.start if f.source else None,
          "span_end": f.source.end if f.source else None,
-         "source_text": f.source.text if f.source else None,
+         "source_text": own_text(f.source),
          "note": f.note, "flags": ",".join(f.flags)}
         for f in parsed.figures
     ]
@@ -109,7 +137,26 @@ def _write_children(session: Session, reports: list[tuple[int, ParsedReport]]) -
         findings += fin
     for table, rows in ((ReportText, texts), (FigureRow, figures), (FindingRow, findings)):
         if rows:
-            session.execute(insert(table.__table__), rows)  # type: ignore[attr-defined]
+            _insert_rows(session, table.__table__, rows)  # type: ignore[attr-defined]
+
+
+_SQLITE_INSERTS: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+
+def _insert_rows(session: Session, table, rows: list[dict]) -> None:
+    """INSERT … executemany. On SQLite straight to the driver with tuples (SQLAlchemy's
+    per-row parameter processing cost as much as SQLite's own inserts); elsewhere through
+    SQLAlchemy, whose insertmanyvalues sends multi-row VALUES (PostgreSQL)."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), rows)
+        return
+    if table.name not in _SQLITE_INSERTS:
+        names = tuple(rows[0])
+        compiled = insert(table).values({n: bindparam(n) for n in names}).compile(dialect=conn.dialect)
+        _SQLITE_INSERTS[table.name] = (str(compiled), tuple(compiled.positiontup or ()))
+    sql, order = _SQLITE_INSERTS[table.name]
+    conn.exec_driver_sql(sql, [tuple(row[n] for n in order) for row in rows])
 
 
 def _scrub(value: str | None) -> str | None:
@@ -157,20 +204,22 @@ def store(engine: Engine, data: bytes, parsed: ParsedReport, source_url: str | N
     return IngestResult(report, created=True)
 
 
-def store_many(engine: Engine, items: list[tuple[bytes, ParsedReport]]) -> list[IngestResult]:
-    """Write several documents and their parses in one transaction (bulk loads): the
-    documents, the reports and then every figure of the batch as one executemany each.
-    Bytes stored already (or twice in `items`) answer the stored report, as `store` does. If
-    a concurrent writer stores one of them meanwhile, the batch is rolled back and each item
-    stored on its own. Results in the order of `items`."""
-    digests = [sha256_hex(data) for data, _ in items]
+def store_many(engine: Engine, items: list[tuple]) -> list[IngestResult]:
+    """Write several documents and their parses in one transaction (bulk loads, grouped
+    commits): the documents, the reports and then every figure of the batch as one
+    executemany each. An item is (bytes, parse) or (bytes, parse, source_url,
+    document_fields). Bytes stored already (or twice in `items`) answer the stored report,
+    as `store` does. If a concurrent writer stores one of them meanwhile, the batch is rolled
+    back and each item stored on its own. Results in the order of `items`."""
+    items = [(i[0], i[1], i[2] if len(i) > 2 else None, i[3] if len(i) > 3 else None) for i in items]
+    digests = [sha256_hex(data) for data, *_ in items]
     with Session(engine, expire_on_commit=False) as session:
-        stored = {d.sha256: d.id for d in session.exec(select(Document).where(Document.sha256.in_(set(digests))))}
+        stored = set(session.exec(select(Document.sha256).where(Document.sha256.in_(set(digests)))))
         fresh: dict[str, tuple[Document, Report, ParsedReport]] = {}
-        for (data, parsed), digest in zip(items, digests):
+        for (data, parsed, source_url, fields), digest in zip(items, digests):
             if digest not in stored and digest not in fresh:
                 parsed = storable(parsed)
-                fresh[digest] = (*_rows(parsed, data, digest, parsed.source_url), parsed)
+                fresh[digest] = (*_rows(parsed, data, digest, source_url or parsed.source_url, fields), parsed)
         try:
             session.add_all(doc for doc, _, _ in fresh.values())
             session.flush()
@@ -178,13 +227,12 @@ def store_many(engine: Engine, items: list[tuple[bytes, ParsedReport]]) -> list[
                 report.document_id = doc.id
             session.add_all(report for _, report, _ in fresh.values())
             session.flush()
-            for _, report, parsed in fresh.values():
-                _write_children(session, [(report.id, parsed)])
+            _write_children(session, [(report.id, parsed) for _, report, parsed in fresh.values()])
             session.commit()
         except IntegrityError:
             session.rollback()
-            return [store(engine, data, parsed, parsed.source_url, digest=digest)
-                    for (data, parsed), digest in zip(items, digests)]
+            return [store(engine, data, parsed, source_url or parsed.source_url, digest=digest, document_fields=fields)
+                    for (data, parsed, source_url, fields), digest in zip(items, digests)]
         out, given = [], set()
         for digest in digests:
             if digest in fresh and digest not in given:

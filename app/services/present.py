@@ -3,6 +3,7 @@ for `disclosure parse`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Row
@@ -39,7 +40,8 @@ def _figure(key, value, unit, section, note, flags, line, start, end, text) -> d
 
 
 def figure_row_json(row: FigureRow | Row) -> dict[str, Any]:
-    """A stored figure: the ORM object, or a Row of the same columns."""
+    """A stored figure: the ORM object, or a Row of the same columns (its source text may
+    need fill_source_lines)."""
     return _figure(row.key, row.value, row.unit, row.section, row.note, split_list(row.flags),
                    row.line, row.span_start, row.span_end, row.source_text)
 
@@ -48,6 +50,19 @@ def figure_columns_json(key, value, unit, section, note, flags, line, start, end
     """A stored figure from its columns in the order of app.api.figures.FIGURE_COLUMNS (a
     result row unpacked: much faster than reading a Row's attributes by name)."""
     return _figure(key, value, unit, section, note, split_list(flags), line, start, end, text)
+
+
+def fill_source_lines(figures: list[dict[str, Any]], original_text: Callable[[], str | None]) -> None:
+    """Figures stored without their source text (it is their line of the report's text,
+    app.services.ingest): the line from the text, read only when some figure needs it."""
+    lines: list[str] | None = None
+    for fig in figures:
+        src = fig["source"]
+        if src is not None and src["text"] is None and src["line"] is not None:
+            if lines is None:
+                lines = (original_text() or "").split("\n")
+            if 0 < src["line"] <= len(lines):
+                src["text"] = lines[src["line"] - 1]
 
 
 def figure_json(fig: Figure) -> dict[str, Any]:
