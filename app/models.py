@@ -55,9 +55,10 @@ class Document(SQLModel, table=True):
 
 class Report(SQLModel, table=True):
     __tablename__ = "report"
-    # (template, region_code, year, level): /stats counts reports in scope from the index alone
+    # /stats groups and counts reports from this index alone (report.*_code: where the region rolls up to)
     __table_args__ = (Index("ix_report_agency_year", "agency", "year"),
-                      Index("ix_report_template_region", "template", "region_code", "year", "level"))
+                      Index("ix_report_rollup", "template", "province_code", "city_code", "county_code", "year",
+                            "level"))
 
     id: int | None = Field(default=None, primary_key=True)
     document_id: int = Field(
@@ -81,6 +82,11 @@ class Report(SQLModel, table=True):
     # sequence (GET /changes): both set on every insert/update by the listeners below
     deadline: date | None = Field(default=None, sa_column=Column(Date))
     change_seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=False, index=True, unique=True))
+    # the divisions region_code rolls up to (app.services.divisions.group_of), set with it by the
+    # listeners below: /stats groups by province, city or county in SQL, not per region in Python
+    province_code: str | None = Field(default=None, sa_column=Column(String(12)))
+    city_code: str | None = Field(default=None, sa_column=Column(String(12)))
+    county_code: str | None = Field(default=None, sa_column=Column(String(12)))
 
 
 class ReportText(SQLModel, table=True):
@@ -168,9 +174,18 @@ def next_change_seq(connection) -> int:
     return int(connection.execute(stmt.returning(table.c.value)).scalar_one())
 
 
+def _roll_up(target: Report) -> None:
+    from app.services.divisions import group_of
+
+    target.province_code = group_of(target.region_code, "province")[0]
+    target.city_code = group_of(target.region_code, "city")[0]
+    target.county_code = group_of(target.region_code, "county")[0]
+
+
 @event.listens_for(Report, "before_insert")
 def _report_inserting(_mapper, connection, target: Report) -> None:
     target.deadline = legal_deadline(target.year, target.level)
+    _roll_up(target)
     if target.change_seq is None:
         target.change_seq = next_change_seq(connection)
 
@@ -182,6 +197,7 @@ def _report_updating(mapper, connection, target: Report) -> None:
     if not changed or changed == {"change_seq"}:
         return  # nothing changed, or the caller set the number itself
     target.deadline = legal_deadline(target.year, target.level)
+    _roll_up(target)
     if "change_seq" not in changed:
         target.change_seq = next_change_seq(connection)
     if "updated_at" not in changed:

@@ -64,6 +64,14 @@ def name_of(code: str | None) -> str | None:
 
 
 @lru_cache(maxsize=8192)
+def named(code: str | None) -> tuple[str | None, str | None, str | None]:
+    """(code, name, level) of a group code that group_of gave; name and level None for codes
+    the division table does not know (grouped by digits)."""
+    d = regions.get(code) if code else None
+    return code, (d.name if d else None), (d.level if d else None)
+
+
+@lru_cache(maxsize=8192)
 def group_of(code: str | None, level: str) -> tuple[str | None, str | None, str | None]:
     """(code, name, level) of the division that the region `code` rolls up to at `level`
     (province | city | county): itself or its ancestor at that level. A region above that

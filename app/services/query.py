@@ -316,12 +316,12 @@ class _Acc:
         self.high = high if self.high is None else max(self.high, high)
 
 
-def _group_value(dim: str, region_code: str | None, year: int | None, template: str | None,
-                 level: str | None) -> tuple[Any, str | None, str | None]:
-    """(group value, its name, its division level) of one report along one dimension."""
+def _group_value(dim: str, named: dict[str, Any]) -> tuple[Any, str | None, str | None]:
+    """(group value, its name, its division level) of one report along one dimension, from
+    its grouped columns (a region dimension: the code it rolled up to, report.<dim>_code)."""
     if dim in divisions.LEVELS:
-        return divisions.group_of(region_code, dim)
-    return {"year": year, "template": template, "level": level}[dim], None, None
+        return divisions.named(named.get(f"{dim}_code"))
+    return named.get(dim), None, None
 
 
 def _group_json(by: list[str], group: tuple) -> dict[str, Any]:
@@ -348,11 +348,13 @@ def stats(session: Session, keys: list[str], filters: ReportFilter, by: list[str
     reports in scope = reports matching the filters with such a template; coverage =
     reports in scope that have the figure / reports in scope. Two grouped queries (figures
     by key and report attributes, reports by attributes); groups above the report
-    attributes (city, province of a region) are rolled up here through the division table."""
+    attributes (city, province of a region) are the report's own columns, rolled up through the
+    division table when it was stored (report.province_code, city_code, county_code)."""
     cat = catalogue.catalogue()
     dims = [Report.template]
-    if any(d in divisions.LEVELS for d in by):
-        dims.append(Report.region_code)
+    for d in by:
+        if d in divisions.LEVELS:  # the division the report's region rolls up to, kept on the report
+            dims.append(getattr(Report, f"{d}_code"))
     if "year" in by:
         dims.append(Report.year)
     if "level" in by:
@@ -373,8 +375,7 @@ def stats(session: Session, keys: list[str], filters: ReportFilter, by: list[str
         g = memo.get(attrs)
         if g is None:
             named = dict(zip(names, attrs))
-            g = memo[attrs] = tuple(_group_value(d, named.get("region_code"), named.get("year"),
-                                                 named.get("template"), named.get("level")) for d in by)
+            g = memo[attrs] = tuple(_group_value(d, named) for d in by)
         return g
 
     # Core rows off the session's connection: thousands of grouped rows at scale, and the
