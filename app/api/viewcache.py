@@ -5,7 +5,8 @@ change only when the report does, and every change of a report takes the next nu
 change sequence (report.change_seq, app/services/changes.py). So each view is kept, as the
 bytes and headers of its 200 answer, under the report's id, the path and the query, and is
 valid while the report's change_seq is the one it was made with. A request costs one
-indexed look-up of (change_seq, updated_at) by primary key, and then — when the view is
+indexed look-up of (change_seq, updated_at) by primary key (inline on SQLite, awaited on
+PostgreSQL so that the loop serves others during the round trip), and then — when the view is
 held — no routing, no query of the figures, no serialisation: the bytes, or a 304 when the
 client's If-None-Match holds the view's ETag.
 
@@ -21,6 +22,7 @@ middleware (which add Cache-Control, Last-Modified and CORS headers to its answe
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from datetime import datetime
@@ -43,7 +45,7 @@ _VERSION = select(Report.change_seq, Report.updated_at).where(Report.id == bindp
 
 
 class _VersionLookup:
-    """(change_seq, updated_at) of a report by id, on a DBAPI connection of its own taken
+    """SQLite: (change_seq, updated_at) of a report by id, on a DBAPI connection of its own taken
     from the engine's pool and kept (in autocommit, so that every look-up sees the latest
     commit): a pool check-out and SQLAlchemy's execution path cost more than the query.
     Used from the event loop's thread only. A failed connection is dropped and the look-up
@@ -100,6 +102,72 @@ class _VersionLookup:
         self.raw = self.engine = None
 
 
+class _PostgresLookup:
+    """PostgreSQL: the look-up awaited on the event loop, over a few psycopg AsyncConnections
+    of its own (autocommit), so that the loop serves other requests during each round trip
+    instead of waiting for it (a blocking look-up held the loop ~0.1 ms a request). The
+    connections belong to the loop that made them; on another loop (or a disposed engine)
+    they are dropped and made anew."""
+
+    SIZE = 4
+    SQL = "SELECT change_seq, updated_at FROM report WHERE id = %s"
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.engine = None
+        self.conninfo = ""
+        self.idle: list = []
+        self.slots: asyncio.Semaphore | None = None
+
+    async def version(self, database, report_id: int):
+        import psycopg
+
+        engine = database.engine
+        loop = asyncio.get_running_loop()
+        if self.loop is not loop or self.engine is not engine:
+            self.close()
+            self.loop, self.engine, self.slots = loop, engine, asyncio.Semaphore(self.SIZE)
+            self.conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            database.on_dispose(self.close)
+        slots = self.slots
+        assert slots is not None
+        async with slots:
+            conn = self.idle.pop() if self.idle else None
+            for attempt in (1, 2):
+                try:
+                    if conn is None or conn.closed:
+                        conn = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+                    cursor = await conn.execute(self.SQL, (report_id,))
+                    row = await cursor.fetchone()
+                except psycopg.Error:
+                    _finish(conn)
+                    conn = None
+                    if attempt == 2:
+                        raise
+                    continue
+                if self.loop is loop:
+                    self.idle.append(conn)
+                else:
+                    _finish(conn)
+                return row
+        return None
+
+    def close(self) -> None:
+        idle, self.idle = self.idle, []
+        for conn in idle:
+            _finish(conn)
+        self.loop = self.engine = None
+
+
+def _finish(conn) -> None:
+    """Close a psycopg connection without awaiting (its loop may be gone)."""
+    if conn is not None:
+        try:
+            conn.pgconn.finish()
+        except Exception:  # noqa: BLE001
+            pass
+
+
 @dataclass(slots=True)
 class View:
     change_seq: int
@@ -117,6 +185,7 @@ class ReportViewCache:
         self.views: OrderedDict[tuple, View] = OrderedDict()
         self.hits = self.misses = 0
         self._lookup = _VersionLookup()
+        self._pg_lookup = _PostgresLookup()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         match = _PATH.match(scope["path"]) if scope["type"] == "http" and scope["method"] == "GET" else None
@@ -124,8 +193,12 @@ class ReportViewCache:
             await self.app(scope, receive, send)
             return
         report_id = int(match.group(1))
+        database = scope["app"].state.db
         try:
-            version = self._lookup.version(scope["app"].state.db, report_id)
+            if database.engine.dialect.name == "postgresql":
+                version = await self._pg_lookup.version(database, report_id)
+            else:
+                version = self._lookup.version(database, report_id)
         except Exception:  # noqa: BLE001 - the database is away: the endpoint answers as it can
             version = None
         if version is None:  # no such report: the endpoint answers the 404
