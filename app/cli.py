@@ -116,8 +116,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from app.config import get_settings
     from app.db import make_engine, migrate
     from app.parsing import InputError
+    from app.services.bulk import ingest_paths
     from app.services.fetch import FetchError, fetch
-    from app.services.ingest import ingest, ingest_fetched
+    from app.services.ingest import ingest_fetched
 
     if not args.paths and not args.url:
         print("disclosure ingest: give files, folders or --url URL", file=sys.stderr)
@@ -131,27 +132,29 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     progress = Progress(len(items), sys.stderr)
     new = existing = failed = 0
     errors: list[str] = []
-    try:
-        for done, (label, path) in enumerate(items, 1):
+    def outcomes():
+        # files: parsed on every core, written in batches (app/services/bulk.py), in order
+        yield from ((str(path), outcome) for path, outcome in ingest_paths(engine, files, content_type_for))
+        for label in args.url or ():  # a URL: fetched under the same guard as POST /reports {"url"}
             try:
-                if path is None:  # a URL: fetched under the same guard as POST /reports {"url"}
-                    result = ingest_fetched(engine, fetch(
-                        label, max_bytes=settings.disclosure_max_body_bytes, allow=settings.fetch_allow,
-                        timeout=settings.disclosure_fetch_timeout,
-                        max_redirects=settings.disclosure_fetch_max_redirects))
-                else:
-                    result = ingest(engine, path.read_bytes(), content_type_for(path))
-            except OSError as exc:
-                failed += 1
-                errors.append(f"{label}: cannot read: {exc.strerror or exc}")
+                yield label, ingest_fetched(engine, fetch(
+                    label, max_bytes=settings.disclosure_max_body_bytes, allow=settings.fetch_allow,
+                    timeout=settings.disclosure_fetch_timeout, max_redirects=settings.disclosure_fetch_max_redirects))
             except (InputError, FetchError) as exc:
+                yield label, exc
+
+    try:
+        for done, (label, outcome) in enumerate(outcomes(), 1):
+            if isinstance(outcome, OSError):
                 failed += 1
-                errors.append(f"{label}: {exc.code}: {exc.message}")
+                errors.append(f"{label}: cannot read: {outcome.strerror or outcome}")
+            elif isinstance(outcome, (InputError, FetchError)):
+                failed += 1
+                errors.append(f"{label}: {outcome.code}: {outcome.message}")
+            elif outcome.created:
+                new += 1
             else:
-                if result.created:
-                    new += 1
-                else:
-                    existing += 1
+                existing += 1
             progress.update(done, label)
     finally:
         engine.dispose()

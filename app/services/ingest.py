@@ -85,6 +85,14 @@ def stored_result(engine: Engine, digest: str) -> IngestResult | None:
     return None if existing is None else IngestResult(existing, created=False)
 
 
+def stored_digests(engine: Engine, digests: list[str]) -> set[str]:
+    """Which of these sha256 digests are stored already (one query)."""
+    if not digests:
+        return set()
+    with Session(engine) as session:
+        return set(session.exec(select(Document.sha256).where(Document.sha256.in_(set(digests)))))
+
+
 def lookup_or_parse(engine: Engine, data: bytes, content_type: str | None) -> IngestResult | ParsedReport:
     """`ingest` up to the write: the stored report for these bytes, else their parse (to be
     written by `store`, `store_many` or app.services.writer). Blocking; raises InputError."""

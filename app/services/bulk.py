@@ -1,0 +1,96 @@
+"""Folder imports (`disclosure ingest FOLDER`): files parsed on every core, written in
+batches.
+
+The main process reads the files and looks their sha256 up, a batch at a time (bytes
+stored already are not parsed again); new bytes are parsed in a pool of processes (parsing is pure CPU, so threads
+would share one core), a window of files ahead of the writer; the main process writes the
+parses in batches of `batch` reports a transaction (app.services.ingest.store_many). Results
+come back in the order of the files. Small imports (fewer files than `pool_from`) parse in
+the main process: starting the pool costs more than it saves there.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from app.parsing import InputError, ParsedReport, parse_document
+from app.services.ingest import IngestResult, sha256_hex, store_many, stored_digests, stored_result
+
+Outcome = IngestResult | OSError | InputError
+
+
+def _parse(data: bytes, content_type: str | None) -> ParsedReport | tuple[str, str, int]:
+    """In a pool process: the parse, or the InputError's fields (rebuilt by the caller)."""
+    try:
+        return parse_document(data, content_type)
+    except InputError as exc:
+        return exc.code, exc.message, exc.status
+
+
+def ingest_paths(engine: Engine, paths: Iterable[Path], content_type_of: Callable[[Path], str | None], *,
+                 batch: int = 32, processes: int | None = None, pool_from: int = 64) -> Iterator[tuple[Path, Outcome]]:
+    """(path, its stored report or why it failed) for every path, in order."""
+    paths = list(paths)
+    workers = processes if processes is not None else (os.cpu_count() or 1)
+    pool = None
+    if workers > 1 and len(paths) >= pool_from:
+        # forkserver: workers forked from a clean process, never from one holding database connections
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+    window: deque[tuple[Path, bytes | None, Future | ParsedReport | Outcome]] = deque()
+    pending: list[tuple[Path, bytes, ParsedReport]] = []
+
+    def write() -> Iterator[tuple[Path, Outcome]]:
+        if pending:
+            results = store_many(engine, [(data, parsed) for _, data, parsed in pending])
+            yield from ((path, result) for (path, _, _), result in zip(pending, results))
+            pending.clear()
+
+    def settle(path: Path, data: bytes | None, job) -> Iterator[tuple[Path, Outcome]]:
+        """The next file in order: written with its batch, or passed on as it is."""
+        if isinstance(job, Future):
+            job = job.result()
+        if isinstance(job, tuple):
+            job = InputError(*job)
+        if isinstance(job, ParsedReport):
+            assert data is not None
+            pending.append((path, data, job))
+            if len(pending) >= batch:
+                yield from write()
+        else:  # stored already, or failed: in order after what is waiting
+            yield from write()
+            yield path, job
+
+    try:
+        for start in range(0, len(paths), batch):
+            chunk: list[tuple[Path, bytes | OSError, str]] = []
+            for path in paths[start:start + batch]:
+                try:
+                    data = path.read_bytes()
+                    chunk.append((path, data, sha256_hex(data)))
+                except OSError as exc:
+                    chunk.append((path, exc, ""))
+            known = stored_digests(engine, [digest for _, _, digest in chunk if digest])
+            for path, data, digest in chunk:
+                if isinstance(data, OSError):
+                    window.append((path, None, data))
+                elif digest in known and (existing := stored_result(engine, digest)) is not None:
+                    window.append((path, None, existing))
+                elif pool is not None:
+                    window.append((path, data, pool.submit(_parse, data, content_type_of(path))))
+                else:
+                    window.append((path, data, _parse(data, content_type_of(path))))
+            while len(window) > 2 * batch or (pool is None and window):
+                yield from settle(*window.popleft())
+        while window:
+            yield from settle(*window.popleft())
+        yield from write()
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)

@@ -1,0 +1,36 @@
+"""Folder imports (app/services/bulk.py): every file's outcome in order, parsed in a pool of
+processes or in process, written in batches; stored bytes not parsed again."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.db import make_engine
+from app.parsing import InputError
+from app.services.bulk import ingest_paths
+from conftest import CORPUS, SEED
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_ingest_paths_in_order_with_failures_and_duplicates(tmp_path, database_url, processes):
+    data = (CORPUS / SEED).read_bytes()
+    paths = []
+    for i in range(7):
+        p = tmp_path / f"r{i}.txt"
+        p.write_bytes(data + f"\nvariant {i % 5}\n".encode())  # 5 and 6 repeat 0 and 1
+        paths.append(p)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    paths.insert(3, tmp_path / "empty.txt")
+    paths.insert(5, tmp_path / "missing.txt")
+    engine = make_engine(database_url)
+    try:
+        out = list(ingest_paths(engine, paths, lambda _p: None, batch=3, processes=processes, pool_from=1))
+        assert [p for p, _ in out] == paths
+        kinds = [type(o).__name__ if isinstance(o, Exception) else ("new" if o.created else "old") for _, o in out]
+        assert kinds == ["new", "new", "new", "InputError", "new", "FileNotFoundError", "new", "old", "old"]
+        assert out[7][1].report.id == out[0][1].report.id
+        again = list(ingest_paths(engine, paths[:3], lambda _p: None, processes=processes, pool_from=1))
+        assert [o.created for _, o in again] == [False] * 3
+        assert isinstance(out[3][1], InputError) and out[3][1].code == "empty_body"
+    finally:
+        engine.dispose()
