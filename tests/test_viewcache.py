@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
-from conftest import AUTH
+from conftest import AUTH, CORPUS
 
 PATHS = ["", "/figures", "/figures?prefix=active.", "/findings", "/text", "/text?form=normalized", "/active",
          "/permits", "/fees", "/procurement", "/applications", "/review-litigation", "/media-accounts",
@@ -48,3 +48,18 @@ def test_errors_pass_through(client, seed):
     assert client.get(f"/reports/{seed['id']}/text?form=bogus").status_code == 422
     assert client.get(f"/reports/{seed['id']}/figures?prefix=" + "x" * 200).status_code == 422
     assert client.get(f"/reports/{seed['id']}/text?form=bogus").status_code == 422  # not kept
+
+
+def test_stats_answers_kept_per_data_version(client, seed):
+    url = "/stats?key=active.permit.decisions&by=province"
+    first = client.get(url)
+    again = client.get(url)
+    assert again.status_code == 200 and again.content == first.content
+    assert again.headers["etag"] == first.headers["etag"] and again.headers["content-type"] == "application/json"
+    csv = client.get(url + "&format=csv")
+    assert client.get(url + "&format=csv").content == csv.content and csv.headers["content-type"].startswith("text/csv")
+    other = (CORPUS / "shuyang-2025.txt").read_bytes()
+    assert client.post("/reports", content=other, headers={"Content-Type": "text/plain", **AUTH}).status_code == 201
+    after = client.get(url)
+    assert after.headers["etag"] != first.headers["etag"]
+    assert after.json()["stats"] != first.json()["stats"]

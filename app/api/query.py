@@ -18,6 +18,7 @@ from app.api.listing import (
 from app.api.problems import ProblemError, problem_responses
 from app.api.reports import report_public
 from app.api.shapes import Comparison, FiguresPage, StatsPublic
+from app.api.viewcache import answer_cache
 from app.models import Report, ReportsPage
 from app.services import catalogue, query
 from app.services.query import QueryError
@@ -149,6 +150,11 @@ async def statistics(
     chosen = negotiate(request, fmt)
     if (not_modified := conditional(request, response, session, chosen)) is not None:
         return not_modified
+    # the same question on the same data: the answer made before (app.api.viewcache.AnswerCache)
+    cache, etag = answer_cache(request.app), response.headers["ETag"]
+    if cache is not None and (kept := cache.get(etag)) is not None:
+        body, media_type, headers = kept
+        return Response(body, media_type=media_type, headers=headers)
     rows = query.stats(session, keys, filters, dims)
     if chosen != "json":
         group_cols = []
@@ -157,10 +163,16 @@ async def statistics(
             if d in ("province", "city", "county"):
                 group_cols += [f"group.{d}_name", f"group.{d}_level"]
         out = rows_response(request, chosen, rows, ["key", *group_cols, *STATS_COLUMNS_BASE[1:]], "stats",
-                            etag=response.headers["ETag"])
+                            etag=etag)
         assert out is not None
-        return out
-    return StatsPublic(keys=keys, by=dims, note=STATS_NOTE, stats=rows)  # type: ignore[arg-type]
+    else:
+        model = StatsPublic(keys=keys, by=dims, note=STATS_NOTE, stats=rows)  # type: ignore[arg-type]
+        out = Response(model.model_dump_json(by_alias=True), media_type="application/json",
+                       headers={"ETag": etag, "Vary": response.headers.get("Vary", "Accept")})
+    if cache is not None:
+        headers = {k: v for k, v in out.headers.items() if k.lower() not in ("content-length", "content-type")}
+        cache.put(etag, bytes(out.body), out.media_type or "application/json", headers)
+    return out
 
 
 COMPARE_COLUMNS = ["key", "unit", "value", "other_value", "change", "change_pct"]

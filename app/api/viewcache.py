@@ -273,3 +273,42 @@ class ReportViewCache:
 
     def stats(self) -> dict[str, Any]:
         return {"views": len(self.views), "bytes": self.size, "hits": self.hits, "misses": self.misses}
+
+
+class AnswerCache:
+    """Answers of queries kept under their stamped ETag (app.api.listing.stamp_etag: the
+    service version, the path, the query, the format and the data version): while nothing
+    changes, the same query from any client is answered from memory. Bounded in bytes,
+    least recently used first out."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.answers: OrderedDict[str, tuple[bytes, str, dict[str, str]]] = OrderedDict()
+
+    def get(self, etag: str) -> tuple[bytes, str, dict[str, str]] | None:
+        answer = self.answers.get(etag)
+        if answer is not None:
+            self.answers.move_to_end(etag)
+        return answer
+
+    def put(self, etag: str, body: bytes, media_type: str, headers: dict[str, str]) -> None:
+        cost = len(body) + 200
+        if cost > self.max_bytes // 8 or etag in self.answers:
+            return
+        self.answers[etag] = (body, media_type, headers)
+        self.size += cost
+        while self.size > self.max_bytes and self.answers:
+            _, (dropped, _, _) = self.answers.popitem(last=False)
+            self.size -= len(dropped) + 200
+
+
+def answer_cache(app: Any) -> AnswerCache | None:
+    """The app's AnswerCache (a quarter of DISCLOSURE_VIEW_CACHE_MB), None when that is 0."""
+    cache = getattr(app.state, "answer_cache", None)
+    if cache is None:
+        mb = getattr(app.state.settings, "disclosure_view_cache_mb", 0)
+        if not mb:
+            return None
+        cache = app.state.answer_cache = AnswerCache(mb * 1024 * 1024 // 4)
+    return cache
