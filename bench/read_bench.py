@@ -28,7 +28,7 @@ def cases(report_id: int) -> list[tuple[str, str, dict[str, str] | None]]:
         ("GET /reports/{id}", f"/reports/{report_id}", None),
         ("GET /reports/{id}/figures", f"/reports/{report_id}/figures", None),
         ("GET /figures?key=…&region=… (1 key, 1 city)", "/figures?key=active.permit.decisions&region=1507", None),
-        ("GET /stats?key=…&by=city (1 key, all reports)", "/stats?key=active.permit.decisions&by=city", None),
+        ("GET /stats?key=…&by=city (same query again)", "/stats?key=active.permit.decisions&by=city", None),
         ("304 /reports/{id}/figures (If-None-Match)", f"/reports/{report_id}/figures", {"etag-of": "1"}),
         ("304 /stats?key=…&by=city (If-None-Match)", "/stats?key=active.permit.decisions&by=city", {"etag-of": "1"}),
     ]
