@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import Engine, bindparam, insert
+from sqlalchemy import Engine, insert, text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete, select
 
@@ -75,12 +75,16 @@ def ingest(engine: Engine, data: bytes, content_type: str | None = None, source_
                  document_fields=document_fields)
 
 
+_DIGEST_STORED = sql_text("SELECT 1 FROM document WHERE sha256 = :digest")
+
+
 def stored_result(engine: Engine, digest: str) -> IngestResult | None:
     """The report already stored for bytes with this sha256, if any (a plain look-up of the
     unique sha256 first: most bytes are new)."""
-    with Session(engine, expire_on_commit=False) as session:
-        if session.connection().execute(select(Document.id).where(Document.sha256 == digest)).first() is None:
+    with engine.connect() as conn:  # a plain connection: no session for the usual miss
+        if conn.execute(_DIGEST_STORED, {"digest": digest}).first() is None:
             return None
+    with Session(engine, expire_on_commit=False) as session:
         existing = find_report_by_sha256(session, digest)
     return None if existing is None else IngestResult(existing, created=False)
 
@@ -99,37 +103,39 @@ def lookup_or_parse(engine: Engine, data: bytes, content_type: str | None) -> In
     return stored_result(engine, sha256_hex(data)) or parse_document(data, content_type)
 
 
-def _children(report_id: int, parsed: ParsedReport) -> tuple[dict, list[dict], list[dict]]:
-    """The report's text, figure and finding rows, as plain dicts for Core INSERTs.
+_TEXT_COLUMNS = ("report_id", "original", "normalized")
+_FIGURE_COLUMNS = ("report_id", "key", "value", "unit", "section", "line", "span_start", "span_end", "source_text",
+                   "note", "flags")
+_FINDING_COLUMNS = ("report_id", "code", "severity", "message", "keys", "line")
+
+
+def _children(report_id: int, parsed: ParsedReport) -> tuple[tuple, list[tuple], list[tuple]]:
+    """The report's text, figure and finding rows, as tuples in the order of _TEXT_COLUMNS,
+    _FIGURE_COLUMNS and _FINDING_COLUMNS (Core INSERTs; a report has ~230 figures, and
+    tuples cost a third of dicts to make and hand to the driver).
 
     A figure's source text is its line of the report's text, which report_text keeps: it is
     stored with the figure only when it is not that line (never, with today's parser), and
     read back from report_text otherwise (app.services.present.fill_source_lines). A table
     laid out as one long line would otherwise be stored again with each of its ~230 figures
     (pingtan-2024: 1.8 MB a report)."""
-    text = {"report_id": report_id, "original": parsed.text, "normalized": parsed.normalized_text}
+    text = (report_id, parsed.text, parsed.normalized_text)
     lines = parsed.text.split("\n")
+    n_lines = len(lines)
 
-    def own_text(src) -> str | None:
-        if src is None or src.text is None:
-            return None
-        return None if src.line is not None and 0 < src.line <= len(lines) and lines[src.line - 1] == src.text \
-            else src.text
-
-    figures = [
-        {"report_id": report_id, "key": f.key, "value": float(f.value), "unit": f.unit, "section": f.section,
-         "line": f.source.line if f.source else None,
-         "span_start": f.source.start if f.source else None,
-         "span_end": f.source.end if f.source else None,
-         "source_text": own_text(f.source),
-         "note": f.note, "flags": ",".join(f.flags)}
-        for f in parsed.figures
-    ]
-    findings = [
-        {"report_id": report_id, "code": f.code, "severity": f.severity, "message": f.message,
-         "keys": ",".join(f.keys), "line": f.line}
-        for f in parsed.findings
-    ]
+    figures = []
+    for f in parsed.figures:
+        src = f.source
+        if src is None:
+            figures.append((report_id, f.key, float(f.value), f.unit, f.section, None, None, None, None, f.note,
+                            ",".join(f.flags)))
+            continue
+        own = src.text
+        if own is not None and src.line is not None and 0 < src.line <= n_lines and lines[src.line - 1] == own:
+            own = None
+        figures.append((report_id, f.key, float(f.value), f.unit, f.section, src.line, src.start, src.end, own,
+                        f.note, ",".join(f.flags)))
+    findings = [(report_id, f.code, f.severity, f.message, ",".join(f.keys), f.line) for f in parsed.findings]
     return text, figures, findings
 
 
@@ -143,28 +149,29 @@ def _write_children(session: Session, reports: list[tuple[int, ParsedReport]]) -
         texts.append(t)
         figures += fig
         findings += fin
-    for table, rows in ((ReportText, texts), (FigureRow, figures), (FindingRow, findings)):
+    for table, columns, rows in ((ReportText, _TEXT_COLUMNS, texts), (FigureRow, _FIGURE_COLUMNS, figures),
+                                 (FindingRow, _FINDING_COLUMNS, findings)):
         if rows:
-            _insert_rows(session, table.__table__, rows)  # type: ignore[attr-defined]
+            _insert_rows(session, table.__table__, columns, rows)  # type: ignore[attr-defined]
 
 
-_SQLITE_INSERTS: dict[str, tuple[str, tuple[str, ...]]] = {}
+_SQLITE_INSERTS: dict[tuple[str, tuple[str, ...]], str] = {}
 
 
-def _insert_rows(session: Session, table, rows: list[dict]) -> None:
-    """INSERT … executemany. On SQLite straight to the driver with tuples (SQLAlchemy's
-    per-row parameter processing cost as much as SQLite's own inserts); elsewhere through
-    SQLAlchemy, whose insertmanyvalues sends multi-row VALUES (PostgreSQL)."""
+def _insert_rows(session: Session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT … executemany of tuples in the order of `columns`. On SQLite straight to the
+    driver (SQLAlchemy's per-row parameter processing cost as much as SQLite's own inserts);
+    elsewhere through SQLAlchemy, whose insertmanyvalues sends multi-row VALUES (PostgreSQL)."""
     conn = session.connection()
     if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), rows)
+        conn.execute(insert(table), [dict(zip(columns, row)) for row in rows])
         return
-    if table.name not in _SQLITE_INSERTS:
-        names = tuple(rows[0])
-        compiled = insert(table).values({n: bindparam(n) for n in names}).compile(dialect=conn.dialect)
-        _SQLITE_INSERTS[table.name] = (str(compiled), tuple(compiled.positiontup or ()))
-    sql, order = _SQLITE_INSERTS[table.name]
-    conn.exec_driver_sql(sql, [tuple(row[n] for n in order) for row in rows])
+    sql = _SQLITE_INSERTS.get((table.name, columns))
+    if sql is None:
+        names = ", ".join(f'"{c}"' for c in columns)
+        sql = _SQLITE_INSERTS[(table.name, columns)] = \
+            f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(columns))})'
+    conn.exec_driver_sql(sql, rows)
 
 
 def _scrub(value: str | None) -> str | None:
