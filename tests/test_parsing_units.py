@@ -399,3 +399,48 @@ def test_deeply_nested_html_is_read_flat_in_linear_time() -> None:
     assert time.perf_counter() - t0 < 10  # the tree parser would take minutes
     exp = json.loads((CORPUS / "ewenki-2020.page.expected.json").read_text(encoding="utf-8"))
     assert report.figure_map() == exp["figures"]
+
+
+def test_cells_one_space_apart_as_a_copied_page_gives_them() -> None:
+    """A table whose cells stand one space apart (a layout page with its runs of spaces
+    collapsed): label and numbers come apart, and the numbers are not read as one run."""
+    clean = parse_text(report_2021()).figure_map()
+    collapsed = "\n".join(" ".join(c.strip() for c in line.split("|")) for line in report_2021().split("\n"))
+    report = parse_text(collapsed)
+    assert report.figure_map() == clean
+    assert not any(f.code in ("repaired", "ambiguous_split") for f in report.findings)
+
+
+def test_spaced_numbers_that_are_one_short_are_left_out_not_split() -> None:
+    collapsed = "\n".join(" ".join(c.strip() for c in line.split("|")) for line in report_2021().split("\n"))
+    # 4.保护第三方合法权益 loses a cell: six numbers written apart are not a run to split
+    text = collapsed.replace("4.保护第三方合法权益 1 0 0 0 0 0 1", "4.保护第三方合法权益 1 0 0 0 0 1")
+    report = parse_text(text)
+    figs = report.figure_map()
+    assert not any(k.startswith("applications.denied.third_party.") for k in figs)
+    assert "applications.denied.total" not in figs
+    assert any(f.code == "incomplete_row" for f in report.findings)
+
+
+def test_merged_cell_text_before_a_numbered_label_on_one_line() -> None:
+    collapsed = "\n".join(" ".join(c.strip() for c in line.split("|")) for line in report_2021().split("\n"))
+    text = collapsed.replace("2.其他法律行政法规禁止公开", "本 2.其他法律行政法规禁止公开") \
+                    .replace("（五）不予处理 1.信访举报投诉类申请 2 0 0 0 0 0 2", "（五）不 1.信访举报投诉类申请 2 0 0 0 0 0 2\n予处理")
+    assert parse_text(text).figure_map() == parse_text(report_2021()).figure_map()
+
+
+def test_one_cell_per_line_with_the_markdown_separator_row() -> None:
+    review = "### 行政复议\n结果维持\n结果纠正\n其他结果\n尚未审结\n总计\n---\n---\n---\n---\n---\n2\n1\n3\n1\n7\n" \
+             "### 行政诉讼（未经复议直接起诉）\n结果维持\n总计\n----------\n======\n0\n0\n0\n0\n0\n" \
+             "### 行政诉讼（复议后起诉）\n—————\n13\n2\n4\n0\n19\n五、存在的主要问题及改进情况\n"
+    text = report_2021().split("四、政府信息公开行政复议")[0] + "四、政府信息公开行政复议、行政诉讼情况\n" + review
+    figs = parse_text(text).figure_map()
+    assert figs["review_litigation.reconsideration.total"] == 7
+    assert figs["review_litigation.litigation_after_reconsideration.upheld"] == 13
+
+
+def test_preformatted_html_keeps_its_lines_and_column_gaps() -> None:
+    text = (CORPUS / "huaian-2024.txt").read_text(encoding="utf-8")
+    page = "<html><body><p>首页</p><pre>" + text.replace("&", "&amp;").replace("<", "&lt;") + "</pre></body></html>"
+    exp = json.loads((CORPUS / "huaian-2024.expected.json").read_text(encoding="utf-8"))["figures"]
+    assert parse_document(page.encode("utf-8"), "text/html").figure_map() == exp

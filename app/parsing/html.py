@@ -116,6 +116,12 @@ def html_to_text(markup: str) -> str:
             if any(cells):
                 lines.append(" | ".join(cells))
             continue
+        if tag == "pre":  # preformatted: its lines and the runs of spaces that align its columns stay
+            flush()
+            for line in (node.text(deep=True) or "").split("\n"):
+                if line.strip():
+                    lines.append(line.rstrip())
+            continue
         if tag in _BLOCK:
             flush()
             stack.append(_EXIT)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from app.parsing.values import is_blank, parse_value
+
 _SEPARATOR_ROW = re.compile(r"^[\s|:\-—=+]*$")
 _HEADING = re.compile(r"^#{1,6}\s*")
 
@@ -60,6 +62,10 @@ def cells_of_line(line: str, line_no: int) -> list[Cell]:
         if m:
             offset = len(line) - len(stripped) + m.end()
     body = line[offset:]
+    if len(body.strip()) >= 3 and _SEPARATOR_ROW.match(body):
+        # a rule (----, ====, ———), or a Markdown separator row copied one cell per line; a
+        # blank cell is one or two dashes (—, --), and alone on its line it is no column anyway
+        return []
     if "|" in body:
         if _SEPARATOR_ROW.match(body):
             return []
@@ -125,8 +131,60 @@ def _split_glued(cell: Cell) -> list[Cell]:
     return out
 
 
+# a piece of a row label that starts with its numbering: （三） 三、 2. 2、 (a merged cell's text may
+# stand before it: 本 2.其他法律行政法规禁止公开, （五）不 3.要求提供公开出版物)
+_SPACED_LABEL_CUT = re.compile(r" (?=（[一二三四五六七八九十]{1,2}）|[一二三四五六七八九十]{1,2}、|\d{1,2}[.、](?!\d))")
+_VALUE_ENDS = frozenset("）元件项个条篇次期场家人余多右")
+_SPACED_TOKEN = re.compile(r"\S+")
+_NUMBERING_DIGITS = re.compile(r"^\d{1,2}[.、]")
+
+
+def _split_spaced(cell: Cell) -> list[Cell] | None:
+    """A row whose cells stand one space apart (a layout copied with its runs of spaces
+    collapsed, as from a web page): 1.属于国家秘密 2 0 0 0 0 0 2, 72 64 178 37 351 … → the label
+    and one cell per number. The numbers were written apart, so they are not run-together
+    digits (glued stays False). None when the text does not end with two or more numbers,
+    or when its label part holds digits of its own (a flattened table, dates, prose)."""
+    text = cell.text
+    tokens = [(m.start(), m.end()) for m in _SPACED_TOKEN.finditer(text)]
+    k = len(tokens)
+    numbers = 0
+    while k > 0:
+        tok = text[tokens[k - 1][0]:tokens[k - 1][1]]
+        if parse_value(tok) is not None:
+            numbers += 1
+        elif not (is_blank(tok) and tok != "无"):
+            break
+        k -= 1
+    if numbers < 2:
+        return None
+    while k < len(tokens) and is_blank(text[tokens[k][0]:tokens[k][1]]):
+        k += 1  # a blank before the first number belongs to no column we can tell
+    label_end = tokens[k - 1][1] if k else 0
+    label = text[:label_end]
+    out: list[Cell] = []
+    if label:
+        cuts = [0] + [m.start() + 1 for m in _SPACED_LABEL_CUT.finditer(label)] + [len(label)]
+        for a, b in zip(cuts, cuts[1:]):
+            seg = label[a:b].strip()
+            if not seg:
+                continue
+            body = seg[_NUMBERING_DIGITS.match(seg).end():] if _NUMBERING_DIGITS.match(seg) else seg
+            if any(ch.isdigit() for ch in body):
+                return None
+            s = cell.start + a + (len(label[a:b]) - len(label[a:b].lstrip()))
+            out.append(Cell(seg, cell.line, s, s + len(seg), cell.first_in_line and not out))
+    for a, b in tokens[k:]:
+        out.append(Cell(text[a:b], cell.line, cell.start + a, cell.start + b, cell.first_in_line and not out))
+    return out
+
+
 def _refine(cell: Cell) -> list[Cell]:
     text = cell.text
+    if " " in text and (text[-1:].isdigit() or text[-1:] in _VALUE_ENDS):
+        spaced = _split_spaced(cell)
+        if spaced is not None:
+            return spaced
     if len(text) > 40 and any(m in text for m in _TABLE_MARKERS):
         return _split_glued(cell)
     if len(text) <= 60 and text[-1:].isdigit() and not text.isdigit():

@@ -485,7 +485,8 @@ class Reader:
     # ------------------------------------------------------------ section 四
     def _review_header(self, idx: int) -> bool:
         s = self._squashed[idx]
-        return bool(s) and len(s) <= 20 and all(ch in _REVIEW_CHARS for ch in s)
+        # a whole header row in one cell (its cells a space apart) is words of the header only
+        return bool(s) and len(s) <= 80 and all(ch in _REVIEW_CHARS for ch in s)
 
     def read_review(self) -> None:
         n = len(REVIEW_KINDS) * len(REVIEW_OUTCOMES)
