@@ -444,3 +444,19 @@ def test_preformatted_html_keeps_its_lines_and_column_gaps() -> None:
     page = "<html><body><p>首页</p><pre>" + text.replace("&", "&amp;").replace("<", "&lt;") + "</pre></body></html>"
     exp = json.loads((CORPUS / "huaian-2024.expected.json").read_text(encoding="utf-8"))["figures"]
     assert parse_document(page.encode("utf-8"), "text/html").figure_map() == exp
+
+
+def test_a_number_cut_by_a_hard_wrap_is_no_prose_figure() -> None:
+    head = "测试县人民政府2021年政府信息公开工作年度报告\n"
+    whole = parse_text(head + "全年通过政府网站发布信息4511条，开展意见征集9期。\n").figure_map()
+    assert whole["publishing.website_posts"] == 4511
+    cut = parse_text(head + "全年通过政府网站发布信息4\n511条，开展意见征集9期。\n").figure_map()
+    assert "publishing.website_posts" not in cut  # 4511 or 511: which, cannot be told
+
+
+def test_a_sentence_that_names_the_report_is_not_its_title() -> None:
+    text = ("2020年，鄂温克旗人民政府深入贯彻落实《条例》，按照\n"
+            "《呼伦贝尔市2020年政府信息公开工作要点》要求，现公布鄂温克旗2020年政府信息公开工作年度报告，\n"
+            "年度报告中所列数据统计期限从2020年1月1日到12月31日止。\n")
+    report = parse_text(text)
+    assert report.agency == "鄂温克族自治旗人民政府" and report.year == 2020

@@ -83,7 +83,10 @@ def read_meta(lines: list[str]) -> Meta:
                 candidates.append(prev + s)
             candidates.append(s)
     for c in candidates:
-        m = _TITLE_YEAR_FIRST.search(c.replace(" ", "")) or _TITLE.search(c.replace(" ", ""))
+        flat_c = c.replace(" ", "")
+        m = _TITLE_YEAR_FIRST.search(flat_c) or _TITLE.search(flat_c)
+        if m and m.start() > 0 and flat_c[m.start() - 1] in "，,。；;":
+            m = None  # a sentence that names the report (…要求，现公布XX2020年…年度报告，), not a title
         if m:
             meta.title = meta.title or c
             meta.year = int(m.group("year"))

@@ -61,11 +61,35 @@ class ProseHit:
 _SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 
 
+def _cut_by_wrap(text: str, start: int, end: int) -> bool:
+    """A number at the start or end of a line with digits across the break (…信息4 / 511条)
+    may be one number cut by a hard wrap: which, cannot be told."""
+    i = start
+    while i > 0 and text[i - 1] == " ":
+        i -= 1
+    if i > 0 and text[i - 1] == "\n":
+        i -= 1
+        while i > 0 and text[i - 1] == " ":
+            i -= 1
+        if i > 0 and text[i - 1].isdigit():
+            return True
+    j = end
+    while j < len(text) and text[j] == " ":
+        j += 1
+    if j < len(text) and text[j] == "\n":
+        j += 1
+        while j < len(text) and text[j] == " ":
+            j += 1
+        if j < len(text) and text[j].isdigit():
+            return True
+    return False
+
+
 def find_prose(text: str) -> list[ProseHit]:
     hits: list[ProseHit] = []
     for p in PATTERNS:
         m = p.regex.search(text)
-        if not m:
+        if not m or _cut_by_wrap(text, m.start("n"), m.end("n")):
             continue
         raw = m.group("n")
         value: int | float = float(raw) if "." in raw else int(raw)
@@ -95,7 +119,7 @@ def find_hints(text: str, template: str) -> dict[str, int | float]:
     out: dict[str, int | float] = {}
     for key, rx in _HINTS.get(template, ()):
         m = rx.search(text)
-        if m and not m.group("approx"):
+        if m and not m.group("approx") and not _cut_by_wrap(text, m.start("n"), m.end("n")):
             raw = m.group("n")
             out[key] = float(raw) if "." in raw else int(raw)
     return out
