@@ -460,3 +460,18 @@ def test_a_sentence_that_names_the_report_is_not_its_title() -> None:
             "年度报告中所列数据统计期限从2020年1月1日到12月31日止。\n")
     report = parse_text(text)
     assert report.agency == "鄂温克族自治旗人民政府" and report.year == 2020
+
+
+def test_split_search_prunes_but_keeps_every_split():
+    # a long row: the search must finish (complete=True) and find the one split, where an
+    # unpruned search gave up after its step budget
+    splits, complete = solve([("", "796040251912083276211410642")], (("free", 1), ("sum", 6)))
+    assert complete
+    assert splits == [[796, 0, 4025, 19, 1208, 3276, 2114, 10642]]
+    # pruning never drops a fitting split: the two of this row are both still found
+    splits, complete = solve([("", "42356731822349341011708")], (("free", 1), ("sum", 6)))
+    assert complete and sorted(splits) == [[4235, 6731, 8, 2, 23, 4934, 10, 11708],
+                                           [4235, 6731, 8, 22, 3, 4934, 10, 11708]]
+    # a negative change (signed run) turns the sum pruning off and still splits right
+    splits, complete = solve([("", "1210"), ("-", "7402")], (("free", 3),), signed_cols=frozenset({1}))
+    assert complete and [1210, -7, 402] in splits and [1210, -74, 2] not in splits

@@ -42,6 +42,12 @@ def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = 8,
             pos += k + 1
         else:
             pos += k
+    # for pruning: digits left after each run, and the sum block each part position is in
+    after: list[int] = [0] * len(runs)
+    for i in range(len(runs) - 2, -1, -1):
+        after[i] = after[i + 1] + len(runs[i + 1][1])
+    block_of: dict[int, tuple[int, int]] = {i: (a, b) for b, (a, _) in sums.items() for i in range(a, b)}
+    unsigned = all(sign != "-" for sign, _ in runs)  # partial sums only grow: a sum's digits are known
     out: list[list[int]] = []
     steps = 0
 
@@ -79,11 +85,22 @@ def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = 8,
                 rec(ri, end, acc)
             acc.pop()
             return
+        block = block_of.get(index) if unsigned else None
         for end in range(at + 1, min(len(digits), at + MAX_PART_DIGITS) + 1):
             part = digits[at:end]
             if len(part) > 1 and part[0] == "0":
                 break
+            # every later part needs a digit (and a sum at least the digits of the partial sum so
+            # far): a longer part only leaves fewer digits, so stop at the first that cannot fit
+            left = len(digits) - end + after[ri]
+            if left < n - index - 1:
+                break
             value = int(part)
+            if block is not None:
+                a, b = block
+                partial = sum(acc[a:index]) + value
+                if left < (n - index - 1) + len(str(partial)) - 1:
+                    break
             if negative and at == 0:
                 value = -value
             acc.append(value)
