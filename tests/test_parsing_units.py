@@ -475,3 +475,41 @@ def test_split_search_prunes_but_keeps_every_split():
     # a negative change (signed run) turns the sum pruning off and still splits right
     splits, complete = solve([("", "1210"), ("-", "7402")], (("free", 3),), signed_cols=frozenset({1}))
     assert complete and [1210, -7, 402] in splits and [1210, -74, 2] not in splits
+
+
+def _numbers_above_labels(text: str) -> str:
+    """Each table row's numbers on the line above its label."""
+    out = []
+    for line in text.split("\n"):
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) > 2 and not any(ch.isdigit() for ch in cells[0]) and all(c.isdigit() for c in cells[1:]):
+            out += [" | ".join(cells[1:]), cells[0]]
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def test_a_table_whose_numbers_stand_above_their_labels() -> None:
+    clean = parse_text(report_2021()).figure_map()
+    rows = [(label, vals) for label, vals in ROWS_2021]
+    text = _numbers_above_labels(report_2021(rows))
+    report = parse_text(text)
+    got = report.figure_map()
+    assert {k: (v, clean[k]) for k, v in got.items() if k in clean and v != clean[k]} == {}
+    # section 三 starts with a row of numbers above its first label: every label takes the row above
+    assert {k: v for k, v in got.items() if k.startswith("applications.")} == \
+        {k: v for k, v in clean.items() if k.startswith("applications.")}
+    # section 二's 规章 has a row above (its own) and one below (the next row's): left out
+    assert "active.rules.issued" not in got
+    assert any(f.code == "ambiguous_row" and "active.rules.issued" in f.keys for f in report.findings)
+    assert report.status == "partial"
+
+
+def test_a_row_between_two_rows_of_numbers_is_left_out() -> None:
+    # (七)总计 with a row above it and one after it, and 四、结转… with none: whose is which?
+    text = report_2021().replace("（七）总计 | 51 | 1 | 0 | 0 | 0 | 4 | 56\n四、结转下年度继续办理 | 4 | 0 | 0 | 0 | 0 | 1 | 5",
+                                 "51 | 1 | 0 | 0 | 0 | 4 | 56\n（七）总计\n4 | 0 | 0 | 0 | 0 | 1 | 5\n四、结转下年度继续办理")
+    report = parse_text(text)
+    got = report.figure_map()
+    assert not any(k.startswith("applications.results_total.") for k in got)
+    assert any(f.code == "ambiguous_row" and "applications.results_total.total" in f.keys for f in report.findings)

@@ -15,7 +15,7 @@ PARSER_VERSION = "0.3.1"
 
 _SECTION_KEYS = ("active.", "applications.", "review_litigation.")
 # findings that mean some template figure was left out
-_INCOMPLETE = frozenset({"ambiguous_split", "incomplete_row", "unknown_row", "missing_section", "missing_rows", "incomplete_group",
+_INCOMPLETE = frozenset({"ambiguous_split", "incomplete_row", "unknown_row", "missing_section", "missing_rows", "incomplete_group", "ambiguous_row",
                          "implausible_value"})
 
 

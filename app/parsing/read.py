@@ -112,6 +112,21 @@ class Reader:
                 return True
         return False
 
+    def _row_before(self, idx: int, n: int) -> int | None:
+        """Where a full row of n numbers stands right before the cell at idx, starting a line
+        of its own (a table whose rows give their numbers above their labels); else None."""
+        j = idx
+        while j > 0 and is_blank(self.cells[j - 1].text):
+            j -= 1
+        first = j - n
+        if first < 0 or any(self.value_at(k) is None for k in range(first, j)):
+            return None
+        if not _starts_line(self.cells, first):
+            return None
+        if first > 0 and self.value_at(first - 1) is not None:
+            return None  # more numbers than a row: not this row's
+        return first
+
     def collect(self, i: int, n: int, *, money: tuple[int, ...] = (), money_unit: str = "万元",
                 skip: Callable[[int], bool] | None = None) -> list[Taken]:
         """Up to n values from the cells from index i on; blanks count only between numbers
@@ -257,6 +272,17 @@ class Reader:
                 if not self._is_label(idx, row.aliases):
                     continue
                 taken = self.collect(idx + 1, n, money=money, money_unit=self._money_unit(idx) if money else "万元")
+                if n > 1 and len(taken) == n:
+                    first = self._row_before(idx, n)
+                    if first is not None and first > 0 and not any(
+                            self._is_label(first - 1, r.aliases) for r in ACTIVE_ROWS[template]):
+                        # under the header, a row of numbers, the label, a row of numbers: which is its own?
+                        self.finding("ambiguous_row", "warning",
+                                     f"Row {row.aliases[0]} stands between two rows of numbers, one above it "
+                                     "and one after it; which is its own cannot be told, left out.", keys,
+                                     self.cells[idx])
+                        done = True
+                        break
                 # without arithmetic to check a split, only a single cell or a flattened table is split
                 if taken and len(taken) < n and _splittable(taken):
                     hints = {i: known[k] for i, k in enumerate(keys) if k in known}
@@ -319,6 +345,8 @@ class Reader:
                          f"Row {pending} has {len(taken)} of {_APP_WIDTH} values; left out.", keys, taken[0].cell)
 
         orphans: list[Taken] = []  # values no row label claimed (yet)
+        ambiguous: dict[str, Cell] = {}  # rows between two rows of numbers
+        orphan_at = start
 
         def unknown_row(vals: list[Taken]) -> None:
             self.finding("unknown_row", "warning",
@@ -326,6 +354,11 @@ class Reader:
                          f"{' '.join(t.cell.text for t in vals[:10])}; left out.", ("applications",), vals[0].cell)
 
         cells = self.cells
+        # the first row's numbers on a line of their own above its label: the table gives each
+        # row's numbers above its label, so a label takes the row before it, never the one after
+        numbers_first = self._row_before(start, _APP_WIDTH)
+        if numbers_first is not None:
+            start = numbers_first
         for idx in range(start, len(cells)):
             c = cells[idx]
             s = self._squashed[idx]
@@ -343,6 +376,8 @@ class Reader:
             v = self.value_at(idx)
             if v is not None:
                 if pending is None:
+                    if not orphans:
+                        orphan_at = idx
                     orphans.append(Taken(v, c))
                 else:
                     taken.append(Taken(v, c))
@@ -368,16 +403,27 @@ class Reader:
             if orphans:
                 nxt = next((x for x in cells[idx + 1:idx + 2]), None)
                 label_follows = nxt is None or (parse_value(nxt.text) is None and not is_blank(nxt.text))
-                if len(orphans) == _APP_WIDTH and label_follows:
+                if len(orphans) == _APP_WIDTH and (label_follows or numbers_first is not None):
                     # the row's numbers stand on the line before its label
                     values.setdefault(key, orphans)
                     pending, taken = None, []
                 else:
                     unknown_row(orphans)
+                    if len(orphans) == _APP_WIDTH and orphans[-1].cell is cells[idx - 1] and _starts_line(cells, orphan_at):
+                        # a row of numbers on its own line above the label and one after it:
+                        # which is the label's own cannot be told
+                        ambiguous.setdefault(key, c)
                 orphans = []
         close()
         if orphans:
             unknown_row(orphans)
+        for key, cell in ambiguous.items():
+            if values.pop(key, None) is not None or key in candidates:
+                candidates.pop(key, None)
+                self.finding("ambiguous_row", "warning",
+                             f"Row {key} stands between two rows of numbers, one above it and one after it; "
+                             "which is its own cannot be told, left out.",
+                             tuple(f"applications.{key}.{c}" for c in COLUMN_KEYS), cell)
         for key in list(values):
             nums = [t.value.value if t.value is not None else 0 for t in values[key]]
             if values[key][-1].value is not None and sum(nums[:-1]) != nums[-1]:
@@ -548,6 +594,10 @@ def _exact_index() -> dict[tuple[str, str], list[tuple[str, str, str | None, str
 _EXACT_APP = _exact_index()
 
 
+def _starts_line(cells: list[Cell], i: int) -> bool:
+    return i == 0 or cells[i - 1].line != cells[i].line
+
+
 def _splittable(taken: list[Taken]) -> bool:
     """Only a single digit string, or cells cut from a flattened table, are split: several
     separate cells that are too few for their row have lost one, not run together."""
@@ -597,7 +647,7 @@ def _match_app(text: str, template: str, glued: bool) -> tuple[str, str, str | N
             rank = _rank(core, a, generic=row.key in GENERIC_ROWS)
             if rank is None:
                 continue
-            if row.key in GENERIC_ROWS and number is not None and number != row.number:
+            if row.key in GENERIC_ROWS and number != row.number:
                 continue
             if number is not None and number == row.number:
                 rank += 1
