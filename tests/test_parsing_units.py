@@ -513,3 +513,13 @@ def test_a_row_between_two_rows_of_numbers_is_left_out() -> None:
     got = report.figure_map()
     assert not any(k.startswith("applications.results_total.") for k in got)
     assert any(f.code == "ambiguous_row" and "applications.results_total.total" in f.keys for f in report.findings)
+
+
+def test_letter_spaced_labels_in_a_layout_copy() -> None:
+    """pdftotext -layout spreads a short label over its cell (行  政  许  可): one label."""
+    gaps = "\n".join("    ".join(c.strip() for c in line.split("|")) for line in report_2021().split("\n"))
+    spaced = "\n".join(("  ".join(line[:4]) + line[4:]) if line[:4] in ("行政许可", "行政处罚", "行政强制", "行政复议")
+                       else ("  ".join(line[:2]) + line[2:]) if line[:2] == "规章" else line
+                       for line in gaps.split("\n"))
+    assert "行  政  许  可    1520" in spaced and "规  章    0" in spaced
+    assert parse_text(spaced).figure_map() == parse_text(report_2021()).figure_map()

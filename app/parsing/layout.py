@@ -41,10 +41,23 @@ def _split_pipes(line: str, line_no: int) -> list[Cell]:
     return cells
 
 
+_ONE_CJK = re.compile(r"[\u3400-\u9fff]")
+_LETTER_GAP = 6  # at most this many spaces between the letters of a letter-spaced label
+
+
 def _split_gaps(line: str, line_no: int) -> list[Cell]:
-    out = []
+    out: list[Cell] = []
+    run = 0  # letters of a letter-spaced label (行  政  许  可) gathered into out[-1]
     for m in re.finditer(r"\S+(?: \S+)*", line):
-        out.append(Cell(m.group(0), line_no, m.start(), m.end()))
+        text = m.group(0)
+        letter = len(text) == 1 and _ONE_CJK.match(text) is not None and text not in ("无", "空")
+        if letter and run and m.start() - out[-1].end <= _LETTER_GAP:
+            last = out[-1]
+            out[-1] = Cell(last.text + text, line_no, last.start, m.end())
+            run += 1
+            continue
+        out.append(Cell(text, line_no, m.start(), m.end()))
+        run = 1 if letter else 0
     return out
 
 
