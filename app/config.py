@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     disclosure_fetch_max_redirects: int = Field(5, ge=0, le=20)
     disclosure_log_format: Literal["json", "text"] = "json"
     disclosure_view_cache_mb: int = Field(32, ge=0)  # report views kept in memory per worker (0: none)
+    # processes each worker parses submitted reports in (0: a thread of the worker; unset: one
+    # when the machine has a second core), app/services/parsepool.py
+    disclosure_parse_processes: int | None = Field(None, ge=0, le=64)
 
     @field_validator("disclosure_api_keys", "disclosure_read_keys")
     @classmethod

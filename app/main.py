@@ -37,6 +37,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        pool = getattr(_app.state, "parse_pool", None)
+        if pool is not None:
+            pool.close()
         database.dispose()
 
     # docs_url/redoc_url off: app.api.docs serves both pages with their assets from the service, no CDN

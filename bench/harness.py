@@ -350,17 +350,40 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (a worker's parse pool: its forkserver and processes)."""
+    out, todo = [], _children(pid)
+    while todo:
+        child = todo.pop()
+        out.append(child)
+        todo += _children(child)
+    return out
+
+
+def helper_pids(server: "Server") -> list[int]:
+    """The processes the workers started (parse pools), not the workers themselves."""
+    return [d for pid in server.worker_pids() for d in descendants(pid)]
+
+
 def server_cpu_seconds(server: "Server") -> float:
-    """CPU time used by the server's worker processes so far."""
-    return sum(cpu_seconds(pid) for pid in server.worker_pids())
+    """CPU time used so far by the server's worker processes and the processes they started
+    (parse pools): everything the server spends on the requests."""
+    return sum(cpu_seconds(pid) for pid in server.worker_pids() + helper_pids(server))
+
+
+def helper_cpu_seconds(server: "Server") -> float:
+    """CPU time used so far by the processes the workers started (parse pools) alone."""
+    return sum(cpu_seconds(pid) for pid in helper_pids(server))
 
 
 class RssSampler:
-    """The highest resident memory of each worker while it runs (sampled every 0.1 s)."""
+    """The highest resident memory of each worker while it runs (sampled every 0.1 s), and of
+    the processes it started (its parse pool), together."""
 
     def __init__(self, server: Server) -> None:
         self.server = server
         self.peak: dict[int, float] = {}
+        self.helpers_peak: dict[int, float] = {}  # the processes each worker started, together
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -368,6 +391,8 @@ class RssSampler:
         while not self._stop.is_set():
             for pid in self.server.worker_pids():
                 self.peak[pid] = max(self.peak.get(pid, 0.0), rss_mb(pid))
+                helpers = sum(rss_mb(d) for d in descendants(pid))
+                self.helpers_peak[pid] = max(self.helpers_peak.get(pid, 0.0), helpers)
             self._stop.wait(0.1)
 
     def __enter__(self) -> "RssSampler":

@@ -11,6 +11,7 @@ this process (one core), the ceiling for one worker. Prints figures, asserts not
 
     .venv/bin/python bench/ingest_bench.py [--quick] [--reports 600] [--concurrency 8]
                                            [--database sqlite,postgres] [--workers 1,2]
+                                           [--parse-processes auto|0|1,…]
 """
 
 from __future__ import annotations
@@ -49,19 +50,24 @@ async def post_all(base: str, bodies: list[tuple[bytes, str | None]], concurrenc
     return took, sorted(latencies), statuses
 
 
-def http_ingest(kind: str, workers: int, args) -> str:
+def http_ingest(kind: str, workers: int, processes: str, args) -> str:
     warm = h.variant_bodies(10, start=1_000_000)
     bodies = h.variant_bodies(args.reports)
-    with h.database(kind) as url, h.Server("app", workers=workers, database_url=url) as srv:
+    env = {} if processes == "auto" else {"DISCLOSURE_PARSE_PROCESSES": processes}
+    with h.database(kind) as url, h.Server("app", workers=workers, database_url=url, env=env) as srv:
         asyncio.run(post_all(srv.base, warm, 2))  # first requests: imports, converter, caches
-        cpu0 = h.server_cpu_seconds(srv)
+        cpu0, pool0 = h.server_cpu_seconds(srv), h.helper_cpu_seconds(srv)
         with h.RssSampler(srv) as rss:
             took, lat, statuses = asyncio.run(post_all(srv.base, bodies, args.concurrency))
         cpu_ms = (h.server_cpu_seconds(srv) - cpu0) / len(bodies) * 1000
+        pool_ms = (h.helper_cpu_seconds(srv) - pool0) / len(bodies) * 1000
         mem = " / ".join(f"{mb:.0f}" for mb in rss.peak.values())
+        if any(rss.helpers_peak.values()):
+            mem += " (+ parse processes " + " / ".join(f"{mb:.0f}" for mb in rss.helpers_peak.values()) + ")"
     codes = ",".join(f"{k}×{v}" for k, v in sorted(statuses.items()))
-    return (f"{'HTTP POST /reports':24} {kind:9} {workers:>7} {len(bodies) / took:10.1f} "
-            f"{h.percentile(lat, 50):8.1f} {h.percentile(lat, 99):8.1f} {cpu_ms:8.1f}  {codes:10} {mem} MB")
+    label = "HTTP POST /reports" + ("" if processes == "auto" else f" ({processes} pp)")
+    return (f"{label:24} {kind:9} {workers:>7} {len(bodies) / took:10.1f} "
+            f"{h.percentile(lat, 50):8.1f} {h.percentile(lat, 99):8.1f} {cpu_ms:8.1f} {pool_ms:7.1f}  {codes:10} {mem} MB")
 
 
 def cli_ingest(kind: str, args) -> str:
@@ -99,18 +105,22 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--database", default="sqlite,postgres")
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--parse-processes", default="auto",
+                        help="DISCLOSURE_PARSE_PROCESSES of the server, comma-separated runs (auto: its default)")
     args = parser.parse_args()
     if args.quick:
         args.reports, args.database = 150, "sqlite"
     print(f"# ingest_bench on {h.machine()}")
     print(f"# {args.reports} distinct documents per run, {args.concurrency} concurrent requests")
-    print(f"{'what':24} {'database':9} {'workers':>7} {'reports/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms':>8}  "
+    print(f"{'what':24} {'database':9} {'workers':>7} {'reports/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms':>8} {'parse':>7}  "
           f"{'statuses':10} peak RSS per worker")
-    print("# CPU ms: server CPU time per report (all workers), what the machine's other load does not inflate")
+    print("# CPU ms: server CPU time per report (all workers and their parse processes), what the machine's other"
+          " load does not inflate; parse: the part spent in parse processes (app/services/parsepool.py)")
     print(parse_only(args), flush=True)
     for kind in h.database_kinds(args.database.split(",")):
         for workers in (int(w) for w in args.workers.split(",")):
-            print(http_ingest(kind, workers, args), flush=True)
+            for processes in args.parse_processes.split(","):
+                print(http_ingest(kind, workers, processes, args), flush=True)
         print(cli_ingest(kind, args), flush=True)
 
 

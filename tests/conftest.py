@@ -201,7 +201,10 @@ def database_url(backend, request, tmp_path) -> str:
 
 @pytest.fixture
 def settings(database_url) -> Settings:
-    return Settings(database_url=database_url, disclosure_api_keys=f"other-key,{API_KEY}")
+    # in-process apps parse in a thread (no process pool started per test); the real servers
+    # of tests/servers.py run with the default pool, and tests/test_parsepool.py tests it
+    return Settings(database_url=database_url, disclosure_api_keys=f"other-key,{API_KEY}",
+                    disclosure_parse_processes=0)
 
 
 @pytest.fixture

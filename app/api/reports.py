@@ -1,8 +1,9 @@
 """/reports: submit a report, list and read reports, their findings and text.
 
 Concurrency choice: endpoints are `async def`. Submitting streams the body on the event
-loop and hands the parse (milliseconds of CPU) to a worker thread with anyio.to_thread, so
-the loop keeps serving; the write joins the other requests' in one commit (group commit,
+loop, looks the bytes up in a worker thread, and hands the parse (milliseconds of CPU) to
+the worker's parse processes (app/services/parsepool.py: another core, not the loop's GIL),
+so the loop keeps serving; the write joins the other requests' in one commit (group commit,
 app/services/writer.py: a commit costs about the same for one report or thirty). Reads run their small indexed
 queries inline on the loop: measured (bench/api_reads.py, SQLite) at ~0.15 ms for one
 report, ~0.4 ms for a section view and ~2 ms for all 234 figures of the seed, mostly
@@ -30,7 +31,8 @@ from app.models import (
     FindingRow, FindingsPublic, Report, ReportLinks, ReportPublic, ReportSubmission, ReportText,
 )
 from app.services.fetch import FetchError, fetch
-from app.services.ingest import IngestResult, ingest_fetched, lookup_or_parse, reparse
+from app.services.ingest import ingest_fetched, reparse, sha256_hex, stored_result
+from app.services.parsepool import ParsePool, default_processes
 from app.services.writer import BatchWriter
 from app.services.present import finding_row_json
 
@@ -90,6 +92,14 @@ def _writer(request: Request) -> BatchWriter:
     if writer is None:
         writer = request.app.state.writer = BatchWriter(request.app.state.db)
     return writer
+
+
+def _parse_pool(request: Request) -> ParsePool:
+    pool = getattr(request.app.state, "parse_pool", None)
+    if pool is None:
+        processes = request.app.state.settings.disclosure_parse_processes
+        pool = request.app.state.parse_pool = ParsePool(default_processes() if processes is None else processes)
+    return pool
 
 
 def media_type_of(content_type: str | None) -> str:
@@ -180,12 +190,13 @@ async def create_report(
             content_type = "text/plain" + sep + params
     # parse in a thread (or find the bytes stored already), then write with the other requests'
     # parses in one commit (app/services/writer.py)
-    prepared = await anyio.to_thread.run_sync(lookup_or_parse, database.engine, data, content_type,
-                                              limiter=_ingest_limiter(request))
-    if isinstance(prepared, IngestResult):
-        result = prepared
+    limiter = _ingest_limiter(request)
+    existing = await anyio.to_thread.run_sync(stored_result, database.engine, sha256_hex(data), limiter=limiter)
+    if existing is not None:
+        result = existing
     else:
-        result = await _writer(request).store(data, prepared, source_url or prepared.source_url)
+        parsed = await _parse_pool(request).parse(data, content_type, limiter)
+        result = await _writer(request).store(data, parsed, source_url or parsed.source_url)
     public = report_public(result.report, request)
     response.headers["Location"] = public.links.self
     if not result.created:
