@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+
 import pytest
 
 from app.parsing import PARSER_VERSION, parse_document
@@ -112,6 +116,39 @@ def test_figures_prefix_narrows(client, seed):
     assert client.get(f"/reports/{seed['id']}/figures", params={"prefix": "review_"}).json()["figures"]
     assert not client.get(f"/reports/{seed['id']}/figures", params={"prefix": "review%"}).json()["figures"]
     assert not client.get(f"/reports/{seed['id']}/figures", params={"prefix": "active_"}).json()["figures"]
+
+
+def test_figures_and_findings_as_csv_and_ndjson(client, seed):
+    rid = seed["id"]
+    figures = client.get(f"/reports/{rid}/figures").json()["figures"]
+    r = client.get(f"/reports/{rid}/figures", params={"format": "csv"})
+    assert r.status_code == 200 and r.headers["content-type"] == "text/csv; charset=utf-8"
+    assert f'filename="report-{rid}-figures.csv"' in r.headers["content-disposition"]
+    assert r.content.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert len(rows) == len(figures)
+    permit = next(row for row in rows if row["key"] == "active.permit.decisions")
+    want = next(f for f in figures if f["key"] == "active.permit.decisions")
+    assert permit["report_id"] == str(rid) and permit["value"] == "41505"
+    assert permit["source.line"] == str(want["source"]["line"]) and permit["source.text"] == want["source"]["text"]
+    # ETag/304 as for the JSON, and the JSON view is not served for the CSV query (or back)
+    again = client.get(f"/reports/{rid}/figures", params={"format": "csv"},
+                       headers={"If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304
+    assert client.get(f"/reports/{rid}/figures").headers["content-type"] == "application/json"
+
+    lines = client.get(f"/reports/{rid}/figures", params={"format": "ndjson", "prefix": "active."}).text.splitlines()
+    parsed = [json.loads(line) for line in lines]
+    assert parsed and all(p["key"].startswith("active.") and p["report_id"] == rid for p in parsed)
+    assert {p["key"]: p["value"] for p in parsed} == {f["key"]: f["value"] for f in figures
+                                                       if f["key"].startswith("active.")}
+
+    findings = client.get(f"/reports/{rid}/findings").json()["findings"]
+    r = client.get(f"/reports/{rid}/findings", params={"format": "csv"})
+    assert r.status_code == 200
+    assert r.content.decode("utf-8-sig").splitlines()[0] == "report_id,code,severity,message,keys,line"
+    assert len(list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))) == len(findings)
+    assert client.get(f"/reports/{rid}/findings", params={"format": "xml"}).status_code == 422
 
 
 def test_findings_and_text(client, seed):

@@ -57,6 +57,8 @@ EXAMPLES: list[tuple[str, str, str]] = [
     ("Figures", "Every figure with its unit, section and source (line number in `/text`, span, the line); "
      "`prefix` narrows:",
      f"curl -s '{SHOWN}/reports/1/figures?prefix=active.permit.' | {PRETTY}"),
+    ("", "`format=csv` (UTF-8 with a BOM, for spreadsheets) or `format=ndjson`; `/findings` too:",
+     f"curl -s '{SHOWN}/reports/1/figures?prefix=active.permit.&format=csv'"),
     ("Sections", "Typed objects; `null` where the report lacks the figure.",
      f"curl -s {SHOWN}/reports/1/active | {PRETTY} --compact"),
     ("", "", f"curl -s {SHOWN}/reports/1/permits | {PRETTY} --compact"),

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from sqlmodel import Session, select
 
 from app.api.deps import ReportDep, SessionDep
+from app.api.listing import REPORT_ROWS_CONTENT, ReportRowsFormat, rows_response_plain
 from app.api.problems import problem_responses
 from app.models import (
     ActiveView, ApplicationsView, FeesView, FigureRow, FiguresPublic, MediaAccountsView, PermitsView,
@@ -33,12 +34,17 @@ FIGURE_COLUMNS = (FigureRow.key, FigureRow.value, FigureRow.unit, FigureRow.sect
                   FigureRow.line, FigureRow.span_start, FigureRow.span_end, FigureRow.source_text)
 
 
+FIGURE_CSV_COLUMNS = ["report_id", "key", "value", "unit", "section", "note", "flags", "source.line",
+                      "source.start", "source.end", "source.text"]
+
+
 @router.get("/figures", response_model=FiguresPublic, summary="Every figure, with its source",
-            responses=_NOT_FOUND)
+            responses={200: {"content": REPORT_ROWS_CONTENT}, **_NOT_FOUND})
 async def read_figures(
     report: ReportDep,
     session: SessionDep,
     prefix: Annotated[str | None, Query(max_length=120, description="only keys starting with this, e.g. active.")] = None,
+    fmt: ReportRowsFormat = None,
 ) -> Response:
     stmt = select(*FIGURE_COLUMNS).where(FigureRow.report_id == report.id)
     if prefix:
@@ -46,6 +52,10 @@ async def read_figures(
     figures = [figure_columns_json(*r) for r in session.exec(stmt.order_by(FigureRow.id))]
     fill_source_lines(figures, lambda: session.exec(
         select(ReportText.original).where(ReportText.report_id == report.id)).first())
+    if fmt in ("csv", "ndjson"):
+        rows = [{"report_id": report.id, **f} for f in figures]
+        answer = rows_response_plain(fmt, rows, FIGURE_CSV_COLUMNS, f"report-{report.id}-figures")
+        return answer
     # the rows have the shape of FiguresPublic already: serialised as they are, not validated again
     return Response(orjson.dumps({"report_id": report.id, "figures": figures}), media_type="application/json")
 

@@ -181,3 +181,23 @@ def rows_response(request: Request, fmt: str, items: list[dict[str, Any]], colum
         headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return Response(body, media_type=export.CSV_MEDIA_TYPE, headers=headers)
     return Response(b"".join(export.ndjson_chunks([items])), media_type=export.NDJSON_MEDIA_TYPE, headers=headers)
+
+
+# per-report rows (a report's figures, its findings): `format=` only, not Accept, so that a
+# report view kept by app.api.viewcache (by path and query) is always the format asked for
+ReportRowsFormat = Annotated[Format | None, Query(
+    alias="format", description="`json` (default), `csv` (UTF-8 with BOM, nested fields as dotted columns) "
+                                "or `ndjson` (one row a line)")]
+REPORT_ROWS_CONTENT = {
+    "text/csv": {"schema": {"type": "string"}, "example": "\ufeffreport_id,key,value,…\r\n"},
+    "application/x-ndjson": {"schema": {"type": "string"}, "example": '{"report_id": 1, "key": …}\n'},
+}
+
+
+def rows_response_plain(fmt: str, items: list[dict[str, Any]], columns: list[str], name: str) -> Response:
+    """CSV or NDJSON of a report's rows (no Vary: the format is in the query)."""
+    if fmt == "csv":
+        body = b"".join(export.csv_chunks(columns, [[export.flatten(i) for i in items]]))
+        return Response(body, media_type=export.CSV_MEDIA_TYPE,
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return Response(b"".join(export.ndjson_chunks([items])), media_type=export.NDJSON_MEDIA_TYPE)

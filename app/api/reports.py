@@ -14,7 +14,7 @@ each thread hand-off. SQLite runs in WAL mode, so a read never waits for a write
 from __future__ import annotations
 
 import functools
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import anyio
 import anyio.to_thread
@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from sqlmodel import select
 
 from app.api.deps import DatabaseDep, ReportDep, SessionDep, SettingsDep, require_writer
+from app.api.listing import REPORT_ROWS_CONTENT, ReportRowsFormat, rows_response_plain
 from app.api.problems import ProblemError, problem_responses
 from app.models import (
     FindingRow, FindingsPublic, Report, ReportLinks, ReportPublic, ReportSubmission, ReportText,
@@ -251,11 +252,18 @@ async def read_report(report: ReportDep, request: Request) -> ReportPublic:
     return report_public(report, request)
 
 
+FINDING_CSV_COLUMNS = ["report_id", "code", "severity", "message", "keys", "line"]
+
+
 @router.get("/{report_id}/findings", response_model=FindingsPublic, summary="What the checks found",
-            responses=problem_responses(404, 422))
-async def read_findings(report: ReportDep, session: SessionDep) -> dict:
+            responses={200: {"content": REPORT_ROWS_CONTENT}, **problem_responses(404, 422)})
+async def read_findings(report: ReportDep, session: SessionDep, fmt: ReportRowsFormat = None) -> Any:
     rows = session.exec(select(FindingRow).where(FindingRow.report_id == report.id).order_by(FindingRow.id))
-    return {"report_id": report.id, "findings": [finding_row_json(r) for r in rows]}
+    findings = [finding_row_json(r) for r in rows]
+    if fmt in ("csv", "ndjson"):
+        return rows_response_plain(fmt, [{"report_id": report.id, **f} for f in findings], FINDING_CSV_COLUMNS,
+                                   f"report-{report.id}-findings")
+    return {"report_id": report.id, "findings": findings}
 
 
 @router.get("/{report_id}/text", response_class=PlainTextResponse, summary="The report's text",
