@@ -523,3 +523,22 @@ def test_letter_spaced_labels_in_a_layout_copy() -> None:
                        for line in gaps.split("\n"))
     assert "行  政  许  可    1520" in spaced and "规  章    0" in spaced
     assert parse_text(spaced).figure_map() == parse_text(report_2021()).figure_map()
+
+
+def test_an_active_row_with_more_numbers_than_columns_is_left_out() -> None:
+    report = parse_text(report_2021().replace("行政规范性文件 | 12 | 0 | 74", "行政规范性文件 | 12 | 0 | 0 | 74"))
+    got = report.figure_map()
+    assert not any(k.startswith("active.normative_docs.") for k in got)
+    assert any(f.code == "ambiguous_row" and "active.normative_docs.in_force" in f.keys for f in report.findings)
+    assert got["active.rules.issued"] == 0
+
+
+def test_digit_runs_a_space_apart_are_not_split_without_arithmetic() -> None:
+    # a flattened table (…规章000行政规范性文件…) where a row's digits stand a space apart:
+    # 5 74 with one cell lost: 5|?|74, 5|74|? — not the one split that fits, 5|7|4
+    flat = "信息内容本年制发件数本年废止件数现行有效件数规章000行政规范性文件5 74第二十条第（五）项信息内容本年处理决定数量行政许可1520"
+    text = report_2021().split("二、主动公开政府信息情况")[0] + "二、主动公开政府信息情况\n" + flat + "\n" + \
+        "三、收到和处理政府信息公开申请情况" + report_2021().split("三、收到和处理政府信息公开申请情况")[1]
+    got = parse_text(text).figure_map()
+    assert got["active.rules.issued"] == 0 and got["active.permit.decisions"] == 1520
+    assert not any(k.startswith("active.normative_docs.") for k in got)

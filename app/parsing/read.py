@@ -127,6 +127,31 @@ class Reader:
             return None  # more numbers than a row: not this row's
         return first
 
+    def _spaced_runs(self, taken: list[Taken]) -> bool:
+        """Digit runs written a space apart: cells of their own, one of them maybe lost; with
+        no arithmetic to check a split, they are not split."""
+        for a, b in zip(taken, taken[1:]):
+            gap = self.norm.lines[a.cell.line][a.cell.end:b.cell.start] if a.cell.line == b.cell.line else "x"
+            if gap and gap.isspace():
+                return True
+        return False
+
+    def _more_on_line(self, idx: int, last: Cell) -> bool:
+        """Whether another number follows `last` (the last value read for the label at idx)
+        on its line: a row with more numbers than columns."""
+        cells = self.cells
+        j = idx + 1
+        while j < len(cells) and cells[j] is not last:
+            j += 1
+        j += 1
+        while j < len(cells) and cells[j].line == last.line:
+            if self.value_at(j) is not None:
+                return True
+            if not is_blank(cells[j].text):
+                return False
+            j += 1
+        return False
+
     def collect(self, i: int, n: int, *, money: tuple[int, ...] = (), money_unit: str = "万元",
                 skip: Callable[[int], bool] | None = None) -> list[Taken]:
         """Up to n values from the cells from index i on; blanks count only between numbers
@@ -272,6 +297,12 @@ class Reader:
                 if not self._is_label(idx, row.aliases):
                     continue
                 taken = self.collect(idx + 1, n, money=money, money_unit=self._money_unit(idx) if money else "万元")
+                if len(taken) == n and self._more_on_line(idx, taken[-1].cell):
+                    self.finding("ambiguous_row", "warning",
+                                 f"Row {row.aliases[0]} has more numbers on its line than its {n} column(s); "
+                                 "which are its own cannot be told, left out.", keys, self.cells[idx])
+                    done = True
+                    break
                 if n > 1 and len(taken) == n:
                     first = self._row_before(idx, n)
                     if first is not None and first > 0 and not any(
@@ -284,7 +315,7 @@ class Reader:
                         done = True
                         break
                 # without arithmetic to check a split, only a single cell or a flattened table is split
-                if taken and len(taken) < n and _splittable(taken):
+                if taken and len(taken) < n and _splittable(taken) and not self._spaced_runs(taken):
                     hints = {i: known[k] for i, k in enumerate(keys) if k in known}
                     signed = frozenset(i for i, (suffix, _) in enumerate(row.columns) if suffix == "change")
                     fixed = self.repair(taken, (("free", n),), keys, hints, signed)
