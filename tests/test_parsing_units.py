@@ -542,3 +542,27 @@ def test_digit_runs_a_space_apart_are_not_split_without_arithmetic() -> None:
     got = parse_text(text).figure_map()
     assert got["active.rules.issued"] == 0 and got["active.permit.decisions"] == 1520
     assert not any(k.startswith("active.normative_docs.") for k in got)
+
+
+def test_a_row_cell_that_lost_its_neighbour_is_not_split() -> None:
+    # 194 with cells after it on its line (its sign's number lost) is one cell, not 1|9|4
+    report = parse_text(SEED_2019_HEAD.format(permit="行政许可 | 194 | 增 | 41505"))
+    assert not any(k.startswith("active.permit.") for k in report.figure_map())
+    # one cell a line, the same: a bare sign after it is the row's next cell
+    report = parse_text(SEED_2019_HEAD.format(permit="行政许可\n194\n增\n41505"))
+    assert not any(k.startswith("active.permit.") for k in report.figure_map())
+    # a run-together string alone at the end of its line is still split
+    report = parse_text(SEED_2019_HEAD.format(permit="行政许可 | 000"))
+    assert report.figure_map()["active.permit.decisions"] == 0
+
+
+def test_a_signed_number_outside_the_change_column_is_a_misaligned_row() -> None:
+    report = parse_text(SEED_2019_HEAD.format(permit="行政许可\n194\n194\n增2\n41505"))
+    assert not any(k.startswith("active.permit.") for k in report.figure_map())
+    assert any(f.code == "ambiguous_row" for f in report.findings)
+
+
+def test_a_blank_review_total_is_the_sum_of_its_outcomes() -> None:
+    report = parse_text(report_2021(review="2 | 1 | 3 | 1 | — | 0 | 0 | 0 | 0 | 0 | 13 | 2 | 4 | 0 | 19"))
+    fig = next(f for f in report.figures if f.key == "review_litigation.reconsideration.total")
+    assert fig.value == 7 and "derived" in fig.flags

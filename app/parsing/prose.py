@@ -30,7 +30,7 @@ PATTERNS: tuple[ProsePattern, ...] = (
     _p("media.accounts.weibo", "个", rf"政务新媒体{_WGAP}{{0,80}}?(?:新浪)?微博\s*{_NUM}\s*个"),
     _p("media.accounts.other", "个", rf"政务新媒体{_WGAP}{{0,100}}?微博\s*\d+\s*个\s*[,，、]\s*其他\s*{_NUM}\s*个"),
     _p("publishing.website_posts", "条",
-       rf"(?:政府|门户)网站{_WGAP}{{0,16}}?(?:发布|公开){_WGAP}{{0,14}}?(?<![\d.])(?<!第){_NUM}\s*条"),
+       rf"(?:政府|门户)网站{_WGAP}{{0,16}}?(?:发布|公开)[^。；;！!？?条（(]{{0,14}}?(?<![\d.])(?<!第){_NUM}\s*条"),
     _p("publishing.weibo_posts", "条", rf"政府微博{_GAP}{{0,8}}?(?:公开|发布){_GAP}{{0,8}}?(?<![\d.]){_NUM}\s*条"),
     _p("publishing.wechat_posts", "条", rf"政府微信{_GAP}{{0,8}}?(?:公开|发布){_GAP}{{0,8}}?(?<![\d.]){_NUM}\s*条"),
     _p("publishing.gazette_items", "条", rf"政府公报{_GAP}{{0,8}}?(?:公开|发布){_GAP}{{0,8}}?(?<![\d.]){_NUM}\s*条"),

@@ -32,6 +32,7 @@ _APP_WIDTH = len(COLUMN_KEYS)
 _UNSET = object()
 _HINT_RX = {tpl: re.compile("|".join(hints + (("逾期不补正", "逾期未按收费通知") if tpl == "2021" else ())))
             for tpl, hints in HEADER_HINTS.items()}
+_BARE_SIGNS = frozenset({"增", "减", "增加", "减少", "+"})
 MAX_FIGURE = 10**12  # no count or 万元 amount in these reports comes near this
 
 
@@ -53,6 +54,7 @@ class Reader:
     _squashed: list[str] = field(default_factory=list)
 
     _values: list[object] = field(default_factory=list)
+    _positions: dict[tuple[int, int], int] | None = None
 
     def __post_init__(self) -> None:
         self._squashed = [squash(c.text) for c in self.cells]
@@ -126,6 +128,24 @@ class Reader:
         if first > 0 and self.value_at(first - 1) is not None:
             return None  # more numbers than a row: not this row's
         return first
+
+    def _splittable(self, taken: list[Taken]) -> bool:
+        """Only a single digit string that ends its line, or cells cut from a flattened
+        table, are split: several separate cells that are too few for their row have lost
+        one, and a cell with more cells after it on its line is one of a row's cells."""
+        if all(t.cell.glued for t in taken):
+            return True
+        if len(taken) != 1:
+            return False
+        cell = taken[0].cell
+        rest = self.norm.lines[cell.line][cell.end:]
+        if rest.replace("|", "").strip():
+            return False
+        # one cell a line: a sign standing alone next (减 with its number lost) is the row's next cell
+        if self._positions is None:
+            self._positions = {(c.line, c.start): i for i, c in enumerate(self.cells)}
+        i = self._positions.get((cell.line, cell.start))
+        return not (i is not None and i + 1 < len(self.cells) and self.cells[i + 1].text.strip() in _BARE_SIGNS)
 
     def _spaced_runs(self, taken: list[Taken]) -> bool:
         """Digit runs written a space apart: cells of their own, one of them maybe lost; with
@@ -297,6 +317,13 @@ class Reader:
                 if not self._is_label(idx, row.aliases):
                     continue
                 taken = self.collect(idx + 1, n, money=money, money_unit=self._money_unit(idx) if money else "万元")
+                if len(taken) == n and any(t.value is not None and t.value.signed and suffix != "change"
+                                           for (suffix, _), t in zip(row.columns, taken)):
+                    self.finding("ambiguous_row", "warning",
+                                 f"Row {row.aliases[0]} has a signed number (增/减) outside its 增/减 column: "
+                                 "its cells are not where its columns are; left out.", keys, self.cells[idx])
+                    done = True
+                    break
                 if len(taken) == n and self._more_on_line(idx, taken[-1].cell):
                     self.finding("ambiguous_row", "warning",
                                  f"Row {row.aliases[0]} has more numbers on its line than its {n} column(s); "
@@ -315,7 +342,7 @@ class Reader:
                         done = True
                         break
                 # without arithmetic to check a split, only a single cell or a flattened table is split
-                if taken and len(taken) < n and _splittable(taken) and not self._spaced_runs(taken):
+                if taken and len(taken) < n and self._splittable(taken) and not self._spaced_runs(taken):
                     hints = {i: known[k] for i, k in enumerate(keys) if k in known}
                     signed = frozenset(i for i, (suffix, _) in enumerate(row.columns) if suffix == "change")
                     fixed = self.repair(taken, (("free", n),), keys, hints, signed)
@@ -368,7 +395,7 @@ class Reader:
             if pending is None or not taken or len(taken) >= _APP_WIDTH:
                 return
             keys = tuple(f"applications.{pending}.{c}" for c in COLUMN_KEYS)
-            found = self.splits(taken, (("sum", _APP_WIDTH - 1),)) if _splittable(taken) else None
+            found = self.splits(taken, (("sum", _APP_WIDTH - 1),)) if self._splittable(taken) else None
             if found is not None:
                 candidates.setdefault(pending, (list(taken), found[0], found[1]))
                 return
@@ -575,7 +602,7 @@ class Reader:
             if not glued_header and (not s.startswith("行政复议") or not self._review_header(idx)):
                 continue
             taken = self.collect(idx + 1, n, skip=self._review_header)
-            if 0 < len(taken) < n and _splittable(taken):
+            if 0 < len(taken) < n and self._splittable(taken):
                 fixed = self.repair(taken, (("sum", 4),) * len(REVIEW_KINDS), keys)
                 if fixed is not None:
                     for key, t in zip(keys, fixed):
@@ -593,7 +620,11 @@ class Reader:
                                      f"{sum(nums[:-1])}, 总计 says {nums[-1]}; left out.", names, block[0].cell)
                         continue
                     for key, t in zip(names, block):
-                        self.add(key, t, "件", "review_litigation")
+                        if t is block[-1] and t.value is None:  # a blank 总计: the sum of the outcomes
+                            self.add(key, None, "件", "review_litigation", value=sum(nums[:-1]),
+                                     flags=("derived",), cell=t.cell)
+                        else:
+                            self.add(key, t, "件", "review_litigation")
                 return
             if len(taken) > len(best):
                 best = taken
@@ -628,11 +659,6 @@ _EXACT_APP = _exact_index()
 def _starts_line(cells: list[Cell], i: int) -> bool:
     return i == 0 or cells[i - 1].line != cells[i].line
 
-
-def _splittable(taken: list[Taken]) -> bool:
-    """Only a single digit string, or cells cut from a flattened table, are split: several
-    separate cells that are too few for their row have lost one, not run together."""
-    return len(taken) == 1 or all(t.cell.glued for t in taken)
 
 
 def _parts(taken: list[Taken], solution: list[int]) -> list[tuple[Value, Cell]]:
