@@ -20,18 +20,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from app.parsing import InputError, ParsedReport, parse_document
+from app.parsing import InputError, ParsedReport
 from app.services.ingest import IngestResult, sha256_hex, store_many, stored_digests, stored_result
+from app.services.parsepool import parse_or_error
 
 Outcome = IngestResult | OSError | InputError
-
-
-def _parse(data: bytes, content_type: str | None) -> ParsedReport | tuple[str, str, int]:
-    """In a pool process: the parse, or the InputError's fields (rebuilt by the caller)."""
-    try:
-        return parse_document(data, content_type)
-    except InputError as exc:
-        return exc.code, exc.message, exc.status
 
 
 def ingest_paths(engine: Engine, paths: Iterable[Path], content_type_of: Callable[[Path], str | None], *,
@@ -83,9 +76,9 @@ def ingest_paths(engine: Engine, paths: Iterable[Path], content_type_of: Callabl
                 elif digest in known and (existing := stored_result(engine, digest)) is not None:
                     window.append((path, None, existing))
                 elif pool is not None:
-                    window.append((path, data, pool.submit(_parse, data, content_type_of(path))))
+                    window.append((path, data, pool.submit(parse_or_error, data, content_type_of(path))))
                 else:
-                    window.append((path, data, _parse(data, content_type_of(path))))
+                    window.append((path, data, parse_or_error(data, content_type_of(path))))
             while len(window) > 2 * batch or (pool is None and window):
                 yield from settle(*window.popleft())
         while window:

@@ -37,8 +37,9 @@ def default_processes() -> int:
     return 1 if (os.cpu_count() or 1) >= 2 else 0
 
 
-def _parse(data: bytes, content_type: str | None) -> ParsedReport | tuple[str, str, int]:
-    """In a pool process: the parse, or the InputError's fields (rebuilt by the caller)."""
+def parse_or_error(data: bytes, content_type: str | None) -> ParsedReport | tuple[str, str, int]:
+    """In a pool process: the parse, or the InputError's fields (rebuilt by the caller: an
+    InputError does not survive pickling with its code and status)."""
     try:
         return parse_document(data, content_type)
     except InputError as exc:
@@ -66,7 +67,7 @@ class ParsePool:
             return await anyio.to_thread.run_sync(parse_document, data, content_type, limiter=limiter)
         pool = self._executor()
         try:
-            result = await asyncio.get_running_loop().run_in_executor(pool, _parse, data, content_type)
+            result = await asyncio.get_running_loop().run_in_executor(pool, parse_or_error, data, content_type)
         except BrokenProcessPool:
             if self._pool is pool:  # the first request to see it: drop the pool, threads for a while
                 self._pool = None
