@@ -133,6 +133,45 @@ class FindingRow(SQLModel, table=True):
     line: int | None = Field(default=None, sa_column=Column(Integer))
 
 
+class RollupCell(SQLModel, table=True):
+    """A cell of reports for /stats (app/services/rollup.py): the report attributes /stats
+    filters and groups on most, and how many reports share them. region: the first four
+    digits of the reports' region_code (grain 1, the only one). `cell`: all of them as one
+    text key."""
+
+    __tablename__ = "rollup_cell"
+    __table_args__ = (Index("ix_rollup_cell_grain", "grain", "template", "province_code", "city_code", "year",
+                            "level"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cell: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
+    grain: int = Field(sa_column=Column(Integer, nullable=False))
+    template: str | None = Field(default=None, sa_column=Column(String(10)))
+    year: int | None = Field(default=None, sa_column=Column(Integer))
+    level: str | None = Field(default=None, sa_column=Column(String(20)))
+    region: str | None = Field(default=None, sa_column=Column(String(12)))
+    province_code: str | None = Field(default=None, sa_column=Column(String(12)))
+    city_code: str | None = Field(default=None, sa_column=Column(String(12)))
+    reports: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class FigureRollup(SQLModel, table=True):
+    """Per figure key and cell: how many figures, their sum, min and max (app/services/rollup.py);
+    the cell's grain again, first in the key, so that a query reads the rows of its grain alone."""
+
+    __tablename__ = "figure_rollup"
+    __table_args__ = {"sqlite_with_rowid": False}  # rows kept in key order: a key's rows of a grain are together
+
+    grain: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    key: str = Field(sa_column=Column(String(120), primary_key=True))
+    cell_id: int = Field(sa_column=Column(Integer, ForeignKey("rollup_cell.id", ondelete="CASCADE"),
+                                          primary_key=True, index=True))
+    figures: int = Field(sa_column=Column(Integer, nullable=False))
+    total: float = Field(sa_column=Column(Float, nullable=False))
+    low: float = Field(sa_column=Column(Float, nullable=False))
+    high: float = Field(sa_column=Column(Float, nullable=False))
+
+
 class ChangeCounter(SQLModel, table=True):
     """One row (id 1): the last number of the report change sequence (report.change_seq)."""
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, delete, select
 
 from app.models import Document, FigureRow, FindingRow, Report, ReportText, utcnow
 from app.parsing import ParsedReport, parse_document
+from app.services import rollup
 
 
 @dataclass(slots=True)
@@ -209,6 +210,7 @@ def store(engine: Engine, data: bytes, parsed: ParsedReport, source_url: str | N
             session.add(report)
             session.flush()
             _write_children(session, [(report.id, parsed)])
+            rollup.add_reports(session, [(report.id, parsed.figures)])  # /stats's rollup, in this transaction
             session.commit()
         except IntegrityError:
             session.rollback()
@@ -243,6 +245,7 @@ def store_many(engine: Engine, items: list[tuple]) -> list[IngestResult]:
             session.add_all(report for _, report, _ in fresh.values())
             session.flush()
             _write_children(session, [(report.id, parsed) for _, report, parsed in fresh.values()])
+            rollup.add_reports(session, [(report.id, parsed.figures) for _, report, parsed in fresh.values()])
             session.commit()
         except IntegrityError:
             session.rollback()
@@ -277,6 +280,7 @@ def reparse(engine: Engine, report_id: int) -> Report | None:
         document = session.get(Document, report.document_id)
         assert document is not None
         parsed = storable(parse_document(document.content, document_content_type(document)))
+        before = rollup.cells_of(session, [report.id])  # the rollup cells it leaves (refreshed below)
         for table in (FigureRow, FindingRow):
             session.exec(delete(table).where(table.report_id == report.id))  # type: ignore[call-overload]
         session.exec(delete(ReportText).where(ReportText.report_id == report.id))  # type: ignore[call-overload]
@@ -295,6 +299,7 @@ def reparse(engine: Engine, report_id: int) -> Report | None:
         report.updated_at = utcnow()
         session.add(report)
         _write_children(session, [(report.id, parsed)])
+        rollup.refresh(session, before, [report.id])
         session.commit()
         return report
 

@@ -18,8 +18,8 @@ import orjson
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_
 from sqlmodel import Session, select
 
-from app.models import FigureRow, Report
-from app.services import catalogue, divisions
+from app.models import FigureRollup, FigureRow, Report, RollupCell
+from app.services import catalogue, divisions, rollup as rollups
 from app.services.present import emit_value
 
 # ----------------------------------------------------------------------------- filters
@@ -341,7 +341,40 @@ def _number(key: str, value: float | None, digits: int = 6) -> int | float | Non
     return emit_value(key, round(value, digits))
 
 
-def stats(session: Session, keys: list[str], filters: ReportFilter, by: list[str]) -> list[dict[str, Any]]:
+def rollup_grain(filters: ReportFilter, by: list[str]) -> int | None:
+    """The grain of the rollup (app/services/rollup.py) that answers /stats with these
+    filters and groups, or None when only the live query can: a filter on the agency, the
+    status or timeliness, or on a county's region, or grouping by county."""
+    if filters.agency or filters.status or filters.on_time is not None or "county" in by:
+        return None
+    if any(len(p) > rollups.CITY_DIGITS for p in filters.regions):
+        return None
+    return rollups.CITY
+
+
+def _cell_conditions(filters: ReportFilter, grain: int) -> list[ColumnElement[bool]]:
+    """ReportFilter.conditions on the rollup's cells (those `rollup_grain` allows): the same
+    comparisons, on the cell's columns. The cell's region is the first four digits of
+    region_code, on which a prefix of up to four digits selects the same reports."""
+    cell = RollupCell
+    conds: list[ColumnElement[bool]] = [cell.grain == grain]
+    if filters.years:
+        conds.append(or_(*(cell.year == a if a == b else cell.year.between(a, b) for a, b in filters.years)))
+    if filters.regions:
+        alts = []
+        for p in filters.regions:
+            upper = divisions.prefix_upper(p)
+            alts.append(and_(cell.region >= p, *([cell.region < upper] if upper else [])))
+        conds.append(or_(*alts))
+    if filters.template:
+        conds.append(cell.template == filters.template)
+    if filters.level:
+        conds.append(cell.level == filters.level)
+    return conds
+
+
+def stats(session: Session, keys: list[str], filters: ReportFilter, by: list[str],
+          rollup: bool | None = None) -> list[dict[str, Any]]:
     """Per key and group: count, sum, min, max, mean of the figure, and coverage.
 
     A key aggregates only reports whose template defines it (the catalogue says which):
@@ -349,25 +382,43 @@ def stats(session: Session, keys: list[str], filters: ReportFilter, by: list[str
     reports in scope that have the figure / reports in scope. Two grouped queries (figures
     by key and report attributes, reports by attributes); groups above the report
     attributes (city, province of a region) are the report's own columns, rolled up through the
-    division table when it was stored (report.province_code, city_code, county_code)."""
+    division table when it was stored (report.province_code, city_code, county_code).
+
+    Both queries read the rollup kept at ingest (per cell of reports and key: count, sum,
+    min, max; app/services/rollup.py) wherever the filters allow (`rollup_grain`), else the
+    figure and report tables. `rollup`: None chooses so; True insists on the rollup (a
+    ValueError where it cannot answer), False reads the tables (the tests compare both)."""
     cat = catalogue.catalogue()
-    dims = [Report.template]
+    grain = rollup_grain(filters, by) if rollup is not False else None
+    if rollup and grain is None:
+        raise ValueError("the rollup cannot answer these filters or groups")
+    source: Any = Report if grain is None else RollupCell  # both have these columns
+    dims = [source.template]
     for d in by:
         if d in divisions.LEVELS:  # the division the report's region rolls up to, kept on the report
-            dims.append(getattr(Report, f"{d}_code"))
+            dims.append(getattr(source, f"{d}_code"))
     if "year" in by:
-        dims.append(Report.year)
+        dims.append(source.year)
     if "level" in by:
-        dims.append(Report.level)
+        dims.append(source.level)
     names = [d.key for d in dims]
 
-    fig_stmt = filters.apply(
-        select(FigureRow.key, *dims, func.count(FigureRow.id), func.sum(FigureRow.value),
-               func.min(FigureRow.value), func.max(FigureRow.value))
-        .join(Report, Report.id == FigureRow.report_id)
-        .where(FigureRow.key.in_(keys))
-    ).group_by(FigureRow.key, *dims)
-    rep_stmt = filters.apply(select(*dims, func.count(Report.id))).group_by(*dims)
+    if grain is None:
+        fig_stmt = filters.apply(
+            select(FigureRow.key, *dims, func.count(FigureRow.id), func.sum(FigureRow.value),
+                   func.min(FigureRow.value), func.max(FigureRow.value))
+            .join(Report, Report.id == FigureRow.report_id)
+            .where(FigureRow.key.in_(keys))
+        ).group_by(FigureRow.key, *dims)
+        rep_stmt = filters.apply(select(*dims, func.count(Report.id))).group_by(*dims)
+    else:  # the same rows, summed over a few cells instead of every report
+        conds = _cell_conditions(filters, grain)
+        fig_stmt = (select(FigureRollup.key, *dims, func.sum(FigureRollup.figures), func.sum(FigureRollup.total),
+                           func.min(FigureRollup.low), func.max(FigureRollup.high))
+                    .join(RollupCell, RollupCell.id == FigureRollup.cell_id)
+                    .where(FigureRollup.grain == grain, FigureRollup.key.in_(keys), *conds)
+                    .group_by(FigureRollup.key, *dims))
+        rep_stmt = select(*dims, func.sum(RollupCell.reports)).where(*conds).group_by(*dims)
 
     memo: dict[tuple, tuple] = {}
 

@@ -1,0 +1,250 @@
+"""The /stats rollup: figures pre-aggregated per report *cell* and key, kept at ingest.
+
+A cell is the reports sharing what /stats most often filters and groups on: template,
+year, level, and the region cut to its first four digits (the city; a 2- or 4-digit region
+filter selects the same reports on it as on region_code) with the province and city the
+region rolls up to, as stored on the report. One row per city and year, not one per
+report: `/stats?key=…&by=city` over every report sums a few thousand rows, not tens of
+thousands of figures. Queries this grain cannot answer (a filter on the agency, status,
+timeliness or a county's region; grouping by county) read the figure table as before
+(app.services.query.rollup_grain says which).
+
+rollup_cell holds each cell's attributes, its number of reports (the reports in scope),
+and a unique text `cell` naming it; figure_rollup per (grain, key, cell) the count, sum,
+min and max of the figure's values. Both are written in the transaction that writes the
+reports:
+
+- new reports (`add_reports`, from app.services.ingest.store / store_many): their cells'
+  report counts go up, and their figures' aggregates, made from the figures just written,
+  are added to the cells' rows (upserts: count + n, sum + s, least/greatest) — a cost of
+  the new reports alone, however many reports the cells hold;
+- a report re-parsed or deleted (`cells_of` before the change, `refresh` after): the
+  cells it was in before and is in after are emptied and computed again from the figure
+  table (INSERT … SELECT … GROUP BY), which keeps min and max exact.
+
+On PostgreSQL each writer takes a transaction advisory lock per cell it writes (in sorted
+order: no deadlocks) before writing them, so that a refresh never loses the reports of a
+concurrent writer and two refreshes of one cell do not interleave; SQLite has one writer at
+a time anyway.
+
+Every cell key and attribute is computed by SQL from the report row (`_cell_columns`), by
+the migration that fills the tables (`rebuild`) as by every later write, so they agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from sqlalchemy import (
+    Connection, Integer, String, and_, bindparam, cast, delete, func, literal_column, or_, select, text, true,
+)
+from sqlalchemy.dialects import postgresql as pg_dialect, sqlite as sqlite_dialect
+from sqlmodel import Session
+
+from app.models import FigureRollup, FigureRow, Report, RollupCell
+
+CITY = 1  # the grain kept: the one there is today (rollup_cell.grain leaves room for others)
+GRAINS = (CITY,)
+CITY_DIGITS = 4  # the leading digits of region_code a cell keeps
+
+# the attributes of a cell, in the order of its key (rollup_cell columns of these names)
+ATTRS = ("template", "year", "level", "region", "province_code", "city_code")
+LOCK_CLASS = 0x726F6C6C  # "roll": pg_advisory_xact_lock(LOCK_CLASS, hash of the cell)
+
+
+def _sql(value: str, type_=String):
+    """A constant written into the SQL text, not a bound parameter: PostgreSQL matches a
+    select expression to its GROUP BY only when both are the same text."""
+    return literal_column(value, type_)
+
+
+def _cell_columns(grain: int = CITY) -> dict:
+    """name → SQL expression over the report table: the cell's key, grain and attributes."""
+    region = func.substr(Report.region_code, _sql("1", Integer), _sql(str(CITY_DIGITS), Integer))
+    attrs = {"template": Report.template, "year": Report.year, "level": Report.level, "region": region,
+             "province_code": Report.province_code, "city_code": Report.city_code}
+    key = _sql(f"'{grain}'")
+    for name in ATTRS:  # "=value" or "~" for NULL, joined by "|": e.g. 1|=2021|=2020|=county|=1507|…
+        expr = attrs[name]
+        as_text = expr if isinstance(expr.type, String) else cast(expr, String)
+        key = key + _sql("'|'") + func.coalesce(_sql("'='") + as_text, _sql("'~'"))
+    return {"cell": key, "grain": _sql(str(grain), Integer), **attrs}
+
+
+def _grouped(cols: dict) -> list:
+    """The columns to GROUP BY: the key and the attributes (not the grain, a constant)."""
+    return [cols["cell"], *(cols[n] for n in ATTRS)]
+
+
+def _conn(db: Session | Connection) -> Connection:
+    return db.connection() if isinstance(db, Session) else db
+
+
+def _insert(conn: Connection):
+    return (pg_dialect if conn.dialect.name == "postgresql" else sqlite_dialect).insert
+
+
+def _lock(conn: Connection, keys: Iterable[str]) -> None:
+    """PostgreSQL: this transaction's advisory lock on each cell, in one sorted order."""
+    if conn.dialect.name != "postgresql":
+        return
+    hashes = sorted({int.from_bytes(hashlib.blake2b(k.encode(), digest_size=4).digest(), "big", signed=True)
+                     for k in keys})
+    for h in hashes:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:c, :h)"), {"c": LOCK_CLASS, "h": h})
+
+
+def _add_cells(conn: Connection, grain: int, scope) -> None:
+    """Count the reports of `scope` (a condition on the report table) into their cells of `grain`."""
+    cols = _cell_columns(grain)
+    cell_t = RollupCell.__table__  # type: ignore[attr-defined]
+    cells = select(*(e.label(n) for n, e in cols.items()), func.count(Report.id).label("reports")) \
+        .where(scope).group_by(*_grouped(cols))
+    stmt = _insert(conn)(cell_t).from_select([*cols, "reports"], cells)
+    conn.execute(stmt.on_conflict_do_update(index_elements=[cell_t.c.cell],
+                                            set_={"reports": cell_t.c.reports + stmt.excluded.reports}))
+
+
+FIGURE_COLUMNS = ("grain", "key", "cell_id", "figures", "total", "low", "high")
+
+
+def _upsert(conn: Connection, stmt):
+    """`stmt` (an INSERT into figure_rollup) adding to the rows there already."""
+    fig_t = FigureRollup.__table__  # type: ignore[attr-defined]
+    pg = conn.dialect.name == "postgresql"
+    low = (func.least if pg else func.min)(fig_t.c.low, stmt.excluded.low)
+    high = (func.greatest if pg else func.max)(fig_t.c.high, stmt.excluded.high)
+    return stmt.on_conflict_do_update(index_elements=[fig_t.c.grain, fig_t.c.key, fig_t.c.cell_id], set_={
+        "figures": fig_t.c.figures + stmt.excluded.figures, "total": fig_t.c.total + stmt.excluded.total,
+        "low": low, "high": high})
+
+
+def _accumulate(conn: Connection, grain: int, scope) -> None:
+    """Add the reports of `scope` to their cells of `grain`, their figures read from the
+    figure table (INSERT … SELECT … GROUP BY): the cells' report counts, then each key's
+    count, sum, min and max."""
+    _add_cells(conn, grain, scope)
+    cols = _cell_columns(grain)
+    cell_t, fig_t = RollupCell.__table__, FigureRollup.__table__  # type: ignore[attr-defined]
+    figures = (select(cols["grain"], FigureRow.key, cell_t.c.id, func.count(FigureRow.id), func.sum(FigureRow.value),
+                      func.min(FigureRow.value), func.max(FigureRow.value))
+               .select_from(FigureRow)
+               .join(Report, Report.id == FigureRow.report_id)
+               .join(cell_t, cell_t.c.cell == cols["cell"])
+               .where(scope)
+               .group_by(cell_t.c.id, FigureRow.key))
+    conn.execute(_upsert(conn, _insert(conn)(fig_t).from_select(list(FIGURE_COLUMNS), figures)))
+
+
+_SQLITE_UPSERT: list[str] = []
+
+
+def _upsert_rows(conn: Connection, rows: list[tuple]) -> None:
+    """Rows of FIGURE_COLUMNS added to figure_rollup: executemany (on SQLite straight to the
+    driver, as app.services.ingest writes figures)."""
+    fig_t = FigureRollup.__table__  # type: ignore[attr-defined]
+    stmt = _upsert(conn, _insert(conn)(fig_t).values({n: bindparam(n) for n in FIGURE_COLUMNS}))
+    if conn.dialect.name != "sqlite":
+        conn.execute(stmt, [dict(zip(FIGURE_COLUMNS, row)) for row in rows])
+        return
+    if not _SQLITE_UPSERT:
+        compiled = stmt.compile(dialect=conn.dialect)
+        assert tuple(compiled.positiontup or ()) == FIGURE_COLUMNS
+        _SQLITE_UPSERT.append(str(compiled))
+    conn.exec_driver_sql(_SQLITE_UPSERT[0], rows)
+
+
+def add_reports(db: Session | Connection, reports: list[tuple[int, Iterable]]) -> None:
+    """New reports, written in this transaction, added to the rollup: (report id, its
+    figures as written — objects with .key and .value) each. Their cells come from the
+    report rows; their figures' aggregates are made here from the figures given (reading
+    them back from the figure table cost as much again as writing them), and added to what
+    the cells hold. (Each report once: a report already counted would be counted twice;
+    `refresh` then.)"""
+    if not reports:
+        return
+    conn = _conn(db)
+    ids = [report_id for report_id, _ in reports]
+    scope = Report.id.in_(ids)
+    if conn.dialect.name == "postgresql":
+        _lock(conn, cells_of(conn, ids))
+    cell_t = RollupCell.__table__  # type: ignore[attr-defined]
+    for grain in GRAINS:
+        _add_cells(conn, grain, scope)
+        cell_of = dict(conn.execute(select(Report.id, cell_t.c.id)
+                                    .join(cell_t, cell_t.c.cell == _cell_columns(grain)["cell"]).where(scope)).all())
+        acc: dict[tuple[str, int], list] = {}
+        for report_id, figures in reports:
+            cell_id = cell_of[report_id]
+            for f in figures:
+                value = float(f.value)
+                a = acc.get((f.key, cell_id))
+                if a is None:
+                    acc[(f.key, cell_id)] = [1, value, value, value]
+                else:
+                    a[0] += 1
+                    a[1] += value
+                    if value < a[2]:
+                        a[2] = value
+                    if value > a[3]:
+                        a[3] = value
+        if acc:  # in key order, the table's: its pages touched in order (and rows locked in one order)
+            _upsert_rows(conn, [(grain, key, cell_id, *a) for (key, cell_id), a in sorted(acc.items())])
+
+
+def cells_of(db: Session | Connection, report_ids: Iterable[int]) -> dict[str, dict]:
+    """The cells these reports are in now (every grain): key → attributes. Call it before
+    re-parsing or deleting them, and give the answer to `refresh` after."""
+    ids = list(report_ids)
+    if not ids:
+        return {}
+    if isinstance(db, Session):
+        db.flush()
+    conn = _conn(db)
+    out: dict[str, dict] = {}
+    for grain in GRAINS:
+        cols = _cell_columns(grain)
+        stmt = select(*(e.label(n) for n, e in cols.items())).where(Report.id.in_(ids)).distinct()
+        for row in conn.execute(stmt).mappings():
+            out[row["cell"]] = dict(row)
+    return out
+
+
+def _in_cells(grain: int, cells: list[dict]):
+    """Reports of these cells of `grain`: the attributes the report index leads with (so
+    that it finds them), and the cell key itself."""
+    key = _cell_columns(grain)["cell"]
+    alts = []
+    for cell in cells:
+        narrow = [Report.template, Report.province_code, Report.city_code, Report.year, Report.level]
+        conds = [c.is_(None) if cell[c.key] is None else c == cell[c.key] for c in narrow]
+        alts.append(and_(*conds, key == cell["cell"]))
+    return or_(*alts)
+
+
+def refresh(db: Session | Connection, before: dict[str, dict], report_ids: Iterable[int] = ()) -> None:
+    """Compute again the cells of `before` (from `cells_of`, taken before the change) and
+    those `report_ids` are in now, from the figure table: after a re-parse or a delete."""
+    conn = _conn(db)
+    cells = {**before, **cells_of(db, report_ids)}
+    if not cells:
+        return
+    _lock(conn, cells)
+    cell_t, fig_t = RollupCell.__table__, FigureRollup.__table__  # type: ignore[attr-defined]
+    keys = list(cells)
+    conn.execute(delete(fig_t).where(fig_t.c.cell_id.in_(select(cell_t.c.id).where(cell_t.c.cell.in_(keys)))))
+    conn.execute(delete(cell_t).where(cell_t.c.cell.in_(keys)))
+    for grain in GRAINS:
+        mine = [c for c in cells.values() if c["grain"] == grain]
+        if mine:
+            _accumulate(conn, grain, _in_cells(grain, mine))
+
+
+def rebuild(db: Session | Connection) -> None:
+    """Empty the rollup and compute it again from every report (the migration fills it so)."""
+    conn = _conn(db)
+    conn.execute(delete(FigureRollup.__table__))  # type: ignore[attr-defined]
+    conn.execute(delete(RollupCell.__table__))  # type: ignore[attr-defined]
+    for grain in GRAINS:
+        _accumulate(conn, grain, true())
