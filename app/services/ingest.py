@@ -98,12 +98,6 @@ def stored_digests(engine: Engine, digests: list[str]) -> set[str]:
         return set(session.exec(select(Document.sha256).where(Document.sha256.in_(set(digests)))))
 
 
-def lookup_or_parse(engine: Engine, data: bytes, content_type: str | None) -> IngestResult | ParsedReport:
-    """`ingest` up to the write: the stored report for these bytes, else their parse (to be
-    written by `store`, `store_many` or app.services.writer). Blocking; raises InputError."""
-    return stored_result(engine, sha256_hex(data)) or parse_document(data, content_type)
-
-
 _TEXT_COLUMNS = ("report_id", "original", "normalized")
 _FIGURE_COLUMNS = ("report_id", "key", "value", "unit", "section", "line", "span_start", "span_end", "source_text",
                    "note", "flags")
