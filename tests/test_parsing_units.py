@@ -566,3 +566,14 @@ def test_a_blank_review_total_is_the_sum_of_its_outcomes() -> None:
     report = parse_text(report_2021(review="2 | 1 | 3 | 1 | — | 0 | 0 | 0 | 0 | 0 | 13 | 2 | 4 | 0 | 19"))
     fig = next(f for f in report.figures if f.key == "review_litigation.reconsideration.total")
     assert fig.value == 7 and "derived" in fig.flags
+
+
+def test_a_parse_survives_pickling():
+    # the server's parse pool sends parses between processes: nothing may change on the way
+    import pickle
+
+    for name in ("ewenki-2020.txt", "pingtan-2024.txt"):
+        report = parse_document((CORPUS / name).read_bytes())
+        again = pickle.loads(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
+        assert again == report
+        assert again.figures[0].source == report.figures[0].source and again.findings == report.findings

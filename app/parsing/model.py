@@ -20,6 +20,9 @@ class Source:
     end: int
     text: str
 
+    def __reduce__(self):  # pickled as its constructor's arguments: the parse pool sends ~230 a report
+        return Source, (self.line, self.start, self.end, self.text)
+
 
 @dataclass(slots=True)
 class Figure:
@@ -31,6 +34,9 @@ class Figure:
     note: str | None = None  # text annotation kept from the cell, e.g. "放弃申请"
     flags: tuple[str, ...] = ()  # "derived", "approximate", "repaired", "converted"
 
+    def __reduce__(self):
+        return Figure, (self.key, self.value, self.unit, self.section, self.source, self.note, self.flags)
+
 
 @dataclass(slots=True)
 class Finding:
@@ -39,6 +45,9 @@ class Finding:
     message: str
     keys: tuple[str, ...] = ()
     line: int | None = None
+
+    def __reduce__(self):
+        return Finding, (self.code, self.severity, self.message, self.keys, self.line)
 
 
 @dataclass(slots=True)
