@@ -577,3 +577,66 @@ def test_a_parse_survives_pickling():
         again = pickle.loads(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
         assert again == report
         assert again.figures[0].source == report.figures[0].source and again.findings == report.findings
+
+
+def _box_by_box(rows=ROWS_2021, *, by_column: bool = True, page_mark: str = "- 4 -") -> str:
+    """Section 三 as PDF text tools that read a table box by box give it (pdfminer's pdf2txt):
+    on each page the row labels one a line, then the column headers, then the numbers one a
+    line, applicant column after applicant column (or row after row); a page number between."""
+    pages = []
+    for part in (rows[:13], rows[13:]):
+        labels = [piece.strip() for label, _ in part for piece in label.split("|")]
+        if by_column:
+            numbers = [vals[c] for c in range(7) for _, vals in part]
+        else:
+            numbers = [v for _, vals in part for v in vals]
+        pages.append("\n".join(labels + ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+                               + [str(n) for n in numbers]))
+    return HEAD_2021 + f"\n{page_mark}\n".join(pages) + "\n" + REVIEW_2021.format(
+        values="2 | 1 | 3 | 1 | 7 | 0 | 0 | 0 | 0 | 0 | 13 | 2 | 4 | 0 | 19")
+
+
+@pytest.mark.parametrize("by_column", [True, False])
+def test_labels_first_then_numbers_one_a_line_as_pdf2txt_gives_them(by_column: bool) -> None:
+    clean = {k: v for k, v in parse_text(report_2021()).figure_map().items() if k.startswith("applications.")}
+    report = parse_text(_box_by_box(by_column=by_column))
+    got = {k: v for k, v in report.figure_map().items() if k.startswith("applications.")}
+    assert got == clean
+    assert not [f for f in report.findings if f.severity != "info"], report.findings
+    # a page number broken over three lines (pdf2txt -M 0.5) between the pages is no column's
+    report = parse_text(_box_by_box(by_column=by_column, page_mark="-\n4\n-"))
+    assert {k: v for k, v in report.figure_map().items() if k.startswith("applications.")} == clean
+
+
+def test_labels_first_numbers_that_add_up_read_both_ways_are_left_out() -> None:
+    # 14 numbers after 一 and 二: by column and by row alike every row adds up, to different rows
+    numbers = [0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 1, 2]
+    text = report_2021().replace(
+        "一、本年新收政府信息公开申请数量 | 52 | 1 | 0 | 0 | 0 | 5 | 58\n二、上年结转政府信息公开申请数量 | 3 | 0 | 0 | 0 | 0 | 0 | 3",
+        "一、本年新收政府信息公开申请数量\n二、上年结转政府信息公开申请数量\n" + "\n".join(map(str, numbers)))
+    report = parse_text(text)
+    got = report.figure_map()
+    assert not any(k.startswith(("applications.new_received.", "applications.carried_over.")) for k in got)
+    assert any(f.code == "ambiguous_row" and "applications.new_received" in f.keys for f in report.findings)
+    assert got["applications.granted.total"] == 32
+    # numbers that add up neither way: left out too, and 二 does not take the first seven
+    report = parse_text(text.replace("\n1\n1\n2\n", "\n1\n1\n3\n"))
+    got = report.figure_map()
+    assert not any(k.startswith(("applications.new_received.", "applications.carried_over.")) for k in got)
+    assert any(f.code == "row_sum_mismatch" and "applications.new_received" in f.keys for f in report.findings)
+
+
+def test_one_column_rows_whose_numbers_follow_all_their_labels() -> None:
+    text = report_2021().replace("行政处罚 | 300\n行政强制 | 7\n第二十条第（八）项\n",
+                                 "信息内容\n行政处罚\n行政强制\n第二十条第（八）项\n本年处理决定数量\n300\n7\n")
+    report = parse_text(text)
+    got = report.figure_map()
+    assert got["active.penalty.decisions"] == 300 and got["active.enforcement.decisions"] == 7
+    # a two-by-three block read box by box: by row or by column cannot be told, no arithmetic
+    text = report_2021().replace("信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数\n规章 | 0 | 0 | 0\n行政规范性文件 | 12 | 0 | 74",
+                                 "信息内容\n规章\n行政规范性文件\n本年制发件数\n本年废止件数\n现行有效件数\n0\n12\n0\n0\n0\n74")
+    report = parse_text(text)
+    got = report.figure_map()
+    assert not any(k.startswith(("active.rules.", "active.normative_docs.")) for k in got)
+    assert any(f.code == "incomplete_row" and "active.rules.issued" in f.keys for f in report.findings)
+    assert report.status == "partial"

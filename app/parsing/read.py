@@ -33,6 +33,7 @@ _UNSET = object()
 _HINT_RX = {tpl: re.compile("|".join(hints + (("逾期不补正", "逾期未按收费通知") if tpl == "2021" else ())))
             for tpl, hints in HEADER_HINTS.items()}
 _BARE_SIGNS = frozenset({"增", "减", "增加", "减少", "+"})
+_DASHES = frozenset({"-", "—", "–"})
 MAX_FIGURE = 10**12  # no count or 万元 amount in these reports comes near this
 
 
@@ -303,6 +304,54 @@ class Reader:
                     return "元"
         return "万元"
 
+    def _after_labels(self, idx: int, template: str, begin: int, end: int) -> Taken | None:
+        """The number of a one-column row whose label stands in a run of such labels, one a
+        line, with their numbers after the run, one a line and as many as the labels (a PDF
+        text tool that reads a table box by box: 行政处罚 / 行政强制 / 本年处理决定数量 / 3985758 /
+        88283): the label's number is the one at its place. A label of a wider row, or
+        anything but a few short headers between the labels and the numbers, and it is None
+        (an amount is not read this way: its unit's header may stand anywhere)."""
+        rows = ACTIVE_ROWS[template]
+
+        def kind(j: int) -> int:
+            """1 a one-column row label, 2 a wider row's label, 0 other text."""
+            for r in rows:
+                if self._is_label(j, r.aliases):
+                    return 1 if len(r.columns) == 1 else 2
+            return 0
+
+        first = idx
+        j = idx - 1
+        while j >= begin and self.value_at(j) is None:
+            k = kind(j)
+            if k == 2:
+                break
+            if k == 1:
+                first = j
+            j -= 1
+        labels = [j for j in range(first, idx + 1) if kind(j) == 1]
+        j, headers = idx + 1, 0
+        while j < end and self.value_at(j) is None:
+            k = kind(j)
+            if k == 2:
+                return None
+            if k == 1:
+                labels.append(j)
+                headers = 0
+            elif not is_blank(self.cells[j].text):
+                headers += 1
+                if headers > 4 or len(self._squashed[j]) > 20:
+                    return None
+            j += 1
+        first_num = j
+        while j < end and self.value_at(j) is not None and self._alone(j):
+            j += 1
+        if j - first_num != len(labels) or (j < end and self.value_at(j) is not None):
+            return None
+        at = first_num + labels.index(idx)
+        v = self.value_at(at)
+        return Taken(v, self.cells[at]) if v is not None else None
+
     def read_active(self, template: str, known: dict[str, int | float] | None = None) -> None:
         known = known or {}
         begin, end = self._active_region()
@@ -313,10 +362,15 @@ class Reader:
             keys = tuple(f"{row.key}.{suffix}" for suffix, _ in row.columns)
             partial: list[Taken] | None = None
             done = False
+            label_seen: Cell | None = None
             for idx in range(begin, end):
                 if not self._is_label(idx, row.aliases):
                     continue
+                label_seen = label_seen or self.cells[idx]
                 taken = self.collect(idx + 1, n, money=money, money_unit=self._money_unit(idx) if money else "万元")
+                if n == 1 and not taken and not money:
+                    after = self._after_labels(idx, template, begin, end)
+                    taken = [after] if after is not None else []
                 if len(taken) == n and any(t.value is not None and t.value.signed and suffix != "change"
                                            for (suffix, _), t in zip(row.columns, taken)):
                     self.finding("ambiguous_row", "warning",
@@ -363,6 +417,10 @@ class Reader:
                 self.finding("incomplete_row", "warning",
                              f"Row {row.aliases[0]} has {len(partial)} of {n} values; left out.", keys,
                              partial[0].cell)
+            elif not done and label_seen is not None:
+                self.finding("incomplete_row", "warning",
+                             f"Row {row.aliases[0]}: no numbers were found where its label stands; left out.",
+                             keys, label_seen)
         if not found_any:
             self.finding("missing_section", "warning", "No section 二 table (主动公开政府信息情况) was found.",
                          ("active",))
@@ -371,6 +429,73 @@ class Reader:
     def _match_app(self, text: str, template: str, glued: bool = False) -> tuple[str, str, str | None] | None:
         """('row' | 'group', key, group) for a label cell of section 三, or None."""
         return _match_app(text, template, glued)
+
+    def _alone(self, i: int) -> bool:
+        """Whether the cell at i is the only cell of its line."""
+        cells = self.cells
+        return _starts_line(cells, i) and (i + 1 == len(cells) or cells[i + 1].line != cells[i].line)
+
+    def _label_blocks(self, start: int, template: str) -> tuple[dict[str, list[Taken]], dict[str, Cell], set[int]]:
+        """Section 三 as PDF text tools that read a table box by box give it: a run of row
+        labels one a line (two or more, consecutive rows of the template), then their numbers
+        one a line, 7 a row. The numbers are read column by column (each applicant column's
+        rows in turn) or row by row, whichever alone makes every row add up to its 总计; when
+        both or neither do, the block is left to the row-by-row reading. Returns the rows
+        read, their label cells and the cells the blocks used."""
+        order = {r.key: i for i, r in enumerate(r for r in APP_ROWS if template in r.templates)}
+        cells = self.cells
+        out: dict[str, list[Taken]] = {}
+        label_at: dict[str, Cell] = {}
+        used: set[int] = set()
+        labels: list[tuple[int, str]] = []
+        idx = start
+        n = len(cells)
+        while idx < n:
+            s = self._squashed[idx]
+            if s == "行政复议" or ("行政复议" in s and "行政诉讼" in s):
+                break
+            if self.value_at(idx) is None:
+                if not is_blank(cells[idx].text):
+                    m = self._match_app(cells[idx].text, template, cells[idx].glued)
+                    if m is not None and m[0] == "row":
+                        labels.append((idx, m[1]))
+                idx += 1
+                continue
+            end = idx
+            while end < n and self.value_at(end) is not None and self._alone(end):
+                end += 1
+            if end == idx + 1 and 0 < idx < n - 1 and cells[idx - 1].text in _DASHES and cells[idx + 1].text in _DASHES:
+                idx = end  # a page number (- 4 -) broken over three lines
+                continue
+            k = len(labels)
+            keys = [key for _, key in labels]
+            if (k >= 2 and end - idx == k * _APP_WIDTH and all(key in order for key in keys)
+                    and [order[key] for key in keys] == list(range(order[keys[0]], order[keys[0]] + k))):
+                taken = [Taken(self.value_at(j), cells[j]) for j in range(idx, end)]
+                by_col = [[taken[c * k + r] for c in range(_APP_WIDTH)] for r in range(k)]
+                by_row = [taken[r * _APP_WIDTH:(r + 1) * _APP_WIDTH] for r in range(k)]
+                fits = [rows for rows in (by_col, by_row) if all(_adds_up(row) for row in rows)]
+                same = len(fits) == 2 and all(_nums(a) == _nums(b) for a, b in zip(*fits))
+                if len(fits) == 1 or same:
+                    for (label_idx, key), row in zip(labels, fits[0]):
+                        out.setdefault(key, row)
+                        label_at.setdefault(key, cells[label_idx])
+                elif fits:
+                    self.finding("ambiguous_row", "warning",
+                                 f"Rows {keys[0]} … {keys[-1]} have their numbers after all their labels, and "
+                                 "they add up read by column and by row alike; left out.",
+                                 tuple(f"applications.{key}" for key in keys), cells[labels[0][0]])
+                else:
+                    self.finding("row_sum_mismatch", "warning",
+                                 f"Rows {keys[0]} … {keys[-1]} have their numbers after all their labels, and "
+                                 "read by column or by row, some row does not add up to its 总计; left out.",
+                                 tuple(f"applications.{key}" for key in keys), cells[labels[0][0]])
+                # the block's cells are its own either way: no label takes the numbers after it
+                used.update(label_idx for label_idx, _ in labels)
+                used.update(range(idx, end))
+            labels = []
+            idx = max(end, idx + 1)
+        return out, label_at, used
 
     def read_applications(self, template: str) -> None:
         rows = {r.key: r for r in APP_ROWS if template in r.templates}
@@ -417,12 +542,23 @@ class Reader:
         numbers_first = self._row_before(start, _APP_WIDTH)
         if numbers_first is not None:
             start = numbers_first
+        block_values, block_labels, used = self._label_blocks(start, template)
+        values.update(block_values)
+        label_cells.update(block_labels)
+        last_used = max(used, default=-1)
         for idx in range(start, len(cells)):
             c = cells[idx]
             s = self._squashed[idx]
             if s == "行政复议" or ("行政复议" in s and "行政诉讼" in s):
                 break
-            if pending is None and "carried_forward" in values:
+            if idx in used:  # read with its block of labels and numbers
+                close()
+                pending, taken = None, []
+                if orphans:
+                    unknown_row(orphans)
+                    orphans = []
+                continue
+            if pending is None and "carried_forward" in values and idx > last_used:
                 break
             if is_blank(c.text):
                 if pending is not None and self._numeric_later_on_line(idx):
@@ -654,6 +790,15 @@ def _exact_index() -> dict[tuple[str, str], list[tuple[str, str, str | None, str
 
 
 _EXACT_APP = _exact_index()
+
+
+def _nums(row: list[Taken]) -> list[int | float]:
+    return [t.value.value if t.value is not None else 0 for t in row]
+
+
+def _adds_up(row: list[Taken]) -> bool:
+    nums = _nums(row)
+    return sum(nums[:-1]) == nums[-1]
 
 
 def _starts_line(cells: list[Cell], i: int) -> bool:
