@@ -640,3 +640,14 @@ def test_one_column_rows_whose_numbers_follow_all_their_labels() -> None:
     assert not any(k.startswith(("active.rules.", "active.normative_docs.")) for k in got)
     assert any(f.code == "incomplete_row" and "active.rules.issued" in f.keys for f in report.findings)
     assert report.status == "partial"
+
+
+def test_title_of_a_text_run_together_on_one_line() -> None:
+    # pdf2txt -n keeps no line breaks: the whole report is one line, its first page number first
+    text = "-1-" + report_2021().replace("\n", "")
+    report = parse_text(text)
+    assert report.agency == "测试县人民政府" and report.year == 2021
+    # a first line of prose that only names the report is still no title
+    text = ("2020年，鄂温克旗人民政府深入贯彻落实《条例》，按照《呼伦贝尔市2020年政府信息公开工作要点》要求，"
+            "现公布鄂温克旗2020年政府信息公开工作年度报告，年度报告中所列数据统计期限从2020年1月1日到12月31日止。\n")
+    assert parse_text(text).agency == "鄂温克族自治旗人民政府"

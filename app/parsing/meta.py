@@ -74,6 +74,14 @@ def read_meta(lines: list[str]) -> Meta:
     candidates = [meta.title] if meta.title else []
     for i, line in enumerate(head):
         s = line.strip().lstrip("#").strip()
+        if len(s) > 80 and not any(p.strip() for p in head[:i]):
+            # the whole text run together on a line (a PDF extraction that keeps no line
+            # breaks): the title is its head, up to the first 报告
+            s = re.sub(r"^[-—–]\s*\d{1,4}\s*[-—–]\s*", "", s)  # its first page's number
+            end = s.find("报告", 0, 80)
+            if end > 0:
+                candidates.append(s[:end + 2])
+            continue
         if not s or len(s) > 80:
             continue
         if "报告" in s or "年报" in s:
