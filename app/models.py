@@ -172,6 +172,16 @@ class FigureRollup(SQLModel, table=True):
     high: float = Field(sa_column=Column(Float, nullable=False))
 
 
+class RollupPending(SQLModel, table=True):
+    """Reports stored since the rollup was last folded (app/services/rollup.py): /stats adds
+    their figures from the figure table until a write folds them in, many at once."""
+
+    __tablename__ = "rollup_pending"
+
+    report_id: int = Field(sa_column=Column(Integer, ForeignKey("report.id", ondelete="CASCADE"), primary_key=True,
+                                            autoincrement=False))
+
+
 class ChangeCounter(SQLModel, table=True):
     """One row (id 1): the last number of the report change sequence (report.change_seq)."""
 

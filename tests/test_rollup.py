@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlmodel import Session
 
 from app.db import alembic_config, make_engine
-from app.models import Document, FigureRollup, Report, RollupCell
+from app.models import Document, FigureRollup, Report, RollupCell, RollupPending
 from app.parsing import parse_document
 from app.services import catalogue, query, rollup
 from app.services.ingest import reparse, store, store_many
@@ -76,10 +76,16 @@ def assert_rollup_answers_like_live(engine, *, every=False) -> int:
     return used
 
 
-def _table(engine) -> dict:
-    """The rollup tables as {(cell, key): (count, sum, min, max)}, the pseudo-key '' for reports."""
+def _table(engine, fold: bool = True) -> dict:
+    """The rollup tables as {(cell, key): (count, sum, min, max)}, the pseudo-key '' for the
+    cell's reports; the pending reports folded in first (`fold`), else listed as ("pending", id)."""
     with Session(engine) as session:
+        if fold:
+            rollup.fold(session)
+            session.commit()
         conn = session.connection()
+        pending = {("pending", i): (1,) for i in conn.execute(select(RollupPending.report_id)).scalars()}
+        assert not fold or not pending
         out = {(c, ""): (n, None, None, None) for c, n in conn.execute(select(RollupCell.cell, RollupCell.reports))}
         rows = conn.execute(select(RollupCell.cell, FigureRollup.key, FigureRollup.figures, FigureRollup.total,
                                    FigureRollup.low, FigureRollup.high)
@@ -87,7 +93,7 @@ def _table(engine) -> dict:
         for cell, key, *agg in rows:
             out[(cell, key)] = tuple(agg)
     assert all(v[0] > 0 for v in out.values())  # no empty cell nor key left behind
-    return out
+    return {**out, **pending}
 
 
 def assert_rollup_is_exact(engine) -> None:
@@ -109,8 +115,16 @@ def variants():
     return _variants()
 
 
+@pytest.fixture(params=[1, 50])
+def fold_at(request, monkeypatch):
+    """Fold the pending reports into the rollup at every write, or every 50 reports (so that
+    answers mix folded and pending ones)."""
+    monkeypatch.setattr(rollup, "FOLD_AT", request.param)
+    return request.param
+
+
 @pytest.fixture
-def loaded(database_url, variants):
+def loaded(database_url, variants, fold_at):
     """N generated reports: a third stored one by one, the rest in bulk batches of 20."""
     engine = make_engine(database_url)
     ids = []
@@ -137,10 +151,10 @@ def test_rollup_answers_equal_live_after_ingest_and_bulk(loaded):
 
 def test_stored_again_counts_once(loaded, variants):
     engine, ids = loaded
-    before = _table(engine)
+    before = _table(engine, fold=False)
     assert not store(engine, variants[0]["data"], variants[0]["parsed"]).created
     assert not any(r.created for r in store_many(engine, [(v["data"], v["parsed"]) for v in variants[:5]]))
-    assert _table(engine) == before
+    assert _table(engine, fold=False) == before
 
 
 def test_rollup_follows_reparse_and_delete(loaded):
@@ -166,13 +180,17 @@ def test_rollup_follows_reparse_and_delete(loaded):
     assert_rollup_is_exact(engine)
 
 
-def test_reparse_of_a_failed_report_keeps_the_cell(database_url):
-    """A report without figures still counts in scope, and re-parsing it keeps it counted once."""
+@pytest.mark.parametrize("folded", [True, False])
+def test_reparse_of_a_failed_report_keeps_the_cell(database_url, monkeypatch, folded):
+    """A report without figures still counts in scope, and re-parsing it keeps it counted once,
+    folded into the rollup or pending."""
+    monkeypatch.setattr(rollup, "FOLD_AT", 1 if folded else 1000)
     engine = make_engine(database_url)
     try:
         data = "这不是一份年度报告。".encode()
         report = store(engine, data, parse_document(data, "text/plain")).report
         assert reparse(engine, report.id) is not None
+        assert _table(engine, fold=False) == ({("pending", report.id): (1,)} if not folded else _table(engine))
         cells = _table(engine)
         assert [v[0] for v in cells.values()] == [1]  # the report counted once, no figures
         assert_rollup_is_exact(engine)
@@ -216,9 +234,10 @@ def test_migration_fills_the_rollup_from_stored_reports(loaded, database_url):
     assert_rollup_is_exact(engine)
 
 
-def test_concurrent_writers_into_one_cell_lose_nothing(database_url):
+def test_concurrent_writers_into_one_cell_lose_nothing(database_url, monkeypatch):
     """Threads storing reports of the same cells at once, one of them re-parsing reports of
-    those cells meanwhile (a refresh racing the additions): every report counted once."""
+    those cells meanwhile (a refresh racing the additions and folds): every report counted once."""
+    monkeypatch.setattr(rollup, "FOLD_AT", 3)
     engine = make_engine(database_url)
     base = (CORPUS / "huaian-2024.txt").read_bytes()
     parsed = parse_document(base, "text/plain")
@@ -256,6 +275,7 @@ def test_concurrent_writers_into_one_cell_lose_nothing(database_url):
         total = 4 + 4 * 9
         (row,) = _answers(engine, ["active.permit.decisions"], {}, [], True)
         assert row["reports_in_scope"] == row["count"] == total
+        assert len([k for k in _table(engine, fold=False) if k[0] == "pending"]) < total  # some folded
         value = next(f.value for f in parsed.figures if f.key == "active.permit.decisions")
         assert row["sum"] == pytest.approx(value * total)
         assert_rollup_is_exact(engine)

@@ -204,7 +204,7 @@ def store(engine: Engine, data: bytes, parsed: ParsedReport, source_url: str | N
             session.add(report)
             session.flush()
             _write_children(session, [(report.id, parsed)])
-            rollup.add_reports(session, [(report.id, parsed.figures)])  # /stats's rollup, in this transaction
+            rollup.add_reports(session, [report.id])  # /stats's rollup, in this transaction
             session.commit()
         except IntegrityError:
             session.rollback()
@@ -239,7 +239,7 @@ def store_many(engine: Engine, items: list[tuple]) -> list[IngestResult]:
             session.add_all(report for _, report, _ in fresh.values())
             session.flush()
             _write_children(session, [(report.id, parsed) for _, report, parsed in fresh.values()])
-            rollup.add_reports(session, [(report.id, parsed.figures) for _, report, parsed in fresh.values()])
+            rollup.add_reports(session, [report.id for _, report, _ in fresh.values()])
             session.commit()
         except IntegrityError:
             session.rollback()

@@ -15,10 +15,10 @@ from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, union_all
 from sqlmodel import Session, select
 
-from app.models import FigureRollup, FigureRow, Report, RollupCell
+from app.models import FigureRollup, FigureRow, Report, RollupCell, RollupPending
 from app.services import catalogue, divisions, rollup as rollups
 from app.services.present import emit_value
 
@@ -411,14 +411,26 @@ def stats(session: Session, keys: list[str], filters: ReportFilter, by: list[str
             .where(FigureRow.key.in_(keys))
         ).group_by(FigureRow.key, *dims)
         rep_stmt = filters.apply(select(*dims, func.count(Report.id))).group_by(*dims)
-    else:  # the same rows, summed over a few cells instead of every report
+    else:  # the same rows, summed over a few cells instead of every report, and the reports
+        # not folded into them yet (a few) from the tables: one statement each, one snapshot
         conds = _cell_conditions(filters, grain)
-        fig_stmt = (select(FigureRollup.key, *dims, func.sum(FigureRollup.figures), func.sum(FigureRollup.total),
-                           func.min(FigureRollup.low), func.max(FigureRollup.high))
-                    .join(RollupCell, RollupCell.id == FigureRollup.cell_id)
-                    .where(FigureRollup.grain == grain, FigureRollup.key.in_(keys), *conds)
-                    .group_by(FigureRollup.key, *dims))
-        rep_stmt = select(*dims, func.sum(RollupCell.reports)).where(*conds).group_by(*dims)
+        live_dims = [getattr(Report, d.key) for d in dims]
+        fig_stmt = union_all(
+            select(FigureRollup.key, *dims, func.sum(FigureRollup.figures), func.sum(FigureRollup.total),
+                   func.min(FigureRollup.low), func.max(FigureRollup.high))
+            .join(RollupCell, RollupCell.id == FigureRollup.cell_id)
+            .where(FigureRollup.grain == grain, FigureRollup.key.in_(keys), *conds)
+            .group_by(FigureRollup.key, *dims),
+            filters.apply(  # (key, report_id) IN …: the figure index seeks each pending report's figure
+                select(FigureRow.key, *live_dims, func.count(FigureRow.id), func.sum(FigureRow.value),
+                       func.min(FigureRow.value), func.max(FigureRow.value))
+                .join(Report, Report.id == FigureRow.report_id)
+                .where(FigureRow.key.in_(keys), FigureRow.report_id.in_(select(RollupPending.report_id)))
+            ).group_by(FigureRow.key, *live_dims))
+        rep_stmt = union_all(
+            select(*dims, func.sum(RollupCell.reports)).where(*conds).group_by(*dims),
+            filters.apply(select(*live_dims, func.count(Report.id))
+                          .where(Report.id.in_(select(RollupPending.report_id)))).group_by(*live_dims))
 
     memo: dict[tuple, tuple] = {}
 

@@ -14,10 +14,15 @@ and a unique text `cell` naming it; figure_rollup per (grain, key, cell) the cou
 min and max of the figure's values. Both are written in the transaction that writes the
 reports:
 
-- new reports (`add_reports`, from app.services.ingest.store / store_many): their cells'
-  report counts go up, and their figures' aggregates, made from the figures just written,
-  are added to the cells' rows (upserts: count + n, sum + s, least/greatest) — a cost of
-  the new reports alone, however many reports the cells hold;
+- new reports (`add_reports`, from app.services.ingest.store / store_many) are listed in
+  rollup_pending; when FOLD_AT are pending, that write folds them in (`fold`): their cells'
+  report counts go up and their figures' count, sum, min and max are added to the cells'
+  rows (upserts: count + n, sum + s, least/greatest) — a cost of the new reports alone,
+  however many reports the cells hold. Folding many at once matters: the rows of a key lie
+  together (what makes reads fast), so adding one report dirties a page per key (~230),
+  which on SQLite doubled the commit of a small HTTP batch; a fold of 128 reports shares
+  those pages. /stats adds the pending reports' figures from the figure table (a few
+  index seeks each) in the same statement as the rollup's rows;
 - a report re-parsed or deleted (`cells_of` before the change, `refresh` after): the
   cells it was in before and is in after are emptied and computed again from the figure
   table (INSERT … SELECT … GROUP BY), which keeps min and max exact.
@@ -37,12 +42,12 @@ import hashlib
 from collections.abc import Iterable
 
 from sqlalchemy import (
-    Connection, Integer, String, and_, bindparam, cast, delete, func, literal_column, or_, select, text, true,
+    Connection, Integer, String, and_, cast, delete, func, literal_column, or_, select, text, true,
 )
 from sqlalchemy.dialects import postgresql as pg_dialect, sqlite as sqlite_dialect
 from sqlmodel import Session
 
-from app.models import FigureRollup, FigureRow, Report, RollupCell
+from app.models import FigureRollup, FigureRow, Report, RollupCell, RollupPending
 
 CITY = 1  # the grain kept: the one there is today (rollup_cell.grain leaves room for others)
 GRAINS = (CITY,)
@@ -51,6 +56,7 @@ CITY_DIGITS = 4  # the leading digits of region_code a cell keeps
 # the attributes of a cell, in the order of its key (rollup_cell columns of these names)
 ATTRS = ("template", "year", "level", "region", "province_code", "city_code")
 LOCK_CLASS = 0x726F6C6C  # "roll": pg_advisory_xact_lock(LOCK_CLASS, hash of the cell)
+FOLD_LOCK_CLASS = LOCK_CLASS + 1  # pg_advisory_xact_lock(FOLD_LOCK_CLASS, 0): one fold at a time
 
 
 def _sql(value: str, type_=String):
@@ -137,60 +143,40 @@ def _accumulate(conn: Connection, grain: int, scope) -> None:
     conn.execute(_upsert(conn, _insert(conn)(fig_t).from_select(list(FIGURE_COLUMNS), figures)))
 
 
-_SQLITE_UPSERT: list[str] = []
+FOLD_AT = 128  # pending reports a write folds into the rollup (one fold per this many new reports)
 
 
-def _upsert_rows(conn: Connection, rows: list[tuple]) -> None:
-    """Rows of FIGURE_COLUMNS added to figure_rollup: executemany (on SQLite straight to the
-    driver, as app.services.ingest writes figures)."""
-    fig_t = FigureRollup.__table__  # type: ignore[attr-defined]
-    stmt = _upsert(conn, _insert(conn)(fig_t).values({n: bindparam(n) for n in FIGURE_COLUMNS}))
-    if conn.dialect.name != "sqlite":
-        conn.execute(stmt, [dict(zip(FIGURE_COLUMNS, row)) for row in rows])
-        return
-    if not _SQLITE_UPSERT:
-        compiled = stmt.compile(dialect=conn.dialect)
-        assert tuple(compiled.positiontup or ()) == FIGURE_COLUMNS
-        _SQLITE_UPSERT.append(str(compiled))
-    conn.exec_driver_sql(_SQLITE_UPSERT[0], rows)
-
-
-def add_reports(db: Session | Connection, reports: list[tuple[int, Iterable]]) -> None:
-    """New reports, written in this transaction, added to the rollup: (report id, its
-    figures as written — objects with .key and .value) each. Their cells come from the
-    report rows; their figures' aggregates are made here from the figures given (reading
-    them back from the figure table cost as much again as writing them), and added to what
-    the cells hold. (Each report once: a report already counted would be counted twice;
-    `refresh` then.)"""
-    if not reports:
+def add_reports(db: Session | Connection, report_ids: list[int]) -> None:
+    """New reports, written with their figures in this transaction: pending for the rollup
+    (one row each). When FOLD_AT are pending, this write folds them in (`fold`): the rollup's
+    rows of a key lie together, so a write touches a page per key, which a fold of many
+    reports shares among them; /stats reads the few pending reports' figures meanwhile."""
+    if not report_ids:
         return
     conn = _conn(db)
-    ids = [report_id for report_id, _ in reports]
+    conn.execute(_insert(conn)(RollupPending.__table__), [{"report_id": i} for i in report_ids])  # type: ignore[attr-defined]
+    fold(conn, at_least=FOLD_AT)
+
+
+def fold(db: Session | Connection, at_least: int = 1) -> int:
+    """Fold the pending reports into the rollup, if there are at least `at_least`: their
+    cells' report counts, then their figures' count, sum, min and max added to their cells'
+    rows (upserts: count + n, sum + s, least/greatest). Returns how many were folded."""
+    conn = _conn(db)
+    pending = RollupPending.__table__  # type: ignore[attr-defined]
+    if conn.execute(select(func.count()).select_from(pending)).scalar_one() < at_least:
+        return 0
+    if conn.dialect.name == "postgresql":  # one fold at a time; then the pending reports as committed now
+        conn.execute(text("SELECT pg_advisory_xact_lock(:c, 0)"), {"c": FOLD_LOCK_CLASS})
+    ids = list(conn.execute(select(pending.c.report_id)).scalars())
+    if not ids:
+        return 0
+    _lock(conn, cells_of(conn, ids))
     scope = Report.id.in_(ids)
-    if conn.dialect.name == "postgresql":
-        _lock(conn, cells_of(conn, ids))
-    cell_t = RollupCell.__table__  # type: ignore[attr-defined]
     for grain in GRAINS:
-        _add_cells(conn, grain, scope)
-        cell_of = dict(conn.execute(select(Report.id, cell_t.c.id)
-                                    .join(cell_t, cell_t.c.cell == _cell_columns(grain)["cell"]).where(scope)).all())
-        acc: dict[tuple[str, int], list] = {}
-        for report_id, figures in reports:
-            cell_id = cell_of[report_id]
-            for f in figures:
-                value = float(f.value)
-                a = acc.get((f.key, cell_id))
-                if a is None:
-                    acc[(f.key, cell_id)] = [1, value, value, value]
-                else:
-                    a[0] += 1
-                    a[1] += value
-                    if value < a[2]:
-                        a[2] = value
-                    if value > a[3]:
-                        a[3] = value
-        if acc:  # in key order, the table's: its pages touched in order (and rows locked in one order)
-            _upsert_rows(conn, [(grain, key, cell_id, *a) for (key, cell_id), a in sorted(acc.items())])
+        _accumulate(conn, grain, scope)
+    conn.execute(delete(pending).where(pending.c.report_id.in_(ids)))
+    return len(ids)
 
 
 def cells_of(db: Session | Connection, report_ids: Iterable[int]) -> dict[str, dict]:
@@ -237,13 +223,17 @@ def refresh(db: Session | Connection, before: dict[str, dict], report_ids: Itera
     conn.execute(delete(cell_t).where(cell_t.c.cell.in_(keys)))
     for grain in GRAINS:
         mine = [c for c in cells.values() if c["grain"] == grain]
-        if mine:
-            _accumulate(conn, grain, _in_cells(grain, mine))
+        if mine:  # the reports of these cells but those pending (in the rollup once folded)
+            pending = select(RollupPending.report_id)
+            _accumulate(conn, grain, and_(_in_cells(grain, mine), Report.id.not_in(pending)))
 
 
-def rebuild(db: Session | Connection) -> None:
-    """Empty the rollup and compute it again from every report (the migration fills it so)."""
+def rebuild(db: Session | Connection, *, pending: bool = True) -> None:
+    """Empty the rollup and compute it again from every report, none left pending (migration
+    0006 fills it so, before there was a `pending` table)."""
     conn = _conn(db)
+    if pending:
+        conn.execute(delete(RollupPending.__table__))  # type: ignore[attr-defined]
     conn.execute(delete(FigureRollup.__table__))  # type: ignore[attr-defined]
     conn.execute(delete(RollupCell.__table__))  # type: ignore[attr-defined]
     for grain in GRAINS:

@@ -60,7 +60,7 @@ def upgrade() -> None:
 
     from app.services.rollup import rebuild
 
-    rebuild(op.get_bind())
+    rebuild(op.get_bind(), pending=False)
 
 
 def downgrade() -> None:
