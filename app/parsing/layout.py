@@ -14,8 +14,10 @@ _SEPARATOR_ROW = re.compile(r"^[\s|:\-—=+]*$")
 _HEADING = re.compile(r"^#{1,6}\s*")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Cell:
+    # not frozen (a frozen dataclass costs four times as much to build, and a report has
+    # hundreds of cells), but never changed once made: hashed and compared by value as before
     text: str
     line: int  # 0-based line index in the normalised text
     start: int
@@ -92,8 +94,7 @@ def cells_of_line(line: str, line_no: int) -> list[Cell]:
     if offset:
         cells = [Cell(c.text, c.line, c.start + offset, c.end + offset) for c in cells]
     if cells:
-        c = cells[0]
-        cells[0] = Cell(c.text, c.line, c.start, c.end, True)
+        cells[0].first_in_line = True  # a cell of this call's own making
     return cells
 
 

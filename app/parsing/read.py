@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
-from app.parsing.labels import matches, split_numbering, squash
+from app.parsing.labels import matches, split_numbering, squash, within_one_edit
 from app.parsing.layout import Cell
 from app.parsing.model import Figure, Finding, Source
 from app.parsing.normalize import Normalized
@@ -70,8 +70,12 @@ class Reader:
 
     # ------------------------------------------------------------ helpers
     def source(self, cell: Cell) -> Source:
-        start, end = self.norm.original_span(cell.line, cell.start, cell.end)
-        return Source(line=cell.line + 1, start=start, end=end, text=self.norm.original_lines[cell.line])
+        norm, line = self.norm, cell.line
+        if norm._shift_cols[line]:
+            start, end = norm.original_span(line, cell.start, cell.end)
+        else:  # nothing removed on the line: the span as it is (original_span's own shortcut)
+            start, end = cell.start, cell.end
+        return Source(line + 1, start, end, norm.original_lines[line])
 
     def add(self, key: str, taken: Taken | None, unit: str, section: str, *, value: int | float | None = None,
             flags: tuple[str, ...] = (), cell: Cell | None = None) -> None:
@@ -246,13 +250,8 @@ class Reader:
 
     # ------------------------------------------------------------ template
     def detect_template(self, text: str, year: int | None) -> tuple[str | None, str]:
-        score = {"2019": 0, "2021": 0}
-        for s in self._squashed:
-            if len(s) > 40 or len(s) < 4:
-                continue
-            for tpl, rx in _HINT_RX.items():
-                if rx.search(s):
-                    score[tpl] += 1
+        short = [s for s in self._squashed if 4 <= len(s) <= 40]
+        score = {tpl: sum(1 for s in short if rx.search(s)) for tpl, rx in _HINT_RX.items()}
         if score["2021"] != score["2019"]:
             tpl = max(score, key=score.__getitem__)
             return tpl, f"table headers ({score['2019']} point to 2019, {score['2021']} to 2021)"
@@ -282,12 +281,16 @@ class Reader:
         s = self._squashed[idx]
         if not s:
             return False
+        cell = self.cells[idx]
         if len(s) <= 12:
-            _, core = split_numbering(self.cells[idx].text)
-            if any(matches(core, a, fuzzy_min=6) for a in aliases):
+            core = split_numbering(cell.text)[1]
+            if core in aliases:
                 return True
+            for a in aliases:  # matches(core, a, fuzzy_min=6), inlined: it is called for every cell
+                if len(a) >= 6 and within_one_edit(core, a):
+                    return True
         # a flattened table: the label is what the text cell ends with
-        return self.cells[idx].glued and any(s.endswith(a) for a in aliases)
+        return cell.glued and any(s.endswith(a) for a in aliases)
 
     def _money_unit(self, idx: int) -> str:
         """The unit an amount column's header gives (单位：元 / 亿元 / 万元), looking back from
@@ -356,6 +359,9 @@ class Reader:
         known = known or {}
         begin, end = self._active_region()
         found_any = False
+        # the cells that may be a row label: not blank, not a bare digit string (no alias is one)
+        squashed = self._squashed
+        maybe_labels = [i for i in range(begin, end) if squashed[i] and not squashed[i].isdigit()]
         for row in ACTIVE_ROWS[template]:
             money = tuple(i for i, (suffix, unit) in enumerate(row.columns) if unit == "万元")
             n = len(row.columns)
@@ -363,7 +369,7 @@ class Reader:
             partial: list[Taken] | None = None
             done = False
             label_seen: Cell | None = None
-            for idx in range(begin, end):
+            for idx in maybe_labels:
                 if not self._is_label(idx, row.aliases):
                     continue
                 label_seen = label_seen or self.cells[idx]
@@ -447,26 +453,32 @@ class Reader:
         out: dict[str, list[Taken]] = {}
         label_at: dict[str, Cell] = {}
         used: set[int] = set()
-        labels: list[tuple[int, str]] = []
+        texts: list[int] = []  # text cells since the last numbers: the labels among them
         idx = start
         n = len(cells)
+        squashed = self._squashed
+        value_at = self.value_at
         while idx < n:
-            s = self._squashed[idx]
+            s = squashed[idx]
             if s == "行政复议" or ("行政复议" in s and "行政诉讼" in s):
                 break
-            if self.value_at(idx) is None:
-                if not is_blank(cells[idx].text):
-                    m = self._match_app(cells[idx].text, template, cells[idx].glued)
-                    if m is not None and m[0] == "row":
-                        labels.append((idx, m[1]))
+            if value_at(idx) is None:
+                texts.append(idx)
                 idx += 1
                 continue
             end = idx
-            while end < n and self.value_at(end) is not None and self._alone(end):
+            while end < n and value_at(end) is not None and self._alone(end):
                 end += 1
             if end == idx + 1 and 0 < idx < n - 1 and cells[idx - 1].text in _DASHES and cells[idx + 1].text in _DASHES:
                 idx = end  # a page number (- 4 -) broken over three lines
                 continue
+            labels: list[tuple[int, str]] = []
+            if end - idx >= 2 * _APP_WIDTH and (end - idx) % _APP_WIDTH == 0:
+                for j in texts:
+                    if not is_blank(cells[j].text):
+                        m = self._match_app(cells[j].text, template, cells[j].glued)
+                        if m is not None and m[0] == "row":
+                            labels.append((j, m[1]))
             k = len(labels)
             keys = [key for _, key in labels]
             if (k >= 2 and end - idx == k * _APP_WIDTH and all(key in order for key in keys)
@@ -493,7 +505,7 @@ class Reader:
                 # the block's cells are its own either way: no label takes the numbers after it
                 used.update(label_idx for label_idx, _ in labels)
                 used.update(range(idx, end))
-            labels = []
+            texts = []
             idx = max(end, idx + 1)
         return out, label_at, used
 
