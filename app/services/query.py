@@ -385,8 +385,8 @@ def stats(session: Session, keys: list[str], filters: ReportFilter, by: list[str
     division table when it was stored (report.province_code, city_code, county_code).
 
     Both queries read the rollup kept at ingest (per cell of reports and key: count, sum,
-    min, max; app/services/rollup.py) wherever the filters allow (`rollup_grain`), else the
-    figure and report tables. `rollup`: None chooses so; True insists on the rollup (a
+    min, max; app/services/rollup.py), plus the few reports not folded into it yet from the
+    figure and report tables, wherever the filters allow (`rollup_grain`); else the tables. `rollup`: None chooses so; True insists on the rollup (a
     ValueError where it cannot answer), False reads the tables (the tests compare both)."""
     cat = catalogue.catalogue()
     grain = rollup_grain(filters, by) if rollup is not False else None
