@@ -651,3 +651,31 @@ def test_title_of_a_text_run_together_on_one_line() -> None:
     text = ("2020年，鄂温克旗人民政府深入贯彻落实《条例》，按照《呼伦贝尔市2020年政府信息公开工作要点》要求，"
             "现公布鄂温克旗2020年政府信息公开工作年度报告，年度报告中所列数据统计期限从2020年1月1日到12月31日止。\n")
     assert parse_text(text).agency == "鄂温克族自治旗人民政府"
+
+
+@pytest.mark.parametrize("sep", [" ", "\u3000", "\u00a0"])
+def test_letter_spaced_title_gives_agency_year_and_region(sep: str) -> None:
+    spaced = lambda s: sep.join(s)  # noqa: E731
+    text = (f"{spaced('鄂温克族自治旗人民政府')}\n{spaced('2020年政府信息公开工作年度报告')}\n\n"
+            f"{spaced('本报告由鄂温克族自治旗人民政府办公室编制。')}\n"
+            f"{spaced('政府网站发布信息')} 8516 {spaced('条，发布政策解读')}{sep}33{sep}篇。\n")
+    r = parse_text(text)
+    assert (r.agency, r.year, r.region_code) == ("鄂温克族自治旗人民政府", 2020, "150724")
+    assert r.figure_map() == {"publishing.website_posts": 8516, "publishing.policy_interpretations": 33}
+    # the figure's source still points at the number in the text as received
+    fig = next(f for f in r.figures if f.key == "publishing.website_posts")
+    assert fig.source.text[fig.source.start:fig.source.end] == "8516"
+
+
+def test_letter_spacing_squeezes_only_cjk_and_spelled_years() -> None:
+    lines = normalize("行 政 许 可 1 2 3 4 5\n2 0 2 0 年 度 报 告\n行政 许可 证明 1 2\n").lines
+    assert lines[0] == "行政许可 1 2 3 4 5"  # the numbers, separate cells, stay apart
+    assert lines[1] == "2020年度报告"
+    assert lines[2] == "行政 许可 证明 1 2"  # words, not letters: left alone
+
+
+def test_letter_spaced_numbers_in_prose_are_left_out() -> None:
+    # 8 5 1 6 条: one number letter-spaced, or four cells; never 6
+    r = parse_text("政 府 网 站 发 布 信 息 8 5 1 6 条 ， 发 布 政 策 解 读 3 3 篇 。\n")
+    assert "publishing.website_posts" not in r.figure_map()
+    assert "publishing.policy_interpretations" not in r.figure_map()

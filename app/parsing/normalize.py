@@ -32,6 +32,54 @@ _TRANSLATE = {chr(k): (chr(v) if isinstance(v, int) else v) for k, v in _FULLWID
 _TO_TRANSLATE = re.compile("[" + re.escape("".join(_TRANSLATE)) + "]")
 
 
+# letter-spaced text (鄂 温 克 族 自 治 旗 / 2 0 2 0 年 政 府 …, a space, U+3000 or &nbsp; between
+# every character): three single CJK characters in a row, each one space apart
+_SEPS = " \u3000\u00a0"
+# (a separator first: scans faster than a CJK class over Chinese text; every run of three has it)
+_SPACED = re.compile("[ \u3000\u00a0][\u4e00-\u9fff][ \u3000\u00a0][\u4e00-\u9fff]")
+_SPACED_TOKEN = re.compile("[^ \u3000\u00a0]+|[ \u3000\u00a0]+")
+
+
+def _joinable(c: str) -> bool:
+    return "\u4e00" <= c <= "\u9fff" or "\u3001" <= c <= "\u303f" or "\uff01" <= c <= "\uff5e" and not c.isdigit() \
+        or c in "·“”‘’"
+
+
+def _squeeze_spaced(line: str) -> tuple[str, list[int]] | None:
+    """Remove the spaces of letter-spaced runs: a run of one-character tokens one separator apart
+    with at least three CJK characters. Only between two CJK characters (or full-width signs) is a
+    space removed, and inside a year spelled 2 0 2 0 年; other digits stay apart (they may be
+    cells). Returns the line and, per kept character, its column in `line`; None if nothing changes."""
+    toks = [(m.start(), m.group()) for m in _SPACED_TOKEN.finditer(line)]
+    drop: set[int] = set()
+    i = 0
+    n = len(toks)
+    while i < n:
+        # a run: token i, sep, token, sep, … every token one character, every separator one character
+        if toks[i][1][0] in _SEPS or len(toks[i][1]) != 1:
+            i += 1
+            continue
+        j = i
+        while j + 2 < n and len(toks[j + 1][1]) == 1 and len(toks[j + 2][1]) == 1 and toks[j + 2][1] not in _SEPS:
+            j += 2
+        chars = [toks[k][1] for k in range(i, j + 1, 2)]
+        if sum("\u4e00" <= c <= "\u9fff" for c in chars) >= 3:
+            year_digits: set[int] = set()
+            for k in range(len(chars) - 4):
+                if chars[k] in "12" and "".join(chars[k:k + 4]).isdigit() and chars[k + 4] in "年度" \
+                        and (k == 0 or not chars[k - 1].isdigit()) and "".join(chars[k:k + 2]) in ("19", "20"):
+                    year_digits.update(range(k, k + 5))
+            for k in range(len(chars) - 1):
+                a, b = chars[k], chars[k + 1]
+                if (_joinable(a) and _joinable(b)) or (k in year_digits and k + 1 in year_digits):
+                    drop.add(toks[i + 2 * k + 1][0])
+        i = j + 1
+    if not drop:
+        return None
+    keep = [c for c in range(len(line)) if c not in drop]
+    return "".join(line[c] for c in keep), keep
+
+
 def _translate(text: str) -> str:
     # a regex over the few characters that change is much faster than str.translate on long text
     return _TO_TRANSLATE.sub(lambda m: _TRANSLATE[m.group()], text)
@@ -81,6 +129,7 @@ def normalize(text: str) -> Normalized:
     shift_cols: list[list[int]] = []
     shift_vals: list[list[int]] = []
     stripped: list[str] = []
+    spaced = _SPACED.search(text) is not None
     for line in original_lines:
         cols: list[int] = []
         vals: list[int] = []
@@ -97,6 +146,23 @@ def normalize(text: str) -> Normalized:
             if out:
                 out.append(line[pos:])
                 line = "".join(out)
+        if spaced and _SPACED.search(line):
+            squeezed = _squeeze_spaced(line)
+            if squeezed is not None:
+                line, keep = squeezed
+                # compose with what the pinyin removal shifted: final column → original column
+                cols2: list[int] = []
+                vals2: list[int] = []
+                prev = 0
+                for c, k in enumerate(keep):
+                    if cols:
+                        j = bisect.bisect_right(cols, k) - 1
+                        k += vals[j] if j >= 0 else 0
+                    if k - c != prev:
+                        cols2.append(c)
+                        vals2.append(k - c)
+                        prev = k - c
+                cols, vals = cols2, vals2
         stripped.append(line)
         shift_cols.append(cols)
         shift_vals.append(vals)

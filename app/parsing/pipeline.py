@@ -11,7 +11,7 @@ from app.parsing.normalize import normalize
 from app.parsing.prose import cross_check, find_hints, find_prose
 from app.parsing.read import Reader
 
-PARSER_VERSION = "0.3.2"
+PARSER_VERSION = "0.3.3"
 
 _SECTION_KEYS = ("active.", "applications.", "review_litigation.")
 # findings that mean some template figure was left out

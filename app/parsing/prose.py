@@ -63,10 +63,13 @@ _SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 
 def _cut_by_wrap(text: str, start: int, end: int) -> bool:
     """A number at the start or end of a line with digits across the break (…信息4 / 511条)
-    may be one number cut by a hard wrap: which, cannot be told."""
+    may be one number cut by a hard wrap, and one with digits a space away (信息 8 5 1 6 条)
+    one number letter-spaced: which, cannot be told."""
     i = start
     while i > 0 and text[i - 1] == " ":
         i -= 1
+    if i < start and i > 0 and text[i - 1].isdigit():
+        return True  # digits a space before (8 5 1 6 条, letter-spaced or cells): which number, cannot be told
     if i > 0 and text[i - 1] == "\n":
         i -= 1
         while i > 0 and text[i - 1] == " ":
@@ -76,6 +79,8 @@ def _cut_by_wrap(text: str, start: int, end: int) -> bool:
     j = end
     while j < len(text) and text[j] == " ":
         j += 1
+    if j > end and j < len(text) and text[j].isdigit():
+        return True
     if j < len(text) and text[j] == "\n":
         j += 1
         while j < len(text) and text[j] == " ":
