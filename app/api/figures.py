@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session, select
 
 from app.api.deps import ReportDep, SessionDep
-from app.api.listing import REPORT_ROWS_CONTENT, ReportRowsFormat, rows_response_plain
+from app.api.listing import REPORT_ROWS_CONTENT, ReportRowsFormat, rows_response
 from app.api.problems import problem_responses
 from app.models import (
     ActiveView, ApplicationsView, FeesView, FigureRow, FiguresPublic, MediaAccountsView, PermitsView,
@@ -41,6 +41,7 @@ FIGURE_CSV_COLUMNS = ["report_id", "key", "value", "unit", "section", "note", "f
 @router.get("/figures", response_model=FiguresPublic, summary="Every figure, with its source",
             responses={200: {"content": REPORT_ROWS_CONTENT}, **_NOT_FOUND})
 async def read_figures(
+    request: Request,
     report: ReportDep,
     session: SessionDep,
     prefix: Annotated[str | None, Query(max_length=120, description="only keys starting with this, e.g. active.")] = None,
@@ -53,9 +54,8 @@ async def read_figures(
     fill_source_lines(figures, lambda: session.exec(
         select(ReportText.original).where(ReportText.report_id == report.id)).first())
     if fmt in ("csv", "ndjson"):
-        rows = [{"report_id": report.id, **f} for f in figures]
-        answer = rows_response_plain(fmt, rows, FIGURE_CSV_COLUMNS, f"report-{report.id}-figures")
-        return answer
+        return rows_response(request, fmt, [{"report_id": report.id, **f} for f in figures], FIGURE_CSV_COLUMNS,
+                             f"report-{report.id}-figures", vary=False)  # type: ignore[return-value]
     # the rows have the shape of FiguresPublic already: serialised as they are, not validated again
     return Response(orjson.dumps({"report_id": report.id, "figures": figures}), media_type="application/json")
 

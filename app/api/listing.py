@@ -169,12 +169,13 @@ def bulk(request: Request, database: Database, session: Session, fmt: str, *, st
 
 
 def rows_response(request: Request, fmt: str, items: list[dict[str, Any]], columns: list[str],
-                  name: str, etag: str | None = None) -> Response | None:
-    """CSV or NDJSON of rows already in hand (stats, regions, comparisons); None for JSON.
-    With `etag` (a stamp from `conditional`) it is sent; else the middleware hashes the body."""
+                  name: str, etag: str | None = None, vary: bool = True) -> Response | None:
+    """CSV or NDJSON of rows already in hand (stats, regions, comparisons, a report's figures
+    and findings); None for JSON. With `etag` (a stamp from `conditional`) it is sent; else
+    the middleware hashes the body. `vary=False` where only `format=` chooses (not Accept)."""
     if fmt == "json":
         return None
-    headers = {"Vary": "Accept", **({"ETag": etag} if etag else {})}
+    headers = {**({"Vary": "Accept"} if vary else {}), **({"ETag": etag} if etag else {})}
     flat = [export.flatten(i) for i in items]
     if fmt == "csv":
         body = b"".join(export.csv_chunks(columns, [flat]))
@@ -193,11 +194,3 @@ REPORT_ROWS_CONTENT = {
     "application/x-ndjson": {"schema": {"type": "string"}, "example": '{"report_id": 1, "key": …}\n'},
 }
 
-
-def rows_response_plain(fmt: str, items: list[dict[str, Any]], columns: list[str], name: str) -> Response:
-    """CSV or NDJSON of a report's rows (no Vary: the format is in the query)."""
-    if fmt == "csv":
-        body = b"".join(export.csv_chunks(columns, [[export.flatten(i) for i in items]]))
-        return Response(body, media_type=export.CSV_MEDIA_TYPE,
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    return Response(b"".join(export.ndjson_chunks([items])), media_type=export.NDJSON_MEDIA_TYPE)

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from sqlmodel import select
 
 from app.api.deps import DatabaseDep, ReportDep, SessionDep, SettingsDep, require_writer
-from app.api.listing import REPORT_ROWS_CONTENT, ReportRowsFormat, rows_response_plain
+from app.api.listing import REPORT_ROWS_CONTENT, ReportRowsFormat, rows_response
 from app.api.problems import ProblemError, problem_responses
 from app.models import (
     FindingRow, FindingsPublic, Report, ReportLinks, ReportPublic, ReportSubmission, ReportText,
@@ -257,13 +257,13 @@ FINDING_CSV_COLUMNS = ["report_id", "code", "severity", "message", "keys", "line
 
 @router.get("/{report_id}/findings", response_model=FindingsPublic, summary="What the checks found",
             responses={200: {"content": REPORT_ROWS_CONTENT}, **problem_responses(404, 422)})
-async def read_findings(report: ReportDep, session: SessionDep, fmt: ReportRowsFormat = None) -> Any:
+async def read_findings(request: Request, report: ReportDep, session: SessionDep,
+                        fmt: ReportRowsFormat = None) -> Any:
     rows = session.exec(select(FindingRow).where(FindingRow.report_id == report.id).order_by(FindingRow.id))
     findings = [finding_row_json(r) for r in rows]
-    if fmt in ("csv", "ndjson"):
-        return rows_response_plain(fmt, [{"report_id": report.id, **f} for f in findings], FINDING_CSV_COLUMNS,
-                                   f"report-{report.id}-findings")
-    return {"report_id": report.id, "findings": findings}
+    out = rows_response(request, fmt or "json", [{"report_id": report.id, **f} for f in findings],
+                        FINDING_CSV_COLUMNS, f"report-{report.id}-findings", vary=False)
+    return out if out is not None else {"report_id": report.id, "findings": findings}
 
 
 @router.get("/{report_id}/text", response_class=PlainTextResponse, summary="The report's text",
