@@ -1,6 +1,8 @@
 """Priors for choosing among the splits of a run-together cell, measured, not assumed.
 
     python bench/priors.py [FOLDER ...] [--write] [--json]
+    python bench/priors.py --score TEMPLATE ROW DIGITS [INDEX=VALUE ...]   # e.g. --score 2021 normative_docs 1027
+    python bench/priors.py --leave-one-out [FOLDER ...]   # real rows run together, ranked by the others' priors
 
 Default folders: ../shared/corpus and ../shared/corpus/unlabelled. Every report document is
 parsed; documents of one report (same agency and year: the corpus's layout copies) count
@@ -548,6 +550,7 @@ def build(paths: list[Path]) -> dict:
         "cross_year": measure_cross_year(reports),
         "zero_share": measure_zeros(reports),
         "leading_zeros": measure_leading_zeros(paths),
+        "leave_one_out": leave_one_out(reports),
         "reports": [{"report": r.label, "template": r.template, "documents": r.files,
                      "observations": dict(sorted(Counter(TIERS[tier] for _, tier in r.values.values()).items())),
                      "conflicts": r.conflicts} for r in sorted(reports, key=lambda r: r.label)],
@@ -644,6 +647,16 @@ def render(data: dict) -> str:
         out.append(f"| {p['statement']} | {_c(c['clean'])}; informative {_ci(c['clean'])} | "
                    f"{_c(c['forced'])}; informative {_ci(c['forced'])} | "
                    f"{_c(c['arithmetic'])}; informative {_ci(c['arithmetic'])} | {p['strength']} |")
+    out += ["", "## Leave one out: real rows run together, ranked by the other reports' priors", "",
+            "Every real section 二 row of two or more cells, not all zeros, whose digits run together have more "
+            "than one split (a row with a signed 增/减 is left out), ranked by the priors measured without its own "
+            "report (`python bench/priors.py --leave-one-out`). Margin: how many times likelier the best split is "
+            "than the next, under the smoothed rates.", "",
+            "| report | row | digits | its cells | best split | right? | margin |", "|---|---|---|---|---|---|---|"]
+    for x in data["leave_one_out"]:
+        out.append(f"| {x['report']} | `{x['row']}` | {x['digits']} | {_md('|'.join(map(str, x['truth'])))} | "
+                   f"{_md('|'.join(map(str, x['best'])))} | {'yes' if x['right'] else '**no**'} | "
+                   f"×{math.exp(x['margin']):.1f} |")
     lz = data["leading_zeros"]
     verdict = ("the splitter's rule that parts have none holds on everything we have" if not lz["leading_zero_cells"]
                else "the splitter's rule that parts have none does not always hold: look at them")
@@ -666,7 +679,101 @@ def render(data: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+# ---------------------------------------------------------------- what the table says of a split
+
+def splits(digits: str, parts: int) -> list[tuple[int, ...]]:
+    """Every way to cut `digits` into `parts` numbers without leading zeros."""
+    if parts == 1:
+        ok = len(digits) <= MAX_PART_DIGITS and (digits == "0" or not digits.startswith("0")) and digits
+        return [(int(digits),)] if ok else []
+    out = []
+    for end in range(1, min(len(digits) - parts + 1, MAX_PART_DIGITS) + 1):
+        head = digits[:end]
+        if len(head) > 1 and head[0] == "0":
+            break
+        out += [(int(head), *rest) for rest in splits(digits[end:], parts - 1)]
+    return out
+
+
+def score(data: dict, template: str, row: str, digits: str, known: dict[int, int] | None = None) -> list[dict]:
+    """The splits of a run-together section 二 row, best first, each with its log score under
+    the measured priors (forced tier, informative observations, rates smoothed as
+    (holds + 1) / (n + 2)) and the priors it breaks. A sketch of evidence (c), for the
+    numbers in docs/unseen-reports.md, not the parser's scorer."""
+    suffixes = next(tuple(s for s, _ in r.columns) for r in t.ACTIVE_ROWS[template] if r.key == row)
+    digit_prior = next(p for p in data["neighbour_digits"] if p["section"] == "二" and p["template"] == template)
+    out = []
+    for cand in splits(digits, len(suffixes)):
+        if known and any(cand[i] != v for i, v in known.items()):
+            continue
+        values = dict(zip(suffixes, cand))
+        total, broken = 0.0, []
+        checks = [(p, p["counts"]["forced"], [values[c] for c in p["columns"]]) for p in data["row_priors"]
+                  if p["template"] == template and row in p["rows"] and all(c in values for c in p["columns"])]
+        for p, c, vals in checks:
+            rp = next(x for x in ROW_PRIORS if x.id == p["id"])
+            rate = (c["informative_holds"] + 1) / (c["informative_n"] + 2)
+            holds = bool(rp.test(*vals))
+            total += math.log(rate if holds else 1 - rate)
+            if not holds:
+                broken.append(p["id"])
+        c = digit_prior["counts"]["forced"]
+        rate = (c["informative_holds"] + 1) / (c["informative_n"] + 2)
+        for a, b in zip(cand, cand[1:]):
+            if a and b:
+                holds = abs(_digits(a) - _digits(b)) <= 1
+                total += math.log(rate if holds else 1 - rate)
+                if not holds:
+                    broken.append(f"digits {a}|{b}")
+        out.append({"split": cand, "log_score": round(total, 2), "breaks": broken})
+    return sorted(out, key=lambda x: -x["log_score"])
+
+
+def leave_one_out(reports: list[Report]) -> list[dict]:
+    """Every real section 二 row of two or more cells that is not all zeros, read at the forced
+    tier, run together as a crawler would (its digits one after the other; rows with a signed
+    增/减 left out) and ranked by the priors measured on the other reports: whether the best
+    split is the row's own and by what margin (log score of the best minus the next)."""
+    out = []
+    for i, rep in enumerate(reports):
+        rest = reports[:i] + reports[i + 1:]
+        data = {"row_priors": [measure_row_prior(p, rest) for p in ROW_PRIORS], "neighbour_digits": measure_digits(rest)}
+        for row in t.ACTIVE_ROWS[rep.template]:
+            cols = tuple(s for s, _ in row.columns)
+            vals = _row_values(rep, row.key, cols, 1)
+            if len(cols) < 2 or vals is None or not any(vals) or not all(float(v).is_integer() for v in vals):
+                continue
+            if any(v for c, v in zip(cols, vals) if c == "change"):
+                continue  # printed 增2 / 减30: the sign stays between the digits
+            digits = "".join(str(int(v)) for v in vals)
+            if count_splits(digits, len(cols)) < 2:
+                continue
+            ranked = score(data, rep.template, row.key, digits)
+            truth = tuple(int(v) for v in vals)
+            best = ranked[0]
+            margin = round(best["log_score"] - ranked[1]["log_score"], 2) if len(ranked) > 1 else None
+            out.append({"report": rep.label, "row": row.key, "digits": digits, "truth": truth,
+                        "best": best["split"], "right": best["split"] == truth, "margin": margin,
+                        "rank_of_truth": next(j for j, c in enumerate(ranked) if c["split"] == truth) + 1})
+    return out
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--leave-one-out"]:
+        paths = [Path(a) for a in argv[1:]] or [CORPUS, UNLABELLED]
+        for x in leave_one_out(gather(paths)):
+            print(f"{x['report']:28} {x['row']:22} {x['digits']:>10} truth {'|'.join(map(str, x['truth'])):>12} "
+                  f"best {'|'.join(map(str, x['best'])):>12} {'right' if x['right'] else 'WRONG':5} "
+                  f"margin {x['margin']} (×{math.exp(x['margin']):.1f}) truth ranked {x['rank_of_truth']}")
+        return 0
+    if argv[:1] == ["--score"]:
+        # --score TEMPLATE ROW DIGITS [INDEX=VALUE ...]: rank the splits of one row with priors.json
+        template, row, digits, *rest = argv[1:]
+        known = {int(k): int(v) for k, v in (x.split("=") for x in rest)}
+        data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+        for c in score(data, template, f"active.{row}", digits, known):
+            print(f"{'|'.join(map(str, c['split'])):>16}  {c['log_score']:7.2f}  {', '.join(c['breaks']) or '-'}")
+        return 0
     paths = [Path(a) for a in argv if not a.startswith("-")] or [CORPUS, UNLABELLED]
     data = build(paths)
     if "--write" in argv:

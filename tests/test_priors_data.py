@@ -71,3 +71,13 @@ def test_priors_on_one_cleanly_celled_report() -> None:
     assert row["items_change_within_prev"]["informative_n"] == 2  # 行政许可 and 行政处罚
     assert row["items_change_within_prev"]["informative_holds"] == 2
     assert data["reports"][0]["observations"] == {"clean": 198}  # 219 cells less 21 group totals
+
+
+def test_the_measured_priors_rank_a_real_run_together_row() -> None:
+    # 国有资产管理局 2020's 规范性文件7713: 7|7|13 keeps 新制作 = 新公开 and 总数 ≥ 新公开, the others do not
+    ranked = priors.score(_data(), "2019", "active.normative_docs", "7713")
+    assert [c["split"] for c in ranked] == [(7, 7, 13), (77, 1, 3), (7, 71, 3)]
+    assert ranked[0]["breaks"] == [] and "docs_made_eq_published" in ranked[1]["breaks"]
+    assert len(priors.splits("2870153", 3)) == 11 and priors.count_splits("2870153", 3) > 1
+    rows = _data()["leave_one_out"]
+    assert rows and all(r["rank_of_truth"] >= 1 and (r["rank_of_truth"] == 1) == r["right"] for r in rows)
