@@ -108,8 +108,6 @@ ACTIVE_TABLES = {
               [("active.penalty", "行政处罚"), ("active.enforcement", "行政强制")]),
              ("第二十条第（八）项", ["信息内容", "本年收费金额（单位：万元）"], [("active.fees", "行政事业性收费")])],
 }
-SUFFIXES = {row.key: tuple(s for s, _ in row.columns) for tpl in T.TEMPLATES for row in T.ACTIVE_ROWS[tpl]
-            if True}
 SUFFIXES_BY_TPL = {tpl: {row.key: tuple(s for s, _ in row.columns) for row in T.ACTIVE_ROWS[tpl]}
                    for tpl in T.TEMPLATES}
 
