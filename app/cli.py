@@ -253,9 +253,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pydantic import ValidationError
+
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except ValidationError as exc:  # a malformed setting: named (its value is not echoed), no traceback
+        if exc.title != "Settings":
+            raise
+        problems = []
+        for e in exc.errors():
+            name, msg = ".".join(map(str, e["loc"])).upper(), e["msg"].removeprefix("Value error, ")
+            problems.append(msg if msg.startswith(name) else f"{name}: {msg}")
+        problems = "; ".join(problems)
+        print(f"disclosure {args.command}: invalid settings: {problems}", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # e.g. `disclosure parse FILE | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
