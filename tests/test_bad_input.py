@@ -440,3 +440,67 @@ def test_cursor_fuzz(client, stored):
 
     check()
     stored()
+
+
+# ----------------------------------------------------------------------------- source_url
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(document.cookie)", "JaVaScRiPt:alert(1)", "data:text/html,<b>x",
+                                 "vbscript:x", "file:///etc/passwd", "ftp://example.gov.cn/r.txt", "/relative/path",
+                                 "http://", "https://user:pw@example.gov.cn/", "=HYPERLINK(1)", "  ", "http://a b/"])
+def test_a_source_url_that_is_no_http_url_is_refused(client, stored, url):
+    text = (CORPUS / SEED).read_text(encoding="utf-8") + "\n附：再次提交"
+    body = assert_clean_problem(client.post("/reports", params={"source_url": url}, content=text.encode(),
+                                            headers=TEXT), 422, "validation_error")
+    assert body["errors"][0]["loc"] == ["query", "source_url"] and "source_url" in body["detail"]
+    body = assert_clean_problem(client.post("/reports", json={"text": text, "source_url": url}, headers=AUTH),
+                                422, "validation_error")
+    assert body["errors"][0]["loc"] == ["body", "source_url"] and "source_url" in body["detail"]
+    stored()
+
+
+def test_a_source_url_without_a_scheme_is_refused_with_the_https_form(client, stored):
+    text = (CORPUS / SEED).read_text(encoding="utf-8") + "\n附"
+    body = assert_clean_problem(client.post("/reports", json={"text": text, "source_url": "www.example.gov.cn/a.html"},
+                                            headers=AUTH), 422, "validation_error")
+    assert "https://www.example.gov.cn/a.html" in body["detail"]
+    stored()
+
+
+def test_an_http_source_url_is_kept(client, stored):
+    text = (CORPUS / SEED).read_text(encoding="utf-8")
+    for i, url in enumerate(("https://www.example.gov.cn/2021/report.html", "HTTP://Example.gov.cn:8080/r?id=1")):
+        r = client.post("/reports", json={"text": text + "\n" * (i + 1), "source_url": url}, headers=AUTH)
+        assert r.status_code == 201 and r.json()["source_url"] == url, r.text
+    stored(extra_reports=2)
+
+
+# ----------------------------------------------------------------------------- an aborted upload
+
+
+def test_an_aborted_upload_is_no_error(database_url, tmp_path):
+    """A client that hangs up while sending the body: one info line, no traceback, no
+    "unhandled error", no 500 in the access log; the server goes on serving."""
+    from servers import Server
+
+    with Server(database_url, tmp_path / "server.log") as server:
+        for framing in (b"Content-Length: 200000\r\n", b"Transfer-Encoding: chunked\r\n"):
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            sock.sendall(b"POST /reports HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                         b"Authorization: " + AUTH["Authorization"].encode() + b"\r\n" + framing + b"\r\n")
+            sock.sendall(b"1000\r\n" + b"x" * 4096 if b"chunked" in framing else b"x" * 4096)
+            time.sleep(0.3)
+            sock.close()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and server.log().count("client disconnected while sending the body") < 2:
+            time.sleep(0.1)
+        import httpx
+
+        assert httpx.get(f"{server.base}/healthz", timeout=5).status_code == 200
+        log = server.log()
+    records = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    aborted = [r for r in records if "client disconnected while sending the body" in r["msg"]]
+    assert len(aborted) == 2 and all(r["level"] == "info" and "exc" not in r for r in aborted), aborted
+    assert "Traceback" not in log and "unhandled error" not in log
+    posts = [r for r in records if r.get("logger") == "app.access" and r.get("method") == "POST"]
+    assert len(posts) == 2 and all(r["status"] == 499 for r in posts), posts
