@@ -86,12 +86,42 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
+    """Migrate to head and say what was done: `migrated sqlite:///… from 0005 to 0007 (head)`,
+    `… from an empty database to …`, or `… already at 0007 (head)`."""
+    from sqlalchemy.engine import make_url
+
     from app.config import get_settings
     from app.db import migrate
 
     _log_migrations()
-    migrate(get_settings().db_url)
+    url = get_settings().db_url
+    before = _revision(url)
+    migrate(url)
+    after = _revision(url)
+    shown = make_url(url).render_as_string(hide_password=True)
+    if before == after:
+        print(f"{shown}: already at {after} (head), nothing to do")
+    else:
+        print(f"migrated {shown} from {before or 'an empty database'} to {after} (head)")
     return 0
+
+
+def _revision(url: str) -> str | None:
+    """The Alembic revision the database is at (None: none yet, or no database yet)."""
+    from alembic.runtime.migration import MigrationContext
+
+    from app.db import make_engine
+
+    engine = make_engine(url)
+    chatty = logging.getLogger("alembic.runtime.migration")
+    level = chatty.level
+    chatty.setLevel(logging.WARNING)  # not its "Context impl …" lines for a look-up
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        chatty.setLevel(level)
+        engine.dispose()
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
