@@ -399,31 +399,57 @@ def _value(report: dict, name: str):
 
 
 def test_cursor_fuzz(client, stored):
-    """Hypothesis over cursor tokens: any JSON in a cursor (and tokens that are no JSON),
+    """Hypothesis over cursor tokens: any JSON in a cursor — mostly of the right order and
+    length, with values of every type and past every range — and tokens that are no JSON,
     for each list and format, is answered 200 with a whole body or a clean 422."""
     import base64
+    from datetime import date
 
     from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-    scalars = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
-                        st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=30),
-                        st.dates().map(str), st.sampled_from(["2020-01-01", "", "\x00", "nan", "1e999"]))
-    values = st.lists(scalars | st.lists(scalars, max_size=2), max_size=4)
-    sorts = st.sampled_from(["id", "-year", "agency", "region", "published_at", "report", "value", "key",
-                             "change_seq", "code", "x"])
-    documents = st.fixed_dictionaries({"s": sorts, "v": values}) | scalars | values
-    raw = st.binary(max_size=40).map(lambda b: base64.urlsafe_b64encode(b).decode().rstrip("="))
-    tokens = documents.map(lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).decode().rstrip("=")) | raw
-    lists = st.sampled_from([("/reports", "cursor", ["id", "-year", "agency", "region", "published_at"]),
-                             ("/figures?key=active.permit", "cursor", ["report", "value", "key", "-region"]),
-                             ("/changes", "since", [None]), ("/regions", "cursor", [None])])
+    from app.services.query import FIGURE_SORTS, REPORT_SORTS, changes_sort
 
-    @hsettings(max_examples=150, deadline=None, derandomize=True, database=None,
+    bounds = [2**31 - 1, 2**31, 2**63 - 1, 2**63, -(2**63) - 1, 2**64, -(2**31) - 1, 0, -1]
+    ints = st.integers(min_value=-(2**70), max_value=2**70) | st.sampled_from(bounds)
+    scalars = st.one_of(st.none(), st.booleans(), ints, st.floats(allow_nan=False, allow_infinity=False),
+                        st.text(max_size=30), st.text(min_size=190, max_size=260), st.dates().map(str),
+                        st.sampled_from(["2020-01-01", "", "\x00", "a\x00", "nan", "1e999", "2020-02-30"]))
+    near = {int: ints, float: ints | st.floats() | st.sampled_from([1e308, -1e308, 1e300, 5e-324]),
+            str: st.text(max_size=30) | st.text(min_size=100, max_size=260) | st.sampled_from(["\x00", "a\x00", ""]),
+            date: st.dates().map(str) | st.sampled_from(["2020-02-30", "20200101", "2020-1-1"])}
+    lists = [("/reports", "cursor", {k: v for k, v in REPORT_SORTS.items()}),
+             ("/figures?key=active.permit", "cursor", dict(FIGURE_SORTS)),
+             ("/changes", "since", {None: changes_sort()}), ("/regions", "cursor", {None: None})]
+
+    def encode(doc) -> str:
+        return base64.urlsafe_b64encode(json.dumps(doc).encode()).decode().rstrip("=")
+
+    @st.composite
+    def cases(draw):
+        path, param, orders = draw(st.sampled_from(lists))
+        sort = draw(st.sampled_from(sorted(orders, key=str)))
+        order = orders[sort]
+        name = order.name if order is not None else "code"
+        size = len(order.keys) if order is not None else 1
+        shape = draw(st.integers(0, 9))  # mostly a cursor of the right order and length, values of its types
+        if shape < 7:
+            kinds = [k.kind for k in order.keys] if order is not None else [str]
+            values = [draw(near[kind] | scalars if shape < 5 else scalars) for kind in kinds]
+            doc = {"s": name if shape < 6 else "x", "v": values}
+        elif shape < 9:
+            doc = draw(scalars | st.lists(scalars | st.lists(scalars, max_size=2), max_size=4)
+                       | st.fixed_dictionaries({"s": st.just(name), "v": scalars}))
+        else:
+            return path, param, sort, draw(st.binary(max_size=40).map(
+                lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")))
+        token = encode(doc)
+        return path, param, sort, token
+
+    @hsettings(max_examples=200, deadline=None, derandomize=True, database=None,
                suppress_health_check=list(HealthCheck))
-    @given(lists, tokens, st.sampled_from(["json", "csv", "ndjson"]), st.data())
-    def check(target, token, fmt, data):
-        path, param, orders = target
-        sort = data.draw(st.sampled_from(orders))
+    @given(cases(), st.sampled_from(["json", "csv", "ndjson"]))
+    def check(case, fmt):
+        path, param, sort, token = case
         path, _, key = path.partition("?key=")
         params = {param: token[:500], "format": fmt, **({"sort": sort} if sort else {}), **({"key": key} if key else {})}
         r = client.get(path, params=params)
