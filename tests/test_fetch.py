@@ -5,6 +5,7 @@ re-checked and capped, DNS rebinding, the size cap while streaming, timeouts."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import socket
@@ -99,9 +100,9 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, b"not here")
 
 
-@pytest.fixture
-def origin():
-    """A real HTTP server on a loopback port; yields its base URL and the paths it was asked for."""
+@contextlib.contextmanager
+def serving():
+    """A real HTTP server (Handler) on a loopback port: its port and the paths it was asked for."""
     hits: list[str] = []
     handler = type("H", (Handler,), {"hits": hits})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -109,10 +110,17 @@ def origin():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+        yield server.server_address[1], hits
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def origin():
+    """A real HTTP server on a loopback port; yields its base URL and the paths it was asked for."""
+    with serving() as (port, hits):
+        yield f"http://127.0.0.1:{port}", hits
 
 
 @pytest.fixture
@@ -383,17 +391,8 @@ def test_ingest_url_command(origin, empty_database_url):
 @pytest.fixture
 def other_origin():
     """A second server on another loopback port (as the service's own port would be)."""
-    hits: list[str] = []
-    handler = type("H2", (Handler,), {"hits": hits})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1], hits
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving() as (port, hits):
+        yield port, hits
 
 
 @pytest.mark.parametrize("entry, expected", [
