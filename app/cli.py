@@ -86,12 +86,42 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
+    """Migrate to head and say what was done: `migrated sqlite:///… from 0005 to 0007 (head)`,
+    `… from an empty database to …`, or `… already at 0007 (head)`."""
+    from sqlalchemy.engine import make_url
+
     from app.config import get_settings
     from app.db import migrate
 
     _log_migrations()
-    migrate(get_settings().db_url)
+    url = get_settings().db_url
+    before = _revision(url)
+    migrate(url)
+    after = _revision(url)
+    shown = make_url(url).render_as_string(hide_password=True)
+    if before == after:
+        print(f"{shown}: already at {after} (head), nothing to do")
+    else:
+        print(f"migrated {shown} from {before or 'an empty database'} to {after} (head)")
     return 0
+
+
+def _revision(url: str) -> str | None:
+    """The Alembic revision the database is at (None: none yet, or no database yet)."""
+    from alembic.runtime.migration import MigrationContext
+
+    from app.db import make_engine
+
+    engine = make_engine(url)
+    chatty = logging.getLogger("alembic.runtime.migration")
+    level = chatty.level
+    chatty.setLevel(logging.WARNING)  # not its "Context impl …" lines for a look-up
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        chatty.setLevel(level)
+        engine.dispose()
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
@@ -253,9 +283,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pydantic import ValidationError
+
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except ValidationError as exc:  # a malformed setting: named (its value is not echoed), no traceback
+        if exc.title != "Settings":
+            raise
+        problems = []
+        for e in exc.errors():
+            name, msg = ".".join(map(str, e["loc"])).upper(), e["msg"].removeprefix("Value error, ")
+            problems.append(msg if msg.startswith(name) else f"{name}: {msg}")
+        problems = "; ".join(problems)
+        print(f"disclosure {args.command}: invalid settings: {problems}", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # e.g. `disclosure parse FILE | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

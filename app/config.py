@@ -6,8 +6,11 @@
     DISCLOSURE_READ_KEYS          comma-separated keys that may only read (same forms)
     DISCLOSURE_READS_REQUIRE_KEY  true: reads need a key too (default false: reads are public)
     DISCLOSURE_MAX_BODY_BYTES     largest accepted request body, and fetched document (default 10 MB)
-    DISCLOSURE_FETCH_ALLOW        comma-separated hosts and CIDRs a fetch may reach although they
-                                  are loopback/private (tests, intranets); default: none
+    DISCLOSURE_FETCH_ALLOW        comma-separated hosts, addresses and networks a fetch may reach
+                                  although they are loopback/private (tests, intranets), each with
+                                  a port or not (every port): `intranet.example:8080`, `10.1.0.0/16`,
+                                  `10.1.2.3:80`, `[fd00::1]:8080` (app/services/fetch.parse_allow_entry);
+                                  a malformed entry stops the start; default: none
     DISCLOSURE_FETCH_TIMEOUT      seconds for each connect/read of a fetch (default 20)
     DISCLOSURE_FETCH_MAX_REDIRECTS  redirects a fetch follows (default 5)
     DISCLOSURE_LOG_FORMAT         json (default: one JSON object per line) or text
@@ -69,6 +72,18 @@ class Settings(BaseSettings):
         for entry in _entries(value.get_secret_value()):
             if entry.lower().startswith("sha256:") and not _SHA256_HEX.fullmatch(entry[7:]):
                 raise ValueError("a hashed key is 'sha256:' followed by 64 hex digits")  # the entry not echoed
+        return value
+
+    @field_validator("disclosure_fetch_allow")
+    @classmethod
+    def _fetch_allow_is_well_formed(cls, value: str) -> str:
+        from app.services.fetch import AllowList  # the grammar lives with the guard that uses it
+
+        try:
+            AllowList(_entries(value))
+        except ValueError as exc:
+            raise ValueError(f"DISCLOSURE_FETCH_ALLOW: {exc} (entries: host[:port], a.b.c.d[/len][:port], "
+                             "[IPv6[/len]][:port], comma-separated)") from None
         return value
 
     @property

@@ -10,9 +10,10 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app import __version__
-from app.api import caching, changes, docs, figures, health, problems, query, regions, reports
+from app.api import caching, changes, docs, figures, health, home, problems, query, regions, reports
 from app.api.auth import ReadKeyMiddleware
 from app.api.guards import NulGuardMiddleware
+from app.api.security_headers import SecurityHeadersMiddleware
 from app.api.viewcache import ReportViewCache
 from app.config import Settings, get_settings
 from app.db import Database
@@ -58,9 +59,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(query.router)
     app.include_router(regions.router)
     app.include_router(changes.router)
+    app.include_router(home.router)
     docs.register(app)
     caching.install(app, settings)  # ETag/304 and CORS: added last, so CORS is outermost
     app.add_middleware(RequestIdMiddleware)  # outside even CORS: every answer has its X-Request-ID
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: CSP, nosniff, … on every answer
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -118,3 +118,26 @@ def test_writes_disabled_without_configured_keys(database_url):
 def test_reads_need_no_key(client, seed):
     assert client.get(f"/reports/{seed['id']}").status_code == 200
     assert client.get("/healthz").json()["status"] == "ok"
+
+
+NOT_IDS = ("1.0", "+1", "%2B1", "01", "001", "1e0", "%201", "1%20", "0x1", "１", "1_0", "-0", "1.")
+
+
+def test_report_ids_are_canonical_on_every_report_path(client, seed):
+    """`/reports/1.0`, `/reports/+1`, `/reports/01` are no ids (they were report 1): 422 on
+    every {report_id} path, the view cache's included (warmed first on the canonical path)."""
+    from conftest import REPO
+    import json
+
+    spec = json.loads((REPO / "openapi" / "openapi.json").read_text(encoding="utf-8"))
+    assert seed["id"] == 1
+    paths = [p for p, ops in spec["paths"].items() if "{report_id}" in p and "get" in ops]
+    assert len(paths) >= 12
+    for path in paths:
+        ok = client.get(path.replace("{report_id}", "1"), params={"with": "1"} if path.endswith("compare") else None)
+        assert ok.status_code == 200, path  # and warms the view cache
+        for bad in NOT_IDS:
+            body = assert_problem(client.get(path.replace("{report_id}", bad)), 422, "validation_error")
+            assert body["errors"][0]["loc"] == ["path", "report_id"], (path, bad)
+    for bad in NOT_IDS:
+        assert_problem(client.post(f"/reports/{bad}/reparse", headers=AUTH), 422, "validation_error")

@@ -86,6 +86,29 @@ def test_migrate_command(tmp_path):
     proc = run("migrate", env={"DATABASE_URL": url})
     assert (tmp_path / "m" / "x.db").is_file()
     assert "0001" in proc.stderr
+    from alembic.script import ScriptDirectory
+
+    from app.db import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    # it says what it did: from where to where, then that there was nothing to do
+    assert proc.stdout == f"migrated {url} from an empty database to {head} (head)\n"
+    assert run("migrate", env={"DATABASE_URL": url}).stdout == f"{url}: already at {head} (head), nothing to do\n"
+    older = f"sqlite:///{tmp_path / 'm' / 'old.db'}"
+    from app.db import migrate
+
+    migrate(older, "0005")
+    assert run("migrate", env={"DATABASE_URL": older}).stdout == f"migrated {older} from 0005 to {head} (head)\n"
+
+
+def test_migrate_never_prints_a_password(postgres_url):
+    from sqlalchemy.engine import make_url
+
+    with_password = make_url(postgres_url).set(password="s3cret-pw").render_as_string(hide_password=False)
+    proc = run("migrate", env={"DATABASE_URL": with_password}, check=False)  # trust auth: the password is unused
+    assert "s3cret-pw" not in proc.stdout + proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert "***" in proc.stdout
 
 
 @pytest.mark.parametrize("args", [[], ["frobnicate"], ["parse"]])

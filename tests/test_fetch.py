@@ -5,6 +5,7 @@ re-checked and capped, DNS rebinding, the size cap while streaming, timeouts."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import socket
@@ -67,6 +68,8 @@ class Handler(BaseHTTPRequestHandler):
             self._redirect("file:///etc/passwd")
         elif path == "/loop":
             self._redirect("/loop")
+        elif path.startswith("/to-port/"):  # the same host, another port
+            self._redirect(f"http://127.0.0.1:{int(path.rsplit('/', 1)[1])}/seed.txt")
         elif path == "/big":  # no Content-Length: streamed until the client hangs up (bounded)
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")
@@ -97,9 +100,9 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, b"not here")
 
 
-@pytest.fixture
-def origin():
-    """A real HTTP server on a loopback port; yields its base URL and the paths it was asked for."""
+@contextlib.contextmanager
+def serving():
+    """A real HTTP server (Handler) on a loopback port: its port and the paths it was asked for."""
     hits: list[str] = []
     handler = type("H", (Handler,), {"hits": hits})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -107,10 +110,17 @@ def origin():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+        yield server.server_address[1], hits
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def origin():
+    """A real HTTP server on a loopback port; yields its base URL and the paths it was asked for."""
+    with serving() as (port, hits):
+        yield f"http://127.0.0.1:{port}", hits
 
 
 @pytest.fixture
@@ -315,7 +325,8 @@ def test_any_private_address_of_a_host_refuses_it(monkeypatch, connects):
     ])
     with pytest.raises(FetchError) as err:
         fetch("http://mixed.example/report.txt", max_bytes=1000)
-    assert err.value.code == "fetch_address_refused" and "10.1.2.3" in err.value.message
+    assert err.value.code == "fetch_address_refused" and "mixed.example" in err.value.message
+    assert "10.1.2.3" not in err.value.message  # what an internal name resolves to is not told
     assert connects == []
 
 
@@ -372,3 +383,174 @@ def test_ingest_url_command(origin, empty_database_url):
     assert docs[0].etag == ETAG
     assert run("ingest", env=env, check=False).returncode == 2
     assert os.environ.get("DISCLOSURE_FETCH_ALLOW") is None  # the test leaves the environment alone
+
+
+# ----------------------------------------------------------------------------- ports in the allow-list
+
+
+@pytest.fixture
+def other_origin():
+    """A second server on another loopback port (as the service's own port would be)."""
+    with serving() as (port, hits):
+        yield port, hits
+
+
+@pytest.mark.parametrize("entry, expected", [
+    ("intranet.example.gov.cn", ("intranet.example.gov.cn", None, None)),
+    ("Intranet.Example.:8080", ("intranet.example", None, 8080)),
+    ("10.1.2.3", (None, "10.1.2.3/32", None)),
+    ("10.1.2.3:80", (None, "10.1.2.3/32", 80)),
+    ("10.1.0.0/16:443", (None, "10.1.0.0/16", 443)),
+    ("fd00::1", (None, "fd00::1/128", None)),
+    ("fd00::1:80", (None, "fd00::1:80/128", None)),  # bare IPv6: the 80 is part of the address
+    ("[fd00::1]:8080", (None, "fd00::1/128", 8080)),
+    ("[fd00::/8]", (None, "fd00::/8", None)),
+    (" [::1]:65535 ", (None, "::1/128", 65535)),
+])
+def test_allow_list_grammar(entry, expected):
+    parsed = fetch_module.parse_allow_entry(entry)
+    assert (parsed.host, str(parsed.network) if parsed.network else None, parsed.port) == expected
+
+
+@pytest.mark.parametrize("entry", ["127.0.0.1:19250x", "127.0.0.1:0", "127.0.0.1:65536", "host:", ":80", "a b",
+                                   "10.0.0.0/33", "10.0.0.256", "[::1", "[::1]x", "[10.0.0.1]:80", "[fd00::1]:-1",
+                                   "*", "http://10.0.0.1/", "127.0.0.1:+80"])
+def test_malformed_allow_entries_are_refused_when_the_settings_are_read(entry):
+    from pydantic import ValidationError
+
+    from app.config import Settings
+
+    with pytest.raises(ValidationError) as err:
+        Settings(disclosure_fetch_allow=f"localhost, {entry}")
+    assert "DISCLOSURE_FETCH_ALLOW" in str(err.value) and repr(entry.strip()) in str(err.value)
+
+
+def test_a_server_with_a_malformed_allow_list_does_not_start(empty_database_url):
+    proc = run("serve", "--port", "1", env={"DATABASE_URL": empty_database_url,
+                                            "DISCLOSURE_FETCH_ALLOW": "127.0.0.1:19250,127.0.0.1:x"}, check=False)
+    assert proc.returncode == 2
+    assert "DISCLOSURE_FETCH_ALLOW" in proc.stderr and "'127.0.0.1:x'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_an_allowed_port_is_fetched_and_no_other(origin):
+    base, hits = origin
+    port = int(base.rsplit(":", 1)[1])
+    assert fetch(f"{base}/seed.txt", max_bytes=10**6, allow=[f"127.0.0.1:{port}"]).content == SEED_BYTES
+    assert fetch(f"{base}/seed.txt", max_bytes=10**6, allow=[f"127.0.0.0/8:{port}"]).content == SEED_BYTES
+    local = base.replace("127.0.0.1", "localhost")
+    assert fetch(f"{local}/seed.txt", max_bytes=10**6, allow=[f"localhost:{port}"]).content == SEED_BYTES
+    for allow in ([f"127.0.0.1:{port + 1 if port < 65535 else port - 1}"], ["localhost:80"], [f"[::1]:{port}"]):
+        with pytest.raises(FetchError) as err:
+            fetch(f"{base}/seed.txt", max_bytes=10**6, allow=allow)
+        assert err.value.code == "fetch_address_refused"
+    assert hits == ["/seed.txt"] * 3
+
+
+def test_a_redirect_to_another_port_of_an_allowed_host_is_refused(origin, other_origin, connects):
+    base, hits = origin
+    port = int(base.rsplit(":", 1)[1])
+    other_port, other_hits = other_origin
+    with pytest.raises(FetchError) as err:
+        fetch(f"{base}/to-port/{other_port}", max_bytes=10**6, allow=[f"127.0.0.1:{port}"])
+    assert err.value.code == "fetch_address_refused"
+    assert hits == [f"/to-port/{other_port}"] and other_hits == []  # never reached
+    # with that port allowed too, the redirect is followed
+    got = fetch(f"{base}/to-port/{other_port}", max_bytes=10**6, allow=[f"127.0.0.1:{port}", f"127.0.0.1:{other_port}"])
+    assert got.content == SEED_BYTES and got.url == f"http://127.0.0.1:{other_port}/seed.txt"
+    assert other_hits == ["/seed.txt"]
+
+
+def test_ports_in_the_allow_list_over_the_api(settings, origin, other_origin):
+    base, hits = origin
+    port = int(base.rsplit(":", 1)[1])
+    other_port, other_hits = other_origin
+    allowed = settings.model_copy(update={"disclosure_fetch_allow": f"127.0.0.1:{port}"})
+    with TestClient(create_app(allowed)) as c:
+        assert post_url(c, f"{base}/seed.txt").status_code == 201
+        assert_problem(post_url(c, f"{base}/to-port/{other_port}"), 422, "fetch_address_refused")
+        assert_problem(post_url(c, f"http://127.0.0.1:{other_port}/seed.txt"), 422, "fetch_address_refused")
+    assert other_hits == []
+
+
+# ----------------------------------------------------------------------------- errors that say little
+
+
+def _closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.fixture
+def not_http():
+    """A TCP server on loopback that answers anything with bytes that are not HTTP."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            with conn:
+                try:
+                    conn.recv(4096)
+                    conn.sendall(b"-ERR unknown command\r\n")
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(2)
+        server.close()
+
+
+def test_fetch_failures_before_an_answer_are_one_answer_without_addresses(fetch_client, not_http, monkeypatch,
+                                                                          caplog):
+    """A name that does not resolve, a closed port and a port where something not HTTP
+    listens answer the same (else fetching maps the service's networks), and no body or log
+    line names an address a host resolved to."""
+    names = {"nowhere.example": None, "closed.example": "127.0.0.1", "redis.example": "127.0.0.1"}
+
+    def resolver(host, port, **kw):
+        if names.get(host) is None:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (names[host], port))]
+
+    monkeypatch.setattr(fetch_module, "resolve", resolver)
+    allowed = {"closed.example", "redis.example", "nowhere.example"}
+    monkeypatch.setattr(fetch_client.app.state.settings, "disclosure_fetch_allow", ",".join(allowed))
+    caplog.set_level("INFO", logger="app.fetch")
+    bodies = []
+    for url in ("http://nowhere.example/x", f"http://closed.example:{_closed_port()}/x",
+                f"http://redis.example:{not_http}/x"):
+        body = assert_problem(post_url(fetch_client, url), 502, "fetch_failed")
+        host = url.split("/")[2].split(":")[0]
+        bodies.append(body["detail"].replace(host, "HOST").replace(url.split("/")[2], "HOST"))
+        assert "127.0.0.1" not in body["detail"] and "Error" not in body["detail"]
+    assert len(set(bodies)) == 1, bodies
+    assert "127.0.0.1" not in caplog.text
+    # a refused private address is not told either
+    names["intranet.example"] = "10.20.30.40"
+    body = assert_problem(post_url(fetch_client, "http://intranet.example/x"), 422, "fetch_address_refused")
+    assert "10.20.30.40" not in body["detail"] and "10.20.30.40" not in caplog.text
+
+
+def test_a_url_without_a_scheme_is_refused_with_the_https_form(fetch_client, connects):
+    body = assert_problem(post_url(fetch_client, "www.example.gov.cn/2020/report.html"), 422, "url_scheme_not_allowed")
+    assert "no scheme" in body["detail"] and "'https://www.example.gov.cn/2020/report.html'" in body["detail"]
+    assert body["errors"][0]["loc"] == ["body", "url"]
+    body = assert_problem(post_url(fetch_client, "example.gov.cn:8080/x"), 422, "url_scheme_not_allowed")
+    assert "https://example.gov.cn:8080/x" in body["detail"]
+    assert connects == []

@@ -36,6 +36,14 @@ CHANGES = ("python3 -c 'import json, sys; d = json.load(sys.stdin); "
 
 EXAMPLES: list[tuple[str, str, str]] = [
     ("Health", "", f"curl -s {SHOWN}/healthz"),
+    ("Where everything is", "`GET /` links to the collections, the figure catalogue and the documentation:",
+     f"curl -s {SHOWN}/ | {PRETTY}"),
+    ("Figure catalogue", "Every figure key a report can have, read from the parser's templates: its Chinese "
+     "label (row / column as the template prints them), unit, section and templates; `template=` and "
+     "`section=` narrow it, `format=csv|ndjson` as for the lists (docs/FIGURES.md explains the keys):",
+     f"curl -s '{SHOWN}/catalogue?template=2021&section=active' | python3 -c 'import json, sys; "
+     "[print(json.dumps(e, ensure_ascii=False)) for e in json.load(sys.stdin)[\"data\"]]'"),
+    ("", "", f"curl -s '{SHOWN}/catalogue?section=review_litigation&format=csv' | head -4"),
     ("Submit a report", "Plain text (the charset comes from the header, else it is detected); 201 and a Location:",
      f"curl -s -i -X POST {SHOWN}/reports {POST} -H 'Content-Type: text/plain' "
      "--data-binary @../shared/corpus/ewenki-2020.txt"),
@@ -49,6 +57,13 @@ EXAMPLES: list[tuple[str, str, str]] = [
      "python3 -c 'import json; print(json.dumps({\"text\": open(\"../shared/corpus/ewenki-2020.markdown.md\").read(), "
      "\"source_url\": \"http://www.ewenke.gov.cn/\"}))' | "
      f"curl -s -X POST {SHOWN}/reports {POST} -H 'Content-Type: application/json' --data-binary @- | {PRETTY} | head -4"),
+    ("", "`source_url` must be an absolute http(s) URL (it is shown as a link):",
+     f"curl -s -X POST '{SHOWN}/reports?source_url=javascript:alert(1)' {POST} -H 'Content-Type: text/plain' "
+     "--data-binary @../shared/corpus/ewenki-2020.txt"),
+    ("", "A URL to fetch written without its scheme is refused with the form to send:",
+     f"curl -s -X POST {SHOWN}/reports {POST} -H 'Content-Type: application/json' "
+     "-d '{\"url\": \"www.example.gov.cn/2020/report.html\"}' | python3 -c 'import json, sys; "
+     "print(json.load(sys.stdin)[\"detail\"])'"),
     ("List reports", "Filters `year` (`2020`, `2019,2021`, `2019-2021`), `region` (code or prefix), `agency` "
      "(substring), `template`, `status`, `level`, `on_time`; `sort` (`id`, `year`, `agency`, `region`, "
      "`published_at`, `-` for descending); `limit` (1–500, default 50); follow `next` (also a `Link` header):",
@@ -146,6 +161,10 @@ EXAMPLES: list[tuple[str, str, str]] = [
      f"curl -s -o /dev/null -D - -H 'Origin: https://example.org' {SHOWN}/regions/150700 | grep -i '^access-control'"),
     ("", "`/docs` (Swagger UI) and `/redoc` load their scripts and styles from the service itself, no CDN:",
      f"curl -s {SHOWN}/docs | grep -oE '(src|href)=\"[^\"]*\"'"),
+    ("", "Security headers on every answer; `/docs` and `/redoc` send a policy of their own that lets their "
+     "scripts run (see \"Security headers\" below):",
+     f"curl -s -o /dev/null -D - {SHOWN}/reports/1 | grep -iE '^(content-security-policy|x-content-type-options|"
+     "x-frame-options|referrer-policy):'"),
     ("Errors", "Always `application/problem+json` with a stable `code`:",
      f"curl -s {SHOWN}/reports/99"),
     ("", "", f"curl -s -X POST {SHOWN}/reports -H 'Content-Type: text/plain' --data-binary @../shared/corpus/ewenki-2020.txt"),

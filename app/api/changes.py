@@ -56,7 +56,8 @@ async def list_changes(
         given = limit if "limit" in request.query_params else None
         return bulk(request, database, session, chosen, stmt=stmt, sort=SORT,
                     item=lambda r: change_public(r, request).model_dump(mode="json"),
-                    columns=[*REPORT_COLUMNS, "change"], name="changes", cursor=since, limit=given)
+                    columns=[*REPORT_COLUMNS, "change"], name="changes", cursor=since, limit=given,
+                    cursor_param="since")
     try:
         if since:
             SORT.decode(since)

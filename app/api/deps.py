@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BeforeValidator
 from sqlmodel import Session
 
 from app.api.auth import check_writer
@@ -48,7 +50,20 @@ async def require_writer(
     check_writer(settings, request.headers.get("authorization"))
 
 
-ReportId = Annotated[int, Path(ge=1, le=2**31 - 1, description="report id")]
+# a report id as this service writes it: decimal digits, no sign, no leading zero, no fraction
+# (`/reports/+1`, `/reports/01` and `/reports/1.0` are no ids: 422 as `/reports/abc`); the view
+# cache (app/api/viewcache.py) matches paths with the same pattern
+REPORT_ID_PATTERN = r"[1-9][0-9]{0,9}"
+_CANONICAL_ID = re.compile(REPORT_ID_PATTERN)
+
+
+def _canonical_id(value: Any) -> Any:
+    if isinstance(value, str) and not _CANONICAL_ID.fullmatch(value):
+        raise ValueError("a report id is written in decimal digits, without sign, leading zero or fraction")
+    return value
+
+
+ReportId = Annotated[int, Path(ge=1, le=2**31 - 1, description="report id"), BeforeValidator(_canonical_id)]
 
 
 async def get_report(report_id: ReportId, session: SessionDep, request: Request) -> Report:

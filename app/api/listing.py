@@ -145,13 +145,15 @@ def conditional(request: Request, response: Response, session: Session, fmt: str
 
 def bulk(request: Request, database: Database, session: Session, fmt: str, *, stmt: Select, sort: Sort,
          item: Callable[[Any], dict[str, Any]], columns: list[str], name: str, cursor: str | None,
-         limit: int | None) -> Response:
-    """Stream `stmt` as CSV or NDJSON, or answer 304 when the client's ETag still holds."""
+         limit: int | None, cursor_param: str = "cursor") -> Response:
+    """Stream `stmt` as CSV or NDJSON, or answer 304 when the client's ETag still holds.
+    The cursor (the query parameter `cursor_param`) is checked before anything is sent:
+    a bad one is a 422, never a stream cut off after its first bytes."""
     try:
         if cursor:
-            sort.decode(cursor)  # a bad cursor is a 422 now, not a broken stream later
+            sort.decode(cursor)
     except QueryError as exc:
-        raise query_error(exc) from None
+        raise query_error(QueryError(cursor_param, str(exc))) from None
     etag = stamp_etag(request, fmt, data_version(session))
     headers = {"ETag": etag, "Vary": "Accept"}  # Cache-Control: the middleware's
     if etag_matches(request.headers.get("if-none-match"), etag):

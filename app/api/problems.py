@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.security_headers import HEADERS as SECURITY_HEADERS
 from app.models import Problem, ValidationProblem
 from app.parsing import InputError
 
@@ -123,10 +124,12 @@ async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc,
               extra={"request_id": request_id})
     detail = "The server failed to handle this request; it has been logged"
+    # sent from outside every middleware (Starlette's ServerErrorMiddleware): its headers here
+    headers = {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
     if request_id:
         return problem_response(500, "internal_error", f"{detail} under request id {request_id}.",
-                                headers={"X-Request-ID": request_id}, request_id=request_id)
-    return problem_response(500, "internal_error", detail + ".")
+                                headers={**headers, "X-Request-ID": request_id}, request_id=request_id)
+    return problem_response(500, "internal_error", detail + ".", headers=headers)
 
 
 def register(app: FastAPI) -> None:

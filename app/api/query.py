@@ -23,7 +23,9 @@ from app.models import Report, ReportsPage
 from app.services import catalogue, query
 from app.services.query import QueryError
 
-router = APIRouter(tags=["queries"])
+# tags per route, not on the router: a route's tags add to its router's, and an operation with
+# two tags is listed twice in Swagger UI (GET /reports was, under "queries" and "reports")
+router = APIRouter()
 
 REPORT_COLUMNS = ["id", "status", "template", "year", "agency", "region_code", "level", "title", "published_at",
                   "deadline", "on_time", "source_url", "parser_version", "figure_count", "finding_count",
@@ -86,7 +88,7 @@ async def list_reports(
                        next=set_next(request, response, result.next_cursor), total=result.total)
 
 
-@router.get("/figures", response_model=FiguresPage, summary="Figures across reports",
+@router.get("/figures", response_model=FiguresPage, summary="Figures across reports", tags=["queries"],
             description="One row per (report, key) for the keys asked, over every report the filters "
                         "select: e.g. `key=active.permit.decisions&year=2020&region=1507`. One indexed query. "
                         "`format=csv|ndjson` streams every row.",
@@ -128,6 +130,7 @@ STATS_COLUMNS_BASE = ["key", "unit", "count", "sum", "min", "max", "mean", "repo
 
 
 @router.get("/stats", response_model=StatsPublic, summary="Statistics of figures by region or year",
+            tags=["queries"],
             description="Per key and group: count, sum, min, max, mean, and coverage. `by` groups by the "
                         "province, city or county the reports' regions roll up to (division table), or by "
                         "year, template or level; several with commas (`by=province,year`); none: one group.",

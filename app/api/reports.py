@@ -14,6 +14,7 @@ each thread hand-off. SQLite runs in WAL mode, so a read never waits for a write
 from __future__ import annotations
 
 import functools
+import logging
 from typing import Annotated, Any, Literal
 
 import anyio
@@ -23,6 +24,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse
 from pydantic import ValidationError
+from starlette.requests import ClientDisconnect
 from sqlmodel import select
 
 from app.api.deps import DatabaseDep, ReportDep, SessionDep, SettingsDep, require_writer
@@ -31,13 +33,14 @@ from app.api.problems import ProblemError, problem_responses
 from app.models import (
     FindingRow, FindingsPublic, Report, ReportLinks, ReportPublic, ReportSubmission, ReportText,
 )
-from app.services.fetch import FetchError, fetch
+from app.services.fetch import FetchError, check_url, fetch
 from app.services.ingest import ingest_fetched, reparse, sha256_hex, stored_result
 from app.services.parsepool import ParsePool, default_processes
 from app.services.writer import BatchWriter
 from app.services.present import finding_row_json
 
 router = APIRouter(prefix="/reports", tags=["reports"])
+log = logging.getLogger("app.reports")
 
 ACCEPTED_MEDIA_TYPES = ("text/plain", "text/markdown", "text/html", "application/xhtml+xml", "application/json")
 
@@ -120,12 +123,31 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise ProblemError(400, "bad_request", "Content-Length is not a number.") from None
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # the client hung up (an aborted upload): no error of ours, nobody to answer
+        log.info("client disconnected while sending the body (%d bytes received)", size)
+        raise ProblemError(499, "client_closed_request", "The client closed the connection before the body was "
+                           "received.", title="Client Closed Request") from None
     return b"".join(chunks)
+
+
+def checked_source_url(value: str | None, where: str) -> str | None:
+    """`source_url` as given, when it is an absolute http(s) URL with a host (it is shown
+    as a link); else a 422 naming the field (`where`: query or body)."""
+    if value is None:
+        return None
+    try:
+        check_url(value)
+    except FetchError as exc:
+        raise RequestValidationError([{"loc": (where, "source_url"), "msg": exc.message, "type": exc.code}]) \
+            from None
+    return value
 
 
 def read_submission(body: bytes) -> ReportSubmission:
@@ -165,7 +187,8 @@ async def create_report(
     response: Response,
     database: DatabaseDep,
     settings: SettingsDep,
-    source_url: Annotated[str | None, Query(max_length=2048, description="where the report was published")] = None,
+    source_url: Annotated[str | None, Query(
+        max_length=2048, description="where the report was published: an absolute http(s) URL")] = None,
 ) -> ReportPublic:
     content_type = request.headers.get("content-type")
     media_type = media_type_of(content_type)
@@ -173,6 +196,7 @@ async def create_report(
         raise ProblemError(415, "unsupported_media_type",
                            f"Content-Type {media_type or '(none)'!r} is not accepted; send one of: "
                            + ", ".join(ACCEPTED_MEDIA_TYPES) + ".")
+    source_url = checked_source_url(source_url, "query")
     body = await read_body(request, settings.disclosure_max_body_bytes)
     if not body:
         raise ProblemError(400, "empty_body", "The request body is empty: send the report's text.")
@@ -183,7 +207,7 @@ async def create_report(
         data = submission.text.encode("utf-8")
         # HTML inside the JSON is recognised by the parser's own sniffing of text/plain
         content_type = "text/plain; charset=utf-8"
-        source_url = submission.source_url or source_url
+        source_url = checked_source_url(submission.source_url, "body") or source_url
     else:
         data = body
         if media_type == "text/markdown":  # Markdown is read as text (charset kept)

@@ -35,11 +35,12 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.caching import etag_matches, http_date
+from app.api.deps import REPORT_ID_PATTERN
 from app.models import Report
 
 VIEWS = ("figures", "findings", "text", "active", "permits", "fees", "procurement", "applications",
          "review-litigation", "media-accounts", "publishing")
-_PATH = re.compile(r"^/reports/([1-9][0-9]{0,9})(?:/(" + "|".join(VIEWS) + r"))?$")
+_PATH = re.compile(r"^/reports/(" + REPORT_ID_PATTERN + r")(?:/(" + "|".join(VIEWS) + r"))?$")
 _MAX_ID = 2**31 - 1
 _VERSION = select(Report.change_seq, Report.updated_at).where(Report.id == bindparam("id"))
 

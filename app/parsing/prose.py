@@ -168,3 +168,23 @@ def cross_check(text: str, figures: dict[str, int | float]) -> list[Disagreement
             first = next(alt for alt in alternatives if all(k in figures for k in alt))
             out.append(Disagreement(first, stated, sums[0], m.start("n")))
     return out
+
+
+# What each prose figure counts, in the words reports use (GET /catalogue, app/services/catalogue.py)
+LABELS: dict[str, str] = {
+    "media.accounts.total": "政务新媒体账号总数",
+    "media.accounts.wechat": "政务新媒体 / 微信公众号",
+    "media.accounts.weibo": "政务新媒体 / 微博",
+    "media.accounts.other": "政务新媒体 / 其他",
+    "publishing.website_posts": "政府网站发布信息",
+    "publishing.weibo_posts": "政府微博公开信息",
+    "publishing.wechat_posts": "政府微信公开信息",
+    "publishing.gazette_items": "政府公报公开信息",
+    "publishing.policy_interpretations": "政策解读",
+    "publishing.press_conferences": "新闻发布会",
+    "publishing.online_interviews": "在线访谈",
+    "publishing.consultations": "民意征集",
+    "publishing.letters_answered": "答复网上信件",
+    "applications_channel.online": "网上申请",
+    "applications_channel.in_person": "当面申请",
+}

@@ -148,3 +148,15 @@ REVIEW_OUTCOMES: tuple[tuple[str, str], ...] = (
 # Words that may sit in section 四's header between the anchor and its 15 values.
 REVIEW_HEADER_WORDS = ("行政复议", "行政诉讼", "未经复议直接起诉", "复议后起诉", "结果", "维持", "纠正",
                        "其他", "尚未", "审结", "总计", "直接起诉", "未经复议")
+
+# ---------------------------------------------------------------- column headers (GET /catalogue)
+
+# Section 二's column headers as each template prints them, by figure suffix: with the row
+# labels above they name every section 二 figure (app/services/catalogue.py).
+ACTIVE_COLUMN_LABELS: dict[str, dict[str, str]] = {
+    "2019": {"new_made": "本年新制作数量", "new_published": "本年新公开数量", "total": "对外公开总数量",
+             "prev_items": "上一年项目数量", "change": "本年增/减", "decisions": "处理决定数量",
+             "items": "采购项目数量", "amount_wan": "采购总金额"},
+    "2021": {"issued": "本年制发件数", "repealed": "本年废止件数", "in_force": "现行有效件数",
+             "decisions": "本年处理决定数量", "amount_wan": "本年收费金额"},
+}

@@ -6,17 +6,23 @@ The guard, in order:
 2. The host is resolved and *every* address checked: loopback, private, link-local,
    multicast, reserved, unspecified or otherwise non-global addresses are refused (IPv4
    inside IPv6 — mapped, 6to4, NAT64 — is checked as the IPv4 it carries), unless an entry
-   of DISCLOSURE_FETCH_ALLOW names the host or a network holding the address.
+   of DISCLOSURE_FETCH_ALLOW names the host or a network holding the address, and the
+   port (an entry without a port allows every port; grammar: `AllowList`).
 3. The TCP connection goes to one of the addresses just checked: the check runs inside the
    connection's network backend, on the same resolution the socket then uses, so a DNS
    answer that changes between a check and the connect (rebinding) cannot slip past. The
    URL, and so the Host header and TLS SNI/certificate check, keep the host name.
-4. Redirects are not followed by httpx: each Location is checked as in 1-3 (the connect
-   check runs again for every new connection), at most DISCLOSURE_FETCH_MAX_REDIRECTS.
+4. Redirects are not followed by httpx: each Location is checked as in 1-3, its port too
+   (the connect check runs again for every new connection), at most
+   DISCLOSURE_FETCH_MAX_REDIRECTS.
 5. Timeouts on connect, each read and write, and a deadline for the whole fetch.
 6. The body is read as a stream and cut off past DISCLOSURE_MAX_BODY_BYTES (decoded bytes,
    so a compressed bomb stops there too); a larger Content-Length is refused unread.
 7. No proxy from the environment, no cookies kept, no credentials sent.
+8. Errors say little: never an address the host resolved to, and one answer for every
+   failure before an HTTP answer (the name does not resolve, nothing listens, the port is
+   filtered, something not HTTP answers), so that fetching is no map of the networks the
+   service sees. Time-outs stay 504 (a client can time them anyway).
 
 Blocking (DNS and sockets): call it from a worker thread in async code.
 """
@@ -24,6 +30,7 @@ Blocking (DNS and sockets): call it from a worker thread in async code.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
 import socket
 import time
@@ -48,6 +55,8 @@ SNIFF_TYPES = ("", "application/octet-stream")  # no useful type: the parser sni
 
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _HOST = re.compile(r"(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?")
+
+log = logging.getLogger("app.fetch")
 
 # the resolver, a module attribute so tests can stand in for DNS
 resolve: Callable[..., list] = socket.getaddrinfo
@@ -75,24 +84,81 @@ class Fetched:
 # ----------------------------------------------------------------------------- addresses
 
 
+@dataclass(frozen=True, slots=True)
+class AllowEntry:
+    host: str | None  # a host name, lower case, without a final dot
+    network: IPNetwork | None
+    port: int | None  # None: every port
+
+    def allows(self, host: str, address: IPAddress, port: int) -> bool:
+        if self.port is not None and port != self.port:
+            return False
+        if self.host is not None:
+            return host.lower().rstrip(".") == self.host
+        assert self.network is not None
+        return address.version == self.network.version and address in self.network
+
+
+_PORT = re.compile(r"[1-9][0-9]{0,4}")
+_IPV4ISH = re.compile(r"[0-9./]+")
+
+
+def _port(text: str, entry: str) -> int:
+    if not _PORT.fullmatch(text) or int(text) > 65535:
+        raise ValueError(f"{entry!r}: the port must be a number from 1 to 65535")
+    return int(text)
+
+
+def _network(text: str, entry: str, version: int) -> IPNetwork:
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        network = None
+    if network is None or network.version != version:
+        raise ValueError(f"{entry!r}: {text!r} is no IPv{version} address or network")
+    return network
+
+
+def parse_allow_entry(entry: str) -> AllowEntry:
+    """One entry of DISCLOSURE_FETCH_ALLOW; ValueError (naming the entry) when malformed.
+
+        host name          intranet.example.gov.cn        intranet.example.gov.cn:8080
+        IPv4 address       10.1.2.3                       10.1.2.3:8080
+        IPv4 network       10.1.0.0/16                    10.1.0.0/16:8080
+        IPv6 address       fd00::1   or  [fd00::1]        [fd00::1]:8080
+        IPv6 network       fd00::/8  or  [fd00::/8]       [fd00::/8]:8080
+
+    Without a port every port of the host or network is allowed; with one, only that port.
+    An IPv6 address takes a port only inside brackets (in `fd00::1:80` the 80 is part of
+    the address)."""
+    text = entry.strip()
+    if text.startswith("["):
+        inside, bracket, rest = text[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            raise ValueError(f"{entry!r}: an IPv6 address is written [address] or [address]:port")
+        return AllowEntry(None, _network(inside, entry, 6), _port(rest[1:], entry) if rest else None)
+    if text.count(":") >= 2:
+        return AllowEntry(None, _network(text, entry, 6), None)
+    target, colon, port_text = text.partition(":")
+    port = _port(port_text, entry) if colon else None
+    if _IPV4ISH.fullmatch(target):
+        return AllowEntry(None, _network(target, entry, 4), port)
+    if not target or not _HOST.fullmatch(target):
+        raise ValueError(f"{entry!r}: no host name, IPv4/IPv6 address or network")
+    return AllowEntry(target.lower().rstrip("."), None, port)
+
+
 class AllowList:
     """DISCLOSURE_FETCH_ALLOW: host names (exact, case-insensitive) and IP networks or
-    addresses that a fetch may reach although they are not public."""
+    addresses, each with a port or every port, that a fetch may reach although they are
+    not public (grammar: `parse_allow_entry`). Malformed entries are a ValueError: the
+    settings refuse them at start (app/config.py) rather than match nothing."""
 
     def __init__(self, entries: Iterable[str] = ()) -> None:
-        self.hosts: set[str] = set()
-        self.networks: list[IPNetwork] = []
-        for entry in entries:
-            entry = entry.strip()
-            if not entry:
-                continue
-            try:
-                self.networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
-            except ValueError:
-                self.hosts.add(entry.lower().rstrip("."))
+        self.entries = tuple(parse_allow_entry(e) for e in entries if e.strip())
 
-    def allows(self, host: str, address: IPAddress) -> bool:
-        return host.lower().rstrip(".") in self.hosts or any(address in net for net in self.networks)
+    def allows(self, host: str, address: IPAddress, port: int) -> bool:
+        return any(e.allows(host, address, port) for e in self.entries)
 
 
 def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
@@ -117,25 +183,34 @@ def is_public(address: IPAddress) -> bool:
     )
 
 
+def unreachable(host: str) -> FetchError:
+    """The one answer for every failure before an HTTP answer (module docstring, 8)."""
+    return FetchError(502, "fetch_failed", f"Could not fetch from {host!r}: the name does not resolve, or no "
+                                           "web server answered on that port.")
+
+
 def checked_addresses(host: str, port: int, allow: AllowList) -> list[IPAddress]:
-    """The host's addresses, every one public or allowed; else FetchError (nothing connected)."""
+    """The host's addresses, every one public or allowed (with this port); else FetchError
+    (nothing connected)."""
     try:
         infos = resolve(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError) as exc:
-        raise FetchError(502, "fetch_failed", f"The host {host!r} cannot be resolved ({exc}).") from None
+        log.info("fetch: %r does not resolve (%s)", host, type(exc).__name__)
+        raise unreachable(host) from None
     addresses: list[IPAddress] = []
     for _family, _type, _proto, _canon, sockaddr in infos:
         address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
         if address not in addresses:
             addresses.append(address)
     if not addresses:
-        raise FetchError(502, "fetch_failed", f"The host {host!r} has no address.")
-    refused = [a for a in addresses if not is_public(a) and not allow.allows(host, a)]
-    if refused:
+        log.info("fetch: %r has no address", host)
+        raise unreachable(host)
+    if any(not is_public(a) and not allow.allows(host, a, port) for a in addresses):
+        log.info("fetch: %r port %d refused: a non-public address not allowed", host, port)
         raise FetchError(
             422, "fetch_address_refused",
-            f"The host {host!r} resolves to {refused[0]}, a loopback, private, link-local, multicast or "
-            "reserved address: not fetched. (An intranet host can be allowed with DISCLOSURE_FETCH_ALLOW.)",
+            f"The host {host!r} resolves to a loopback, private, link-local, multicast or reserved address: "
+            "not fetched. (An intranet host, or a port of it, can be allowed with DISCLOSURE_FETCH_ALLOW.)",
         )
     return addresses
 
@@ -183,14 +258,18 @@ class GuardedTransport(httpx.HTTPTransport):
 
 
 def check_url(url: str) -> httpx.URL:
-    """A URL we may try: http(s), a host, no credentials. FetchError otherwise."""
+    """A URL we may try: absolute http(s), a host, no credentials. FetchError otherwise
+    (422 url_scheme_not_allowed or url_invalid). Also what a report's `source_url` must be."""
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
         raise FetchError(422, "url_invalid", f"Not a URL: {exc}.") from None
     if parsed.scheme not in ("http", "https"):
+        if (bare := _without_scheme(url)) is not None:
+            raise FetchError(422, "url_scheme_not_allowed",
+                             f"The URL has no scheme: write it with https:// (or http://), e.g. {bare!r}.")
         raise FetchError(422, "url_scheme_not_allowed",
-                         f"Only http and https URLs are fetched, not {parsed.scheme or '(none)'!r}.")
+                         f"Only http and https URLs are accepted, not {parsed.scheme or '(none)'!r}.")
     if not parsed.host:
         raise FetchError(422, "url_invalid", "The URL has no host.")
     host = parsed.raw_host.decode("ascii", "replace")  # IDNA-encoded, or an IP literal
@@ -200,8 +279,25 @@ def check_url(url: str) -> httpx.URL:
         except ValueError:
             raise FetchError(422, "url_invalid", f"{parsed.host!r} is no host name.") from None
     if parsed.userinfo:
-        raise FetchError(422, "url_invalid", "URLs with a user name or password are not fetched.")
+        raise FetchError(422, "url_invalid", "URLs with a user name or password are not accepted.")
     return parsed
+
+
+_HOST_PORT = re.compile(r"(?:" + _HOST.pattern + r"|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+
+
+def _without_scheme(url: str) -> str | None:
+    """`https://` + the URL when it is a host (and port) and path written without a scheme
+    (`www.example.gov.cn/2020/report.html`, `//example.gov.cn/x`), else None."""
+    text = url.strip()
+    if "://" in text:
+        return None
+    rest = text[2:] if text.startswith("//") else text
+    host = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if not _HOST_PORT.fullmatch(host) or ("." not in host and not host.startswith("[") and host != "localhost"
+                                          and not host.startswith("localhost:")):
+        return None
+    return "https://" + rest
 
 
 def _content_type(header: str | None) -> str | None:
@@ -240,19 +336,19 @@ def fetch(url: str, *, max_bytes: int, allow: Iterable[str] = (), timeout: float
                                 from None
                         continue
                     return _read(response, max_bytes, deadline, redirects)
-            except httpx.TimeoutException:
+            except httpx.TimeoutException as exc:
+                log.info("fetch: %r timed out (%s)", target.host, type(exc).__name__)
                 raise FetchError(504, "fetch_timeout", f"The server of {target.host!r} did not answer in time.") \
                     from None
-            except httpx.HTTPError as exc:
-                raise FetchError(502, "fetch_failed", f"Fetching from {target.host!r} failed: "
-                                 f"{type(exc).__name__}.") from None
+            except httpx.HTTPError as exc:  # refused, reset, not HTTP, TLS: all one answer
+                log.info("fetch: %r failed (%s)", target.host, type(exc).__name__)
+                raise unreachable(target.host) from None
     raise FetchError(502, "fetch_too_many_redirects", f"More than {max_redirects} redirects: not followed further.")
 
 
 def _read(response: httpx.Response, max_bytes: int, deadline: float, redirects: int) -> Fetched:
     if response.status_code != 200:
-        raise FetchError(502, "fetch_upstream_status",
-                         f"The server answered {response.status_code} for {response.url}.")
+        raise FetchError(502, "fetch_upstream_status", f"The server answered {response.status_code}.")
     content_type = _content_type(response.headers.get("content-type"))
     too_large = FetchError(413, "payload_too_large", f"The fetched document exceeds the limit of {max_bytes} bytes.")
     declared = response.headers.get("content-length", "")

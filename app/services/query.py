@@ -9,13 +9,14 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, union_all
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, false, func, or_, union_all
 from sqlmodel import Session, select
 
 from app.models import FigureRollup, FigureRow, Report, RollupCell, RollupPending
@@ -119,6 +120,55 @@ class SortKey:
     nullable: bool = False
     kind: type = int
 
+    def cursor_value(self, value: Any) -> Any:
+        """A value read from a cursor, as the query takes it; ValueError unless it is one
+        this column can hold: an int (not a bool) within the column's integer range, a
+        finite number, an ISO date, a string no longer than the column (no NUL). A cursor
+        is the client's to keep and so to alter: what reaches the database is checked here,
+        before any answer starts, and never fails there (an int past 2^63 did on SQLite)."""
+        if value is None:
+            if not self.nullable:
+                raise ValueError("null")
+            return None
+        if self.kind is int:
+            low, high = _int_range(self.expr)
+            if type(value) is not int or not low <= value <= high:
+                raise ValueError("int")
+            return value
+        if self.kind is float:
+            if type(value) not in (int, float) or not math.isfinite(value) or abs(value) > _FLOAT_MAX:
+                raise ValueError("float")
+            return float(value)
+        if self.kind is date:
+            if type(value) is not str or not _ISO_DATE.fullmatch(value):
+                raise ValueError("date")
+            return date.fromisoformat(value)
+        if self.kind is str:
+            if type(value) is not str or len(value) > _str_length(self.expr) or "\x00" in value:
+                raise ValueError("str")
+            return value
+        raise ValueError(self.kind)
+
+
+_INT32 = (-(2**31), 2**31 - 1)
+_INT64 = (-(2**63), 2**63 - 1)
+_FLOAT_MAX = 1e300  # a float column's values in a cursor; beyond any figure (app/parsing: MAX_FIGURE)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_STR_DEFAULT = 200  # a string key with no column behind it (a list sorted in Python)
+
+
+def _int_range(expr: Any) -> tuple[int, int]:
+    """The range of an integer column (BigInteger: 64 bits; Integer: 32, what PostgreSQL
+    holds); 64 bits (what SQLite binds) without a column."""
+    kind = getattr(expr, "type", None)
+    if isinstance(kind, BigInteger) or kind is None:
+        return _INT64
+    return _INT32
+
+
+def _str_length(expr: Any) -> int:
+    return getattr(getattr(expr, "type", None), "length", None) or _STR_DEFAULT
+
 
 @dataclass(frozen=True)
 class Sort:
@@ -162,26 +212,16 @@ class Sort:
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     def decode(self, cursor: str) -> list[Any]:
+        """The sort values a cursor of this order holds, each checked (SortKey.cursor_value);
+        QueryError("cursor") for anything this service did not issue for this order."""
         try:
             data = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-            values = data["v"]
-            if data["s"] != self.name or len(values) != len(self.keys):
-                raise ValueError
-            out = []
-            for k, v in zip(self.keys, values):
-                if v is None:
-                    if not k.nullable:
-                        raise ValueError
-                    out.append(None)
-                elif k.kind is date:
-                    out.append(date.fromisoformat(v))
-                elif k.kind is float:
-                    out.append(float(v))
-                elif isinstance(v, k.kind) and not isinstance(v, bool):
-                    out.append(v)
-                else:
-                    raise ValueError
-            return out
+            if type(data) is not dict or data.get("s") != self.name:
+                raise ValueError("sort")
+            values = data.get("v")
+            if type(values) is not list or len(values) != len(self.keys):
+                raise ValueError("values")
+            return [k.cursor_value(v) for k, v in zip(self.keys, values)]
         except (ValueError, KeyError, TypeError, binascii.Error, orjson.JSONDecodeError):
             raise QueryError("cursor", "not a cursor this service issued for this sort order") from None
 

@@ -1,0 +1,99 @@
+"""GET /: where everything is; GET /catalogue: every figure key the service reads.
+
+The catalogue is the parser's own template tables (app/services/catalogue.py), so it lists
+exactly the keys a report can have, with the labels its template prints; docs/FIGURES.md
+describes the same keys for people (a test holds the two together).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from app import __version__
+from app.api.listing import FormatParam, negotiate, rows_response
+from app.api.problems import problem_responses
+from app.models import Template
+from app.services import catalogue
+
+router = APIRouter()
+
+Section = Literal["active", "applications", "review_litigation", "media", "publishing", "applications_channel"]
+
+
+class Links(BaseModel):
+    self: str
+    reports: str = Field(description="reports, filtered and paginated (also CSV/NDJSON)")
+    changes: str = Field(description="what changed since a cursor (polling)")
+    figures: str = Field(description="figures across reports: needs `key=` (see catalogue)")
+    stats: str = Field(description="statistics by region or year: needs `key=`")
+    regions: str = Field(description="the division table, with report counts")
+    catalogue: str = Field(description="every figure key, its label, unit, section and templates")
+    health: str
+    ready: str
+    docs: str = Field(description="Swagger UI")
+    redoc: str = Field(description="ReDoc")
+    openapi: str = Field(description="the OpenAPI spec")
+
+
+class Home(BaseModel):
+    name: Literal["disclosure-stats"]
+    version: str
+    description: str
+    links: Links
+
+
+@router.get("/", response_model=Home, summary="Where everything is", tags=["meta"],
+            description="Links to the collections, the figure catalogue and the API documentation.")
+async def home(request: Request) -> Home:
+    root = request.scope.get("root_path", "").rstrip("/")
+    paths = {"self": "/", "reports": "/reports", "changes": "/changes", "figures": "/figures", "stats": "/stats",
+             "regions": "/regions", "catalogue": "/catalogue", "health": "/healthz", "ready": "/readyz",
+             "docs": "/docs", "redoc": "/redoc", "openapi": request.app.openapi_url or "/openapi.json"}
+    return Home(name="disclosure-stats", version=__version__,
+                description="Chinese government information-disclosure annual reports (政府信息公开工作年度报告), "
+                            "parsed into figures with stable keys.",
+                links=Links(**{name: f"{root}{path}" for name, path in paths.items()}))
+
+
+class CatalogueEntry(BaseModel):
+    key: str = Field(description="the figure key, as in GET /reports/{id}/figures and `key=` of /figures, /stats")
+    label: str = Field(description="what the report calls it (row / column), in the first template's words")
+    unit: str
+    section: Section = Field(description="the figure's `section`")
+    templates: list[Template] = Field(description="the report templates that have it")
+
+
+class Catalogue(BaseModel):
+    data: list[CatalogueEntry]
+
+
+CATALOGUE_COLUMNS = ["key", "label", "unit", "section", "templates"]
+
+
+@router.get("/catalogue", response_model=Catalogue, summary="Every figure key", tags=["meta"],
+            description="Every figure key a report can have, in the templates' order, with its Chinese label, unit, "
+                        "section and the templates that have it (docs/FIGURES.md explains them). "
+                        "`format=csv|ndjson` (or the Accept header) for the same rows as CSV or NDJSON.",
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}},
+                                         "application/x-ndjson": {"schema": {"type": "string"}}}},
+                       **problem_responses(422)})
+async def read_catalogue(
+    request: Request,
+    response: Response,
+    template: Annotated[Template | None, Query(description="only the keys of this template")] = None,
+    section: Annotated[Section | None, Query(description="only the keys of this section")] = None,
+    fmt: FormatParam = None,
+) -> Catalogue | Response:
+    rows = [{"key": info.key, "label": info.label, "unit": info.unit, "section": info.section,
+             "templates": list(info.templates)}
+            for info in catalogue.catalogue().values()
+            if (template is None or template in info.templates) and (section is None or info.section == section)]
+    chosen = negotiate(request, fmt)
+    out = rows_response(request, chosen, rows, CATALOGUE_COLUMNS, "catalogue")
+    if out is not None:
+        return out
+    response.headers["Vary"] = "Accept"
+    return Catalogue(data=rows)  # type: ignore[arg-type]
