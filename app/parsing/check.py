@@ -5,39 +5,34 @@ own columns do not add up is left out by the reader, with a row_sum_mismatch fin
 from __future__ import annotations
 
 from app.parsing.model import Figure, Finding
-from app.parsing.templates import COLUMN_KEYS
-
-_RESULT_PARTS = ("granted", "partially_granted", "denied", "unable", "not_processed", "other")
+from app.parsing.templates import Template
 
 
 def _fmt(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
-def check(figures: dict[str, Figure], template: str | None) -> list[Finding]:
+def check(figures: dict[str, Figure], template: Template | None) -> list[Finding]:
+    """One identity_mismatch finding per identity of `template` and column where every
+    term has a figure and the two sides differ."""
     out: list[Finding] = []
+    if template is None:
+        return out
     v = {k: f.value for k, f in figures.items()}
+    for identity in template.identities:
+        for column in template.columns:
+            col = column.key
 
-    def line_of(key: str) -> int | None:
-        f = figures.get(key)
-        return f.source.line if f is not None and f.source is not None else None
+            def value(term: str) -> int | float | None:
+                return v.get(f"applications.{term}.{col}")
 
-    # 一 + 二 = (七) + 四, column by column
-    for col in COLUMN_KEYS:
-        a, b, c, d = (f"applications.{r}.{col}" for r in ("new_received", "carried_over", "results_total",
-                                                          "carried_forward"))
-        if all(k in v for k in (a, b, c, d)) and v[a] + v[b] != v[c] + v[d]:
-            out.append(Finding("identity_mismatch", "warning",
-                               f"{col}: 本年新收 {_fmt(v[a])} + 上年结转 {_fmt(v[b])} ≠ 办理结果总计 {_fmt(v[c])} "
-                               f"+ 结转下年度 {_fmt(v[d])}.", (a, b, c, d), line_of(c)))
-    # (七)总计 = (一) + … + (六)
-    for col in COLUMN_KEYS:
-        total = f"applications.results_total.{col}"
-        parts = [f"applications.{p}.{col}" for p in _RESULT_PARTS]
-        if total in v and all(k in v for k in parts):
-            s = sum(v[k] for k in parts)
-            if s != v[total]:
-                out.append(Finding("identity_mismatch", "warning",
-                                   f"{col}: (一)…(六) add up to {_fmt(s)}, (七)总计 says {_fmt(v[total])}.",
-                                   (total, *parts), line_of(total)))
+            sides = identity.sides(value)
+            if sides is None or sides[0] == sides[1]:
+                continue
+            keys = tuple(f"applications.{t}.{col}" for t in identity.terms)
+            at = figures.get(f"applications.{identity.at}.{col}")
+            message = identity.message.format(col=col, left=_fmt(sides[0]), right=_fmt(sides[1]),
+                                              **{t: _fmt(value(t)) for t in identity.terms})  # type: ignore[arg-type]
+            out.append(Finding("identity_mismatch", "warning", message, keys,
+                               at.source.line if at is not None and at.source is not None else None))
     return out

@@ -35,17 +35,17 @@ def parse_text(text: str, media_type: str = "text/plain") -> ParsedReport:
     cells = cells_of(lines)
     reader = Reader(norm, cells)
     normalized_text = norm.text
-    template, why = reader.detect_template(normalized_text, meta.year)
+    template = reader.detect_template(normalized_text, meta.year)
     findings: list[Finding] = []
     if template is None:
         findings.append(Finding("unknown_template", "error",
                                 "Could not tell which national template the tables follow (2019 or 2021).",
                                 ("template",)))
     else:
-        hints = find_hints(normalized_text, template)
+        hints = find_hints(normalized_text, template.name)
         reader.read_active(template, hints)
         reader.read_applications(template)
-        reader.read_review()
+        reader.read_review(template)
     figures = reader.figures
     _add_prose(norm, normalized_text, figures)
     findings.extend(reader.findings)
@@ -96,7 +96,7 @@ def parse_text(text: str, media_type: str = "text/plain") -> ParsedReport:
     return ParsedReport(
         parser_version=PARSER_VERSION,
         status=status,
-        template=template,
+        template=template.name if template is not None else None,
         year=meta.year,
         agency=agency,
         region_code=region_code,

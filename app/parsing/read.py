@@ -13,25 +13,13 @@ from app.parsing.labels import matches, split_numbering, squash, within_one_edit
 from app.parsing.layout import Cell
 from app.parsing.model import Figure, Finding, Source
 from app.parsing.normalize import Normalized
-from app.parsing.templates import (
-    ACTIVE_ROWS,
-    APP_GROUPS,
-    APP_ROWS,
-    COLUMN_KEYS,
-    GENERIC_ROWS,
-    HEADER_HINTS,
-    REVIEW_HEADER_WORDS,
-    REVIEW_KINDS,
-    REVIEW_OUTCOMES,
-)
+from app.parsing.templates import APPLICANT_COLUMNS, GENERIC_LABELS, TEMPLATES, Template, adds_up
 from app.parsing.repair import Spec, solve
 from app.parsing.values import Value, is_blank, parse_value
 
-_REVIEW_CHARS = frozenset("".join(REVIEW_HEADER_WORDS))
+COLUMN_KEYS = tuple(c.key for c in APPLICANT_COLUMNS)
 _APP_WIDTH = len(COLUMN_KEYS)
 _UNSET = object()
-_HINT_RX = {tpl: re.compile("|".join(hints + (("逾期不补正", "逾期未按收费通知") if tpl == "2021" else ())))
-            for tpl, hints in HEADER_HINTS.items()}
 _BARE_SIGNS = frozenset({"增", "减", "增加", "减少", "+"})
 _DASHES = frozenset({"-", "—", "–"})
 MAX_FIGURE = 10**12  # no count or 万元 amount in these reports comes near this
@@ -249,19 +237,22 @@ class Reader:
         return self.settle(taken, found[0], found[1], keys)
 
     # ------------------------------------------------------------ template
-    def detect_template(self, text: str, year: int | None) -> tuple[str | None, str]:
+    def detect_template(self, text: str, year: int | None) -> Template | None:
+        """The template whose table headers the report has most of; on a tie, the one its
+        text cites (the newest first); else the one in force in the report's year."""
         short = [s for s in self._squashed if 4 <= len(s) <= 40]
-        score = {tpl: sum(1 for s in short if rx.search(s)) for tpl, rx in _HINT_RX.items()}
-        if score["2021"] != score["2019"]:
-            tpl = max(score, key=score.__getitem__)
-            return tpl, f"table headers ({score['2019']} point to 2019, {score['2021']} to 2021)"
-        if "〔2021〕30号" in text or "[2021]30号" in text:
-            return "2021", "the text cites 国办公开办函〔2021〕30号"
-        if "〔2019〕60号" in text:
-            return "2019", "the text cites 国办公开办函〔2019〕60号"
+        score = {t: sum(1 for s in short if t.hint_rx.search(s)) for t in TEMPLATES.values()}
+        best = max(score.values())
+        leaders = [t for t, n in score.items() if n == best]
+        if len(leaders) == 1:
+            return leaders[0]
+        for t in reversed(TEMPLATES.values()):
+            if any(c in text for c in t.cited_as):
+                return t
         if year is not None:
-            return ("2021" if year >= 2021 else "2019"), "the report year"
-        return None, "no evidence"
+            in_force = [t for t in TEMPLATES.values() if t.from_year <= year]
+            return in_force[-1] if in_force else next(iter(TEMPLATES.values()))
+        return None
 
     # ------------------------------------------------------------ section 二
     def _active_region(self) -> tuple[int, int]:
@@ -307,14 +298,14 @@ class Reader:
                     return "元"
         return "万元"
 
-    def _after_labels(self, idx: int, template: str, begin: int, end: int) -> Taken | None:
+    def _after_labels(self, idx: int, template: Template, begin: int, end: int) -> Taken | None:
         """The number of a one-column row whose label stands in a run of such labels, one a
         line, with their numbers after the run, one a line and as many as the labels (a PDF
         text tool that reads a table box by box: 行政处罚 / 行政强制 / 本年处理决定数量 / 3985758 /
         88283): the label's number is the one at its place. A label of a wider row, or
         anything but a few short headers between the labels and the numbers, and it is None
         (an amount is not read this way: its unit's header may stand anywhere)."""
-        rows = ACTIVE_ROWS[template]
+        rows = template.active
 
         def kind(j: int) -> int:
             """1 a one-column row label, 2 a wider row's label, 0 other text."""
@@ -355,14 +346,14 @@ class Reader:
         v = self.value_at(at)
         return Taken(v, self.cells[at]) if v is not None else None
 
-    def read_active(self, template: str, known: dict[str, int | float] | None = None) -> None:
+    def read_active(self, template: Template, known: dict[str, int | float] | None = None) -> None:
         known = known or {}
         begin, end = self._active_region()
         found_any = False
         # the cells that may be a row label: not blank, not a bare digit string (no alias is one)
         squashed = self._squashed
         maybe_labels = [i for i in range(begin, end) if squashed[i] and not squashed[i].isdigit()]
-        for row in ACTIVE_ROWS[template]:
+        for row in template.active:
             money = tuple(i for i, (suffix, unit) in enumerate(row.columns) if unit == "万元")
             n = len(row.columns)
             keys = tuple(f"{row.key}.{suffix}" for suffix, _ in row.columns)
@@ -393,7 +384,7 @@ class Reader:
                 if n > 1 and len(taken) == n:
                     first = self._row_before(idx, n)
                     if first is not None and first > 0 and not any(
-                            self._is_label(first - 1, r.aliases) for r in ACTIVE_ROWS[template]):
+                            self._is_label(first - 1, r.aliases) for r in template.active):
                         # under the header, a row of numbers, the label, a row of numbers: which is its own?
                         self.finding("ambiguous_row", "warning",
                                      f"Row {row.aliases[0]} stands between two rows of numbers, one above it "
@@ -432,7 +423,7 @@ class Reader:
                          ("active",))
 
     # ------------------------------------------------------------ section 三
-    def _match_app(self, text: str, template: str, glued: bool = False) -> tuple[str, str, str | None] | None:
+    def _match_app(self, text: str, template: Template, glued: bool = False) -> tuple[str, str, str | None] | None:
         """('row' | 'group', key, group) for a label cell of section 三, or None."""
         return _match_app(text, template, glued)
 
@@ -441,14 +432,14 @@ class Reader:
         cells = self.cells
         return _starts_line(cells, i) and (i + 1 == len(cells) or cells[i + 1].line != cells[i].line)
 
-    def _label_blocks(self, start: int, template: str) -> tuple[dict[str, list[Taken]], dict[str, Cell], set[int]]:
+    def _label_blocks(self, start: int, template: Template) -> tuple[dict[str, list[Taken]], dict[str, Cell], set[int]]:
         """Section 三 as PDF text tools that read a table box by box give it: a run of row
         labels one a line (two or more, consecutive rows of the template), then their numbers
         one a line, 7 a row. The numbers are read column by column (each applicant column's
         rows in turn) or row by row, whichever alone makes every row add up to its 总计; when
         both or neither do, the block is left to the row-by-row reading. Returns the rows
         read, their label cells and the cells the blocks used."""
-        order = {r.key: i for i, r in enumerate(r for r in APP_ROWS if template in r.templates)}
+        order = {r.key: i for i, r in enumerate(template.rows)}
         cells = self.cells
         out: dict[str, list[Taken]] = {}
         label_at: dict[str, Cell] = {}
@@ -486,7 +477,7 @@ class Reader:
                 taken = [Taken(self.value_at(j), cells[j]) for j in range(idx, end)]
                 by_col = [[taken[c * k + r] for c in range(_APP_WIDTH)] for r in range(k)]
                 by_row = [taken[r * _APP_WIDTH:(r + 1) * _APP_WIDTH] for r in range(k)]
-                fits = [rows for rows in (by_col, by_row) if all(_adds_up(row) for row in rows)]
+                fits = [rows for rows in (by_col, by_row) if all(adds_up(_nums(row)) for row in rows)]
                 same = len(fits) == 2 and all(_nums(a) == _nums(b) for a, b in zip(*fits))
                 if len(fits) == 1 or same:
                     for (label_idx, key), row in zip(labels, fits[0]):
@@ -509,8 +500,8 @@ class Reader:
             idx = max(end, idx + 1)
         return out, label_at, used
 
-    def read_applications(self, template: str) -> None:
-        rows = {r.key: r for r in APP_ROWS if template in r.templates}
+    def read_applications(self, template: Template) -> None:
+        rows = {r.key: r for r in template.rows}
         start = None
         for idx, s in enumerate(self._squashed):
             if "本年新收政府信息公开申请" in s and (len(s) < 40 or self.cells[idx].glued):
@@ -632,7 +623,7 @@ class Reader:
                              tuple(f"applications.{key}.{c}" for c in COLUMN_KEYS), cell)
         for key in list(values):
             nums = [t.value.value if t.value is not None else 0 for t in values[key]]
-            if values[key][-1].value is not None and sum(nums[:-1]) != nums[-1]:
+            if values[key][-1].value is not None and not adds_up(nums):
                 # a row that does not add up was misread or misprinted: which cell is wrong
                 # cannot be told, so none of them is given as a figure
                 self.finding("row_sum_mismatch", "warning",
@@ -655,10 +646,8 @@ class Reader:
             for col, t in zip(COLUMN_KEYS, row_vals):
                 if t is not None:
                     self.add(f"applications.{key}.{col}", t, "件", "applications")
-        for g in APP_GROUPS:
-            if template not in g.templates:
-                continue
-            subs = [k for k, r in rows.items() if r.group == g.key]
+        for g in template.groups:
+            subs = [r.key for r in g.rows]
             if not subs:
                 continue
             missing = [k for k in subs if k not in values]
@@ -680,27 +669,20 @@ class Reader:
                          f"Section 三 rows not found: {', '.join(missing_rows)}.",
                          tuple(f"applications.{k}" for k in missing_rows))
 
-    def _settle_rows(self, template: str, values: dict[str, list[Taken]],
+    def _settle_rows(self, template: Template, values: dict[str, list[Taken]],
                      partial_rows: dict[str, list[Taken | None]],
                      candidates: dict[str, tuple[list[Taken], list[list[int]], bool]]) -> None:
         """Run-together rows: keep the splits under which the table's identities (一+二 =
         (七)+四, (七) = (一)+…+(六)) still hold, given the rows already read; a row left with
         one split is repaired, and may settle the next."""
-        rows = [r.key for r in APP_ROWS if template in r.templates]
-        parts = [r for r in rows if r not in ("new_received", "carried_over", "results_total", "carried_forward")]
-
         def known() -> dict[str, list[int | float]]:
             return {k: [t.value.value if t.value is not None else 0 for t in v] for k, v in values.items()}
 
         def holds(rowvals: dict[str, list[int | float]]) -> bool:
             for col in range(_APP_WIDTH):
-                quad = ("new_received", "carried_over", "results_total", "carried_forward")
-                if all(r in rowvals for r in quad):
-                    a, b, c, d = (rowvals[r][col] for r in quad)
-                    if a + b != c + d:
-                        return False
-                if "results_total" in rowvals and all(r in rowvals for r in parts):
-                    if sum(rowvals[r][col] for r in parts) != rowvals["results_total"][col]:
+                for identity in template.identities:
+                    sides = identity.sides(lambda r: rowvals[r][col] if r in rowvals else None, template.leaves)
+                    if sides is not None and sides[0] != sides[1]:
                         return False
             return True
 
@@ -735,34 +717,36 @@ class Reader:
             partial_rows.setdefault(key, fixed)
 
     # ------------------------------------------------------------ section 四
-    def _review_header(self, idx: int) -> bool:
+    def _review_header(self, idx: int, chars: frozenset[str]) -> bool:
         s = self._squashed[idx]
         # a whole header row in one cell (its cells a space apart) is words of the header only
-        return bool(s) and len(s) <= 80 and all(ch in _REVIEW_CHARS for ch in s)
+        return bool(s) and len(s) <= 80 and all(ch in chars for ch in s)
 
-    def read_review(self) -> None:
-        n = len(REVIEW_KINDS) * len(REVIEW_OUTCOMES)
+    def read_review(self, template: Template) -> None:
+        table = template.review
+        n = len(table.kinds) * len(table.outcomes)
         best: list[Taken] = []
-        keys = tuple(f"review_litigation.{kind}.{outcome}" for kind, _ in REVIEW_KINDS for outcome, _ in REVIEW_OUTCOMES)
+        keys = table.keys()
+        chars = table.header_chars
         for idx, s in enumerate(self._squashed):
             glued_header = (self.cells[idx].glued and "行政复议" in s
-                            and all(ch in _REVIEW_CHARS for ch in s[s.rfind("行政复议"):]))
-            if not glued_header and (not s.startswith("行政复议") or not self._review_header(idx)):
+                            and all(ch in chars for ch in s[s.rfind("行政复议"):]))
+            if not glued_header and (not s.startswith("行政复议") or not self._review_header(idx, chars)):
                 continue
-            taken = self.collect(idx + 1, n, skip=self._review_header)
+            taken = self.collect(idx + 1, n, skip=lambda j: self._review_header(j, chars))
             if 0 < len(taken) < n and self._splittable(taken):
-                fixed = self.repair(taken, (("sum", 4),) * len(REVIEW_KINDS), keys)
+                fixed = self.repair(taken, (("sum", len(table.outcomes) - 1),) * len(table.kinds), keys)
                 if fixed is not None:
                     for key, t in zip(keys, fixed):
                         if t is not None:
                             self.add(key, t, "件", "review_litigation")
                     return
             if len(taken) == n:
-                width = len(REVIEW_OUTCOMES)
-                for b in range(len(REVIEW_KINDS)):
+                width = len(table.outcomes)
+                for b in range(len(table.kinds)):
                     block, names = taken[b * width:(b + 1) * width], keys[b * width:(b + 1) * width]
                     nums = [t.value.value if t.value is not None else 0 for t in block]
-                    if block[-1].value is not None and sum(nums[:-1]) != nums[-1]:
+                    if block[-1].value is not None and not adds_up(nums):
                         self.finding("row_sum_mismatch", "warning",
                                      f"{names[0].rsplit('.', 1)[0]}: the outcomes {nums[:-1]} add up to "
                                      f"{sum(nums[:-1])}, 总计 says {nums[-1]}; left out.", names, block[0].cell)
@@ -788,16 +772,14 @@ class Reader:
 def _exact_index() -> dict[tuple[str, str], list[tuple[str, str, str | None, str | None, bool]]]:
     """(template, label) → [(kind, key, group, number, generic)] for exact label matches."""
     index: dict[tuple[str, str], list[tuple[str, str, str | None, str | None, bool]]] = {}
-    for tpl in ("2019", "2021"):
-        for row in APP_ROWS:
-            if tpl in row.templates:
-                for a in row.aliases:
-                    index.setdefault((tpl, a), []).append(("row", row.key, row.group, row.number,
-                                                           row.key in GENERIC_ROWS))
-        for g in APP_GROUPS:
-            if tpl in g.templates:
-                for a in g.aliases:
-                    index.setdefault((tpl, a), []).append(("group", g.key, g.key, g.number, a == "其他"))
+    for tpl in TEMPLATES.values():
+        for row in tpl.rows:
+            for a in row.aliases:
+                index.setdefault((tpl.name, a), []).append(("row", row.key, row.group, row.number,
+                                                            a in GENERIC_LABELS))
+        for g in tpl.groups:
+            for a in g.aliases:
+                index.setdefault((tpl.name, a), []).append(("group", g.key, g.key, g.number, a in GENERIC_LABELS))
     return index
 
 
@@ -806,11 +788,6 @@ _EXACT_APP = _exact_index()
 
 def _nums(row: list[Taken]) -> list[int | float]:
     return [t.value.value if t.value is not None else 0 for t in row]
-
-
-def _adds_up(row: list[Taken]) -> bool:
-    nums = _nums(row)
-    return sum(nums[:-1]) == nums[-1]
 
 
 def _starts_line(cells: list[Cell], i: int) -> bool:
@@ -843,35 +820,32 @@ def _parts(taken: list[Taken], solution: list[int]) -> list[tuple[Value, Cell]]:
 
 
 @lru_cache(maxsize=16384)
-def _match_app(text: str, template: str, glued: bool) -> tuple[str, str, str | None] | None:
+def _match_app(text: str, template: Template, glued: bool) -> tuple[str, str, str | None] | None:
     number, core = split_numbering(text)
     if not core or (len(core) > 60 and not glued):
         return None
-    exact = _EXACT_APP.get((template, core))
+    exact = _EXACT_APP.get((template.name, core))
     if exact:  # fast path: the label as the template writes it
         fits = [e for e in exact if not e[4] or number == e[3]]
         if fits:
             best_exact = max(fits, key=lambda e: (number is not None and number == e[3], e[0] == "row"))
             return best_exact[0], best_exact[1], best_exact[2]
     best: tuple[int, str, str, str | None] | None = None
-    for row in APP_ROWS:
-        if template not in row.templates:
-            continue
+    for row in template.rows:
         for a in row.aliases:
-            rank = _rank(core, a, generic=row.key in GENERIC_ROWS)
+            generic = a in GENERIC_LABELS
+            rank = _rank(core, a, generic=generic)
             if rank is None:
                 continue
-            if row.key in GENERIC_ROWS and number != row.number:
+            if generic and number != row.number:
                 continue
             if number is not None and number == row.number:
                 rank += 1
             if best is None or rank > best[0]:
                 best = (rank, "row", row.key, row.group)
-    for g in APP_GROUPS:
-        if template not in g.templates:
-            continue
+    for g in template.groups:
         for a in g.aliases:
-            generic = a == "其他"
+            generic = a in GENERIC_LABELS
             rank = _rank(core, a, generic=generic)
             if rank is None:
                 continue
@@ -883,11 +857,10 @@ def _match_app(text: str, template: str, glued: bool) -> tuple[str, str, str | N
                 best = (rank, "group", g.key, g.key)
     if best is None and glued and len(core) > 2:
         # a flattened table: the label is what the text cell ends with
-        for row in APP_ROWS:
-            if template in row.templates and row.key not in GENERIC_ROWS:
-                for a in row.aliases:
-                    if len(a) >= 4 and core.endswith(a) and (best is None or len(a) > best[0]):
-                        best = (len(a), "row", row.key, row.group)
+        for row in template.rows:
+            for a in row.aliases:
+                if a not in GENERIC_LABELS and len(a) >= 4 and core.endswith(a) and (best is None or len(a) > best[0]):
+                    best = (len(a), "row", row.key, row.group)
     if best is None:
         return None
     return best[1], best[2], best[3]

@@ -34,27 +34,19 @@ def catalogue() -> dict[str, KeyInfo]:
         if template not in where[key]:
             where[key].append(template)
 
-    for tpl in t.TEMPLATES:
-        for row in t.ACTIVE_ROWS[tpl]:
+    for tpl in t.TEMPLATES.values():
+        for row in tpl.active:
             for suffix, unit in row.columns:
-                add(f"{row.key}.{suffix}", unit, tpl)
-        groups_started: set[str] = set()
-        groups = {g.key: g for g in t.APP_GROUPS if tpl in g.templates}
-        for row in t.APP_ROWS:
-            if tpl not in row.templates:
-                continue
-            group = row.group
-            if group in groups and group not in groups_started:  # the group's total row first
-                groups_started.add(group)
-                for col in t.COLUMN_KEYS:
-                    add(f"applications.{group}.{col}", "件", tpl)
-            for col in t.COLUMN_KEYS:
-                add(f"applications.{row.key}.{col}", "件", tpl)
-        for kind, _ in t.REVIEW_KINDS:
-            for outcome, _ in t.REVIEW_OUTCOMES:
-                add(f"review_litigation.{kind}.{outcome}", "件", tpl)
+                add(f"{row.key}.{suffix}", unit, tpl.name)
+        for entry in tpl.applications:  # a group's total row before its rows
+            for r in (entry, *entry.rows) if isinstance(entry, t.AppGroup) else (entry,):
+                for col in tpl.columns:
+                    add(f"applications.{r.key}.{col.key}", col.unit, tpl.name)
+        for kind in tpl.review.kinds:
+            for outcome in tpl.review.outcomes:
+                add(f"review_litigation.{kind.key}.{outcome.key}", outcome.unit, tpl.name)
         for pattern in prose.PATTERNS:
-            add(pattern.key, pattern.unit, tpl)
+            add(pattern.key, pattern.unit, tpl.name)
     return {k: KeyInfo(k, units[k], tuple(where[k])) for k in units}
 
 
