@@ -23,7 +23,9 @@ from app.parsing.meta import read_meta  # noqa: E402
 from app.parsing.normalize import normalize, to_simplified  # noqa: E402
 from app.parsing.pipeline import parse_document  # noqa: E402
 from app.parsing.prose import find_prose  # noqa: E402
-from app.parsing.read import Reader  # noqa: E402
+from app.parsing.grid import Grid  # noqa: E402
+from app.parsing.sections import detect_template  # noqa: E402
+from app.parsing.tables import read_tables  # noqa: E402
 
 STAGES = ("decode", "normalise", "lay out", "read", "check", "pipeline", "opencc")
 
@@ -38,15 +40,12 @@ def run_once(data: bytes) -> dict[str, float]:
     cells = cells_of(norm.lines)
     t3 = time.perf_counter()
     meta = read_meta(norm.lines)
-    reader = Reader(norm, cells)
-    template, _ = reader.detect_template(norm.text, meta.year)
-    if template:
-        reader.read_active(template)
-        reader.read_applications(template)
-        reader.read_review()
+    grid = Grid(norm, cells)
+    template = detect_template(grid, norm.text, meta.year)
+    tables = read_tables(grid, template, {})
     find_prose(norm.text)
     t4 = time.perf_counter()
-    check(reader.figures, template)
+    check(tables.figures, template)
     t5 = time.perf_counter()
     parse_document(data)
     t6 = time.perf_counter()

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from app.parsing import parse_text
+from app.parsing import parse_document, parse_text
+from app.parsing.findings import SEVERITY, Code
+from app.parsing.rows import AppLabel, match_application_label
 from app.parsing.templates import INTAKE, RESULTS, TEMPLATES
 from app.services import catalogue, views
-from test_parsing_units import ROWS_2021, report_2021
+from test_parsing_units import CORPUS, ROWS_2021, report_2021
 
 
 @pytest.mark.parametrize("name", list(TEMPLATES))
@@ -55,3 +57,25 @@ def test_each_identity_that_does_not_hold_names_its_keys_and_the_line_of_the_tot
     assert [keys[0] for keys, _ in found] == ["applications.results_total.natural_person",
                                               "applications.results_total.total"]
     assert found[0][1] == "natural_person: (一)…(六) add up to 52, (七)总计 says 51."
+
+
+@pytest.mark.parametrize("name", list(TEMPLATES))
+def test_every_label_the_template_prints_reads_as_its_own_row_or_group(name: str) -> None:
+    tpl = TEMPLATES[name]
+    for entry in (*tpl.rows, *tpl.groups):
+        kind = "group" if entry in tpl.groups else "row"
+        assert match_application_label(entry.label, tpl, False) == AppLabel(kind, entry.key, entry.group
+                                                                            if kind == "row" else entry.key)
+    # a generic label without its numbering names nothing
+    assert match_application_label("其他", tpl, False) is None
+    assert match_application_label("总计", tpl, False) is None
+
+
+def test_every_finding_of_the_corpus_has_a_listed_code_and_its_severity() -> None:
+    seen = set()
+    for path in sorted(CORPUS.glob("*.txt")):
+        for f in parse_document(path.read_bytes()).findings:
+            assert f.severity == SEVERITY[Code(f.code)]
+            assert type(f.code) is str  # stored plain: pickles and serialises as before
+            seen.add(f.code)
+    assert seen  # the corpus has findings (repaired splits, ambiguous ones)

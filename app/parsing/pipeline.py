@@ -9,7 +9,9 @@ from app.parsing.meta import read_meta
 from app.parsing.model import Figure, Finding, ParsedReport, Source
 from app.parsing.normalize import normalize
 from app.parsing.prose import cross_check, find_hints, find_prose
-from app.parsing.read import Reader
+from app.parsing.grid import Grid
+from app.parsing.sections import detect_template
+from app.parsing.tables import read_tables
 
 PARSER_VERSION = "0.3.3"
 
@@ -33,22 +35,15 @@ def parse_text(text: str, media_type: str = "text/plain") -> ParsedReport:
     lines = norm.lines
     meta = read_meta(lines)
     cells = cells_of(lines)
-    reader = Reader(norm, cells)
+    grid = Grid(norm, cells)
     normalized_text = norm.text
-    template = reader.detect_template(normalized_text, meta.year)
+    template = detect_template(grid, normalized_text, meta.year)
+    hints = find_hints(normalized_text, template.name) if template is not None else {}
+    tables = read_tables(grid, template, hints)
     findings: list[Finding] = []
-    if template is None:
-        findings.append(Finding("unknown_template", "error",
-                                "Could not tell which national template the tables follow (2019 or 2021).",
-                                ("template",)))
-    else:
-        hints = find_hints(normalized_text, template.name)
-        reader.read_active(template, hints)
-        reader.read_applications(template)
-        reader.read_review(template)
-    figures = reader.figures
+    figures = tables.figures
     _add_prose(norm, normalized_text, figures)
-    findings.extend(reader.findings)
+    findings.extend(tables.findings)
     findings.extend(check(figures, template))
     values = {k: f.value for k, f in figures.items()}
     for d in cross_check(normalized_text, values):

@@ -10,9 +10,9 @@ to do when there is not exactly one.
 
 from __future__ import annotations
 
+from app.parsing.tolerances import TOLERANCES
+
 Spec = tuple[tuple[str, int], ...]
-MAX_PART_DIGITS = 9
-MAX_STEPS = 200_000
 
 
 class TooManySplits(Exception):
@@ -23,12 +23,14 @@ def spec_size(spec: Spec) -> int:
     return sum(k + (1 if kind == "sum" else 0) for kind, k in spec)
 
 
-def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = 8,
+def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = TOLERANCES.split_limit,
           signed_cols: frozenset[int] | None = None) -> tuple[list[list[int]], bool]:
     """The splits of `runs` (sign '' | '+' | '-', digits) — parts never span two runs — that
     satisfy `spec`, at most `limit` of them (more than one already means ambiguous), and
-    whether the search was complete (False when it gave up after MAX_STEPS). A run written
-    with a sign (增2, 减30, -7) starts a signed column: with `signed_cols` given, only there."""
+    whether the search was complete (False when it gave up after TOLERANCES.split_steps). A
+    run written with a sign (增2, 减30, -7) starts a signed column: with `signed_cols` given,
+    only there. Parts have at most TOLERANCES.split_part_digits digits."""
+    max_steps, part_digits = TOLERANCES.split_steps, TOLERANCES.split_part_digits
     n = spec_size(spec)
     total_digits = sum(len(d) for _, d in runs)
     if total_digits < n or len(runs) > n or not runs:
@@ -54,7 +56,7 @@ def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = 8,
     def rec(ri: int, at: int, acc: list[int]) -> None:
         nonlocal steps
         steps += 1
-        if steps > MAX_STEPS:
+        if steps > max_steps:
             raise TooManySplits
         if ri == len(runs):
             if len(acc) == n:
@@ -86,7 +88,7 @@ def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = 8,
             acc.pop()
             return
         block = block_of.get(index) if unsigned else None
-        for end in range(at + 1, min(len(digits), at + MAX_PART_DIGITS) + 1):
+        for end in range(at + 1, min(len(digits), at + part_digits) + 1):
             part = digits[at:end]
             if len(part) > 1 and part[0] == "0":
                 break
