@@ -22,17 +22,14 @@ def check(figures: dict[str, Figure], template: Template | None) -> list[Finding
     for identity in template.identities:
         for column in template.columns:
             col = column.key
-
-            def value(term: str) -> int | float | None:
-                return v.get(f"applications.{term}.{col}")
-
-            sides = identity.sides(value)
+            value = {t: v.get(f"applications.{t}.{col}") for t in identity.terms}
+            sides = identity.sides(value.get)
             if sides is None or sides[0] == sides[1]:
                 continue
             keys = tuple(f"applications.{t}.{col}" for t in identity.terms)
             at = figures.get(f"applications.{identity.at}.{col}")
             message = identity.message.format(col=col, left=_fmt(sides[0]), right=_fmt(sides[1]),
-                                              **{t: _fmt(value(t)) for t in identity.terms})  # type: ignore[arg-type]
+                                              **{t: _fmt(x) for t, x in value.items()})  # type: ignore[arg-type]
             out.append(Finding("identity_mismatch", "warning", message, keys,
                                at.source.line if at is not None and at.source is not None else None))
     return out

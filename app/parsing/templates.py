@@ -103,11 +103,10 @@ class Identity:
               leaves: Callable[[str], tuple[str, ...]] | None = None) -> tuple[Number, Number] | None:
         """The sums of the two sides; None when a term has no value. `value` gives one row's
         (or group's) value; with `leaves`, a term is the sum of the rows it stands for."""
-        sums = []
+        sums: list[Number] = []
         for side in (self.left, self.right):
-            parts = [p for t in side for p in leaves(t)] if leaves is not None else side
-            values = [value(p) for p in parts]
-            if any(v is None for v in values):
+            values = [value(p) for p in (side if leaves is None else [p for t in side for p in leaves(t)])]
+            if None in values:
                 return None
             sums.append(sum(values))  # type: ignore[arg-type]
         return sums[0], sums[1]
