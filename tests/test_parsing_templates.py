@@ -64,8 +64,7 @@ def test_every_label_the_template_prints_reads_as_its_own_row_or_group(name: str
     tpl = TEMPLATES[name]
     for entry in (*tpl.rows, *tpl.groups):
         kind = "group" if entry in tpl.groups else "row"
-        assert match_application_label(entry.label, tpl, False) == AppLabel(kind, entry.key, entry.group
-                                                                            if kind == "row" else entry.key)
+        assert match_application_label(entry.label, tpl, False) == AppLabel(kind, entry.key)
     # a generic label without its numbering names nothing
     assert match_application_label("其他", tpl, False) is None
     assert match_application_label("总计", tpl, False) is None

@@ -15,7 +15,7 @@ from app.parsing.grid import Grid, Taken
 from app.parsing.reading import Reading
 from app.parsing.rows import is_active_label
 from app.parsing.sections import active_region
-from app.parsing.splits import repair
+from app.parsing.repair import split_row
 from app.parsing.templates import ActiveRow, Template
 from app.parsing.tolerances import TOLERANCES
 from app.parsing.values import is_blank
@@ -64,7 +64,7 @@ class _ActiveReader:
             if taken and len(taken) < n and grid.splittable(taken) and not grid.spaced_runs(taken):
                 hints = {i: self.known[k] for i, k in enumerate(keys) if k in self.known}
                 signed = frozenset(i for i, (suffix, _) in enumerate(row.columns) if suffix == "change")
-                fixed = repair(out, taken, (("free", n),), keys, hints, signed)
+                fixed = split_row(out, taken, (("free", n),), keys, hints, signed)
                 if fixed is not None:
                     for (_, unit), key, t in zip(row.columns, keys, fixed):
                         if t is not None:

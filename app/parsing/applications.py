@@ -20,7 +20,7 @@ from app.parsing.layout import Cell
 from app.parsing.reading import Reading
 from app.parsing.rows import match_application_label
 from app.parsing.sections import applications_end, applications_start
-from app.parsing.splits import settle, splits
+from app.parsing.repair import fitting_splits, settle
 from app.parsing.templates import Template, adds_up
 from app.parsing.values import Value, is_blank
 
@@ -161,7 +161,7 @@ class _Rows:
         pending, taken = self.pending, self.taken
         if pending is None or not taken or len(taken) >= self.width:
             return
-        found = splits(taken, (("sum", self.width - 1),)) if self.grid.splittable(taken) else None
+        found = fitting_splits(taken, (("sum", self.width - 1),)) if self.grid.splittable(taken) else None
         if found is not None:
             self.candidates.setdefault(pending, (list(taken), found[0], found[1]))
             return

@@ -2,9 +2,9 @@
 stage's job). A `Trace` passed in keeps every stage's result and when it ended:
 
     trace = Trace()
-    report = parse_document(data, "text/plain; charset=utf-8", trace=trace)
-    trace.results["template"].name                -> "2021"
-    trace.durations()                             -> {"decode": 0.00006, "normalise": 0.0003, …} (seconds)
+    report = parse_document(Path("shuyang-2025.txt").read_bytes(), trace=trace)
+    trace.results["template"].name      -> "2021"
+    trace.durations()                   -> {"decode": 0.00004, "normalise": 0.0003, …, "report": 0.00006} (seconds)
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def parse_text(text: str, media_type: str = "text/plain", *, trace: Trace | None
     stage = trace.keep if trace is not None else _untraced
     norm = stage("normalise", normalize(text))
     flat = norm.text
-    meta = stage("meta", read_meta(norm.lines))
+    meta = stage("meta", read_meta(norm.lines, flat))
     grid = stage("lay out", Grid(norm, cells_of(norm.lines)))
     template = stage("template", detect_template(grid, flat, meta.year))
     hints = find_hints(flat, template.name) if template is not None else {}

@@ -3,8 +3,8 @@ press conferences, …), and numbers the narrative restates of the tables. Patte
 deliberately narrow: a figure absent is better than a figure wrong. Each pattern is (key,
 unit, regex with one group `n`); the first match wins.
 
-    政务新媒体共计12个，其中微信公众号5个  -> media.accounts.total 12, media.accounts.wechat 5
-    全年受理政府信息公开申请58件（table: 52 + carried over 3）  -> a prose_mismatch finding
+    政务新媒体共计12个，其中微信公众号5个   -> media.accounts.total 12, media.accounts.wechat 5
+    全年受理政府信息公开申请60件 (the tables: 58 new, 3 carried over: 58 or 61)   -> prose_mismatch
 """
 
 from __future__ import annotations

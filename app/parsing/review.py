@@ -13,7 +13,7 @@ from app.parsing.findings import Code
 from app.parsing.grid import Grid, Taken, numbers
 from app.parsing.reading import Reading
 from app.parsing.sections import REVIEW_ANCHOR, review_anchor, review_header
-from app.parsing.splits import repair
+from app.parsing.repair import split_row
 from app.parsing.templates import Template, adds_up
 
 
@@ -33,7 +33,7 @@ def read_review(grid: Grid, template: Template) -> Reading:
             continue
         taken = grid.collect(idx + 1, n, skip=lambda j: review_header(grid, j, words))
         if 0 < len(taken) < n and grid.splittable(taken):
-            fixed = repair(out, taken, (("sum", width - 1),) * kinds, keys)
+            fixed = split_row(out, taken, (("sum", width - 1),) * kinds, keys)
             if fixed is not None:
                 for key, t, unit in zip(keys, fixed, units):
                     if t is not None:

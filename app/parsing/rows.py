@@ -4,9 +4,9 @@ tolerances of TOLERANCES: a slip of one character on long labels, a note after t
 label broken over two lines, a label at the end of a text cut from a flattened table.
 
     is_active_label(grid, i, ("行政许可",))                 cell 行政许可 / 行 政 许 可 / 行政许可：   -> True
-    match_application_label("（三）不予公开", T2021, False)   -> AppLabel("group", "denied", "denied")
-    match_application_label("3.其他", T2021, False)         -> AppLabel("row", "other.other", "other")
-    match_application_label("其他", T2021, False)           -> None  (其他 alone: too generic without its 3.)
+    match_application_label("（三）不予公开", TEMPLATES["2021"], False)   -> AppLabel("group", "denied")
+    match_application_label("3.其他", TEMPLATES["2021"], False)         -> AppLabel("row", "other.other")
+    match_application_label("其他", TEMPLATES["2021"], False)           -> None (其他 alone is too generic)
 """
 
 from __future__ import annotations
@@ -39,11 +39,10 @@ def is_active_label(grid: Grid, idx: int, aliases: tuple[str, ...]) -> bool:
 
 
 class AppLabel(NamedTuple):
-    """A section 三 label: a row's or a group's, its key, and the group it is in."""
+    """A section 三 label: a row's or a group's, and its key."""
 
     kind: str  # "row" | "group"
     key: str
-    group: str | None
 
 
 class _Exact(NamedTuple):
@@ -57,10 +56,10 @@ def _exact_index(template: Template) -> dict[str, list[_Exact]]:
     index: dict[str, list[_Exact]] = {}
     for r in template.rows:
         for a in r.aliases:
-            index.setdefault(a, []).append(_Exact(AppLabel("row", r.key, r.group), r.number, a in GENERIC_LABELS))
+            index.setdefault(a, []).append(_Exact(AppLabel("row", r.key), r.number, a in GENERIC_LABELS))
     for g in template.groups:
         for a in g.aliases:
-            index.setdefault(a, []).append(_Exact(AppLabel("group", g.key, g.key), g.number, a in GENERIC_LABELS))
+            index.setdefault(a, []).append(_Exact(AppLabel("group", g.key), g.number, a in GENERIC_LABELS))
     return index
 
 
@@ -81,8 +80,8 @@ def match_application_label(text: str, template: Template, glued: bool) -> AppLa
         if fits:
             return max(fits, key=lambda e: (number is not None and number == e.number, e.label.kind == "row")).label
     best: tuple[int, AppLabel] | None = None
-    candidates = [(r.aliases, r.number, AppLabel("row", r.key, r.group)) for r in template.rows]
-    candidates += [(g.aliases, g.number, AppLabel("group", g.key, g.key)) for g in template.groups]
+    candidates = [(r.aliases, r.number, AppLabel("row", r.key)) for r in template.rows]
+    candidates += [(g.aliases, g.number, AppLabel("group", g.key)) for g in template.groups]
     for aliases, own_number, label in candidates:
         for a in aliases:
             generic = a in GENERIC_LABELS
@@ -99,7 +98,7 @@ def match_application_label(text: str, template: Template, glued: bool) -> AppLa
         for r in template.rows:
             for a in r.aliases:
                 if a not in GENERIC_LABELS and len(a) >= shortest and core.endswith(a) and (best is None or len(a) > best[0]):
-                    best = (len(a), AppLabel("row", r.key, r.group))
+                    best = (len(a), AppLabel("row", r.key))
     return best[1] if best is not None else None
 
 

@@ -89,7 +89,6 @@ class Identity:
     `at` is the row a finding points to; `message` is formatted with {col}, {left},
     {right} (the two sums) and each term's value by its name."""
 
-    name: str
     left: tuple[str, ...]
     right: tuple[str, ...]
     at: str
@@ -136,7 +135,6 @@ class Template:
     total of the others."""
 
     name: str
-    document: str
     cited_as: tuple[str, ...]  # how a report's text cites the template's document
     from_year: int  # reports on this year and later follow it, when nothing else tells
     header_hints: tuple[str, ...]  # table headers only this template has
@@ -254,12 +252,12 @@ _OTHER_2021 = group(
     also=("其他",),
 )
 
-INTAKE = Identity(
-    "intake", ("new_received", "carried_over"), ("results_total", "carried_forward"), "results_total",
+INTAKE = Identity(  # 一 + 二 = (七) + 四
+    ("new_received", "carried_over"), ("results_total", "carried_forward"), "results_total",
     "{col}: 本年新收 {new_received} + 上年结转 {carried_over} ≠ 办理结果总计 {results_total} "
     "+ 结转下年度 {carried_forward}.")
-RESULTS = Identity(
-    "results", ("results_total",),
+RESULTS = Identity(  # (七) = (一) + … + (六)
+    ("results_total",),
     ("granted", "partially_granted", "denied", "unable", "not_processed", "other"), "results_total",
     "{col}: (一)…(六) add up to {right}, (七)总计 says {left}.")
 
@@ -287,8 +285,7 @@ REVIEW = ReviewTable(
 
 TEMPLATES: dict[str, Template] = {
     "2019": Template(
-        name="2019",
-        document="国办公开办函〔2019〕60号",
+        name="2019",  # 国办公开办函〔2019〕60号
         cited_as=("〔2019〕60号",),
         from_year=2019,
         header_hints=("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "采购总金额",
@@ -300,8 +297,7 @@ TEMPLATES: dict[str, Template] = {
         identities=(INTAKE, RESULTS),
     ),
     "2021": Template(
-        name="2021",
-        document="国办公开办函〔2021〕30号",
+        name="2021",  # 国办公开办函〔2021〕30号
         cited_as=("〔2021〕30号", "[2021]30号"),
         from_year=2021,
         header_hints=("本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额",
