@@ -28,7 +28,8 @@ class Reading:
                flags: tuple[str, ...] = (), cell: Cell | None = None) -> None:
         """The figure `key` from the value `taken` (or, with taken None, the `value` given,
         standing at `cell`). A key read already keeps its first figure."""
-        if key in self.figures:
+        figures = self.figures
+        if key in figures:
             return
         note = None
         if taken is not None:
@@ -50,8 +51,7 @@ class Reading:
             self.finding(Code.IMPLAUSIBLE_VALUE, f"{key}: {value} is too large to be a real figure; left out.",
                          (key,), cell)
             return
-        self.figures[key] = Figure(key=key, value=value, unit=unit, section=section,
-                                   source=self.grid.source(cell) if cell is not None else None, note=note, flags=flags)
+        figures[key] = Figure(key, value, unit, section, self.grid.source(cell) if cell is not None else None, note, flags)
 
     def finding(self, code: Code, message: str, keys: tuple[str, ...] = (), cell: Cell | None = None) -> None:
         self.findings.append(finding(code, message, keys, cell.line + 1 if cell is not None else None))

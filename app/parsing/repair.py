@@ -67,6 +67,7 @@ def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = TOLERANCES.split
         after[i] = after[i + 1] + len(runs[i + 1][1])
     block_of: dict[int, tuple[int, int]] = {i: (a, b) for b, (a, _) in sums.items() for i in range(a, b)}
     unsigned = all(sign != "-" for sign, _ in runs)  # partial sums only grow: a sum's digits are known
+    n_runs, run_len = len(runs), [len(d) for _, d in runs]
     out: list[list[int]] = []
     steps = 0
 
@@ -75,9 +76,9 @@ def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = TOLERANCES.split
         steps += 1
         if steps > max_steps:
             raise TooManySplits
-        if ri < len(runs) and at == len(runs[ri][1]):  # this run used up: on to the next
+        if ri < n_runs and at == run_len[ri]:  # this run used up: on to the next
             ri, at = ri + 1, 0
-        if ri == len(runs):
+        if ri == n_runs:
             if len(acc) == n:
                 out.append(list(acc))
             return
@@ -89,7 +90,7 @@ def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = TOLERANCES.split
         if at == 0 and sign and signed_cols is not None and index not in signed_cols:
             return
         remaining_parts = n - len(acc)
-        remaining_runs = len(runs) - ri
+        remaining_runs = n_runs - ri
         if remaining_parts < remaining_runs:
             return
         if index in sums:
@@ -163,10 +164,10 @@ def settle(out: Reading, taken: list[Taken], solutions: list[list[int]], complet
                                    f"{', '.join(str(x) for x in solutions[0])}.", keys, cell)
         return [Taken(v, c, repaired=True) for v, c in _parts(taken, solutions[0])]
     agreed: list[Taken | None] = []
+    parts = _parts(taken, solutions[0]) if complete else []
     for i in range(len(keys)):
-        column = {sol[i] for sol in solutions}
-        if len(column) == 1 and complete:
-            v, c = _parts(taken, solutions[0])[i]
+        if complete and len({sol[i] for sol in solutions}) == 1:
+            v, c = parts[i]
             agreed.append(Taken(v, c, repaired=True))
         else:
             agreed.append(None)
@@ -180,8 +181,8 @@ def settle(out: Reading, taken: list[Taken], solutions: list[list[int]], complet
 
 
 def split_row(out: Reading, taken: list[Taken], spec: Spec, keys: tuple[str, ...],
-           known: dict[int, int | float] | None = None,
-           signed_cols: frozenset[int] = frozenset()) -> list[Taken | None] | None:
+              known: dict[int, int | float] | None = None,
+              signed_cols: frozenset[int] = frozenset()) -> list[Taken | None] | None:
     """fitting_splits, then settle; None when no split fits."""
     found = fitting_splits(taken, spec, known, signed_cols)
     if found is None:
