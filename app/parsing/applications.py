@@ -247,8 +247,8 @@ class _Rows:
 
     def emit(self) -> None:
         """The figures: every complete row (a blank 总计 the sum of its columns), what the
-        partly certain rows agree on, each group whose rows are all read; and a finding for
-        the rows not found."""
+        partly certain rows agree on, each group whose rows are all read (a column of it whose
+        rows all have their figure); and a finding for the rows not found."""
         out, columns = self.out, self.template.columns
         last = len(columns) - 1
         for key, row_vals in self.values.items():
@@ -274,8 +274,12 @@ class _Rows:
                                 tuple(f"applications.{k}.{columns[last].key}" for k in missing))
                 continue
             cell = self.group_cells.get(g.key) or self.label_cells[subs[0]]
+            figures = out.figures
             for col in columns:
-                total = sum(out.figures[f"applications.{k}.{col.key}"].value for k in subs)
+                try:
+                    total = sum(figures[f"applications.{k}.{col.key}"].value for k in subs)
+                except KeyError:
+                    continue  # a row's figure left out (implausible_value): the column has no total
                 out.figure(f"applications.{g.key}.{col.key}", None, col.unit, "applications", value=total,
                            flags=("derived",), cell=cell)
         missing_rows = [r.key for r in self.template.rows if r.key not in self.values]
