@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from itertools import accumulate
 from dataclasses import dataclass
 
 from app.parsing.findings import Code, finding
@@ -110,9 +111,7 @@ def find_prose(text: str) -> list[ProseHit]:
 def prose_figures(norm: Normalized, text: str, skip: dict[str, Figure]) -> dict[str, Figure]:
     """The narrative's figures (find_prose over `text`, the normalised text) whose keys are
     not in `skip`, each with its source on the text as received."""
-    line_starts = [0]
-    for line in norm.lines:
-        line_starts.append(line_starts[-1] + len(line) + 1)
+    line_starts = [0, *accumulate(len(line) + 1 for line in norm.lines)]
     out: dict[str, Figure] = {}
     for hit in find_prose(text):
         if hit.key in skip:
