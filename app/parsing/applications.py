@@ -1,7 +1,8 @@
 """Section 三 (收到和处理政府信息公开申请情况): a row label opens a row, the numbers after it
 fill it, seven a row (the applicant columns, the last their 总计). Read cell by cell by
-`_Rows`; then a row that does not add up is left out, run-together rows are split where the
-table's identities leave one split, and each group's total is the sum of its rows.
+`_Rows`; then a row that does not add up is left out (`_leave_out`), run-together rows are
+split where the table's identities leave one split (`_choose_splits`), and each group's
+total is the sum of its rows (`_emit`).
 
     （三）不予公开 | 1.属于国家秘密 | 0 | 0 | 0 | 0 | 0 | 0 | 0      → the group's label, then a row
     2.其他法律行政法规禁止公开 | 1000001                         → a row run together: 1|0|0|0|0|0|1
@@ -18,9 +19,9 @@ from app.parsing.findings import Code
 from app.parsing.grid import Grid, Taken, numbers
 from app.parsing.layout import Cell
 from app.parsing.reading import Reading
+from app.parsing.repair import fitting_splits, settle
 from app.parsing.rows import match_application_label
 from app.parsing.sections import applications_end, applications_start
-from app.parsing.repair import fitting_splits, settle
 from app.parsing.templates import Template, adds_up
 from app.parsing.values import Value, is_blank
 
@@ -48,14 +49,16 @@ def read_applications(grid: Grid, template: Template) -> Reading:
     rows.values.update(boxes.rows)
     rows.label_cells.update(boxes.labels)
     rows.read(start, stop, boxes.used)
-    rows.settle()
-    rows.emit()
+    _leave_out(out, rows)
+    _choose_splits(out, template, rows)
+    _emit(out, template, rows)
     return out
 
 
 class _Rows:
-    """The state of section 三 read cell by cell: the row open (`pending`) and its values so
-    far, numbers no label has claimed yet (`orphans`), and what has been read."""
+    """Section 三 read cell by cell: the row open (`pending`) and its values so far, the
+    numbers no label has claimed yet (`orphans`), and the rows read — complete (`values`),
+    run-together (`candidates`), between two rows of numbers (`ambiguous`)."""
 
     def __init__(self, grid: Grid, out: Reading, template: Template, numbers_above: bool) -> None:
         self.grid, self.out, self.template = grid, out, template
@@ -71,9 +74,10 @@ class _Rows:
         self.taken: list[Taken] = []
         self.orphans: list[Taken] = []
         self.orphan_at = 0
+        self.last_row = template.rows[-1].key  # 四、结转下年度继续办理
 
     def keys(self, row: str) -> tuple[str, ...]:
-        return tuple(f"applications.{row}.{c.key}" for c in self.template.columns)
+        return _keys(self.template, row)
 
     # ------------------------------------------------------------ cell by cell
     def read(self, start: int, stop: int, used: set[int]) -> None:
@@ -88,8 +92,8 @@ class _Rows:
                 self.pending, self.taken = None, []
                 self._flush_orphans()
                 continue
-            if self.pending is None and "carried_forward" in self.values and idx > last_used:
-                break  # the last row read: the rest is not section 三
+            if self.pending is None and self.last_row in self.values and idx > last_used:
+                break  # the table's last row read: the rest is not section 三
             c = cells[idx]
             if is_blank(c.text):
                 if self.pending is not None and grid.numeric_later_on_line(idx):
@@ -127,7 +131,7 @@ class _Rows:
             if pending in self.values and numbers(self.values[pending]) != numbers(taken):  # type: ignore[index]
                 self.out.finding(Code.DUPLICATE_ROW,
                                  f"Row {pending} appears twice with different values; the first is kept.",
-                                 (f"applications.{pending}.total",), c)
+                                 (self.keys(pending)[-1],), c)  # type: ignore[arg-type]
             self.values.setdefault(pending, taken)  # type: ignore[arg-type]
             self.pending, self.taken = None, []
 
@@ -178,111 +182,119 @@ class _Rows:
                                            f"{' '.join(t.cell.text for t in vals[:_SHOWN])}; left out.",
                          ("applications",), vals[0].cell)
 
-    # ------------------------------------------------------------ the rows read
-    def settle(self) -> None:
-        """Leave out the rows that cannot be told apart or do not add up; split the
-        run-together rows."""
-        values, candidates = self.values, self.candidates
-        for key, cell in self.ambiguous.items():
-            if values.pop(key, None) is not None or key in candidates:
-                candidates.pop(key, None)
-                self.out.finding(Code.AMBIGUOUS_ROW,
-                                 f"Row {key} stands between two rows of numbers, one above it and one after it; "
-                                 "which is its own cannot be told, left out.", self.keys(key), cell)
-        for key in list(values):
-            nums = numbers(values[key])
-            if values[key][-1].value is not None and not adds_up(nums):
-                # a row that does not add up was misread or misprinted: which cell is wrong
-                # cannot be told, so none of them is given as a figure
-                self.out.finding(Code.ROW_SUM_MISMATCH,
-                                 f"applications.{key}: the applicant columns {nums[:-1]} add up to {sum(nums[:-1])}, "
-                                 f"总计 says {nums[-1]}; the row is left out.", self.keys(key), values[key][0].cell)
-                del values[key]
-        self._split_by_identities()
 
-    def _split_by_identities(self) -> None:
-        """Run-together rows: keep the splits under which the table's identities (一+二 =
-        (七)+四, (七) = (一)+…+(六)) still hold, given the rows already read; a row left with
-        one split is repaired, and may settle the next. The rest keep what their splits
-        agree on."""
-        values, candidates, out = self.values, self.candidates, self.out
+# ---------------------------------------------------------------- the rows read
+
+def _keys(template: Template, row: str) -> tuple[str, ...]:
+    return tuple(f"applications.{row}.{c.key}" for c in template.columns)
+
+
+def _leave_out(out: Reading, rows: _Rows) -> None:
+    """Leave out the rows that cannot be told apart from their neighbours' numbers, and the
+    rows that do not add up."""
+    values, candidates = rows.values, rows.candidates
+    for key, cell in rows.ambiguous.items():
+        if values.pop(key, None) is not None or key in candidates:
+            candidates.pop(key, None)
+            out.finding(Code.AMBIGUOUS_ROW, f"Row {key} stands between two rows of numbers, one above it and one "
+                                            "after it; which is its own cannot be told, left out.",
+                        rows.keys(key), cell)
+    for key in list(values):
+        nums = numbers(values[key])
+        if values[key][-1].value is not None and not adds_up(nums):
+            # a row that does not add up was misread or misprinted: which cell is wrong
+            # cannot be told, so none of them is given as a figure
+            out.finding(Code.ROW_SUM_MISMATCH,
+                        f"applications.{key}: the applicant columns {nums[:-1]} add up to {sum(nums[:-1])}, "
+                        f"总计 says {nums[-1]}; the row is left out.", rows.keys(key), values[key][0].cell)
+            del values[key]
+
+
+def _choose_splits(out: Reading, template: Template, rows: _Rows) -> None:
+    """Run-together rows: keep the splits under which the table's identities (一+二 =
+    (七)+四, (七) = (一)+…+(六)) still hold, given the rows already read; a row left with
+    one split is repaired, and may settle the next. The rest keep what their splits agree
+    on (rows.partial)."""
+    values, candidates = rows.values, rows.candidates
+    for key, (taken, sols, complete) in list(candidates.items()):
+        if len(sols) == 1 and complete:
+            values.setdefault(key, settle(out, taken, sols, True, rows.keys(key)))  # type: ignore[arg-type]
+            del candidates[key]
+    changed = True
+    while changed and candidates:
+        changed = False
+        base = _known(values)
+        if not _holds(template, base):
+            break  # the table's own figures disagree: arithmetic cannot choose
         for key, (taken, sols, complete) in list(candidates.items()):
-            if len(sols) == 1 and complete:
-                values.setdefault(key, settle(out, taken, sols, True, self.keys(key)))  # type: ignore[arg-type]
-                del candidates[key]
-        changed = True
-        while changed and candidates:
-            changed = False
-            base = self._known()
-            if not self._holds(base):
-                break  # the table's own figures disagree: arithmetic cannot choose
-            for key, (taken, sols, complete) in list(candidates.items()):
-                if len(sols) < 2 or not complete:
-                    continue
-                kept = [sol for sol in sols if self._holds({**base, key: sol})]
-                if kept and len(kept) < len(sols):
-                    candidates[key] = (taken, kept, complete)
-                    changed = True
-                if len(candidates[key][1]) == 1:
-                    fixed = settle(out, taken, candidates[key][1], True, self.keys(key))
-                    values.setdefault(key, fixed)  # type: ignore[arg-type]
-                    del candidates[key]
-                    changed = True
-                    base = self._known()
-        for key, (taken, sols, complete) in candidates.items():
-            self.partial.setdefault(key, settle(out, taken, sols, complete, self.keys(key)))
-
-    def _known(self) -> dict[str, list[int | float]]:
-        return {k: numbers(v) for k, v in self.values.items()}
-
-    def _holds(self, rows: dict[str, list[int | float]]) -> bool:
-        """Whether every identity of the template whose rows are all known holds, column by column."""
-        template = self.template
-        for col in range(self.width):
-            for identity in template.identities:
-                sides = identity.sides(lambda r: rows[r][col] if r in rows else None, template.leaves)
-                if sides is not None and sides[0] != sides[1]:
-                    return False
-        return True
-
-    def emit(self) -> None:
-        """The figures: every complete row (a blank 总计 the sum of its columns), what the
-        partly certain rows agree on, each group whose rows are all read (a column of it whose
-        rows all have their figure); and a finding for the rows not found."""
-        out, columns = self.out, self.template.columns
-        last = len(columns) - 1
-        for key, row_vals in self.values.items():
-            total_blank = row_vals[-1].value is None
-            for i, (col, t) in enumerate(zip(columns, row_vals)):
-                if i == last and total_blank:
-                    s = sum(x.value.value for x in row_vals[:-1] if x.value is not None)
-                    out.figure(f"applications.{key}.{col.key}", None, col.unit, "applications", value=s,
-                               flags=("derived",), cell=t.cell)
-                else:
-                    out.figure(f"applications.{key}.{col.key}", t, col.unit, "applications")
-        for key, row_vals in self.partial.items():
-            for col, t in zip(columns, row_vals):
-                if t is not None:
-                    out.figure(f"applications.{key}.{col.key}", t, col.unit, "applications")
-        for g in self.template.groups:
-            subs = [r.key for r in g.rows]
-            missing = [k for k in subs if k not in self.values]
-            if missing:
-                if len(missing) < len(subs):
-                    out.finding(Code.INCOMPLETE_GROUP,
-                                f"Group {g.key}: rows {', '.join(missing)} were not found; no group total.",
-                                tuple(f"applications.{k}.{columns[last].key}" for k in missing))
+            if len(sols) < 2 or not complete:
                 continue
-            cell = self.group_cells.get(g.key) or self.label_cells[subs[0]]
-            figures = out.figures
-            for col in columns:
-                try:
-                    total = sum(figures[f"applications.{k}.{col.key}"].value for k in subs)
-                except KeyError:
-                    continue  # a row's figure left out (implausible_value): the column has no total
-                out.figure(f"applications.{g.key}.{col.key}", None, col.unit, "applications", value=total,
-                           flags=("derived",), cell=cell)
-        missing_rows = [r.key for r in self.template.rows if r.key not in self.values]
-        if missing_rows and self.values:
-            out.finding(Code.MISSING_ROWS, f"Section 三 rows not found: {', '.join(missing_rows)}.",
-                        tuple(f"applications.{k}" for k in missing_rows))
+            kept = [sol for sol in sols if _holds(template, {**base, key: sol})]
+            if kept and len(kept) < len(sols):
+                candidates[key] = (taken, kept, complete)
+                changed = True
+            if len(candidates[key][1]) == 1:
+                fixed = settle(out, taken, candidates[key][1], True, rows.keys(key))
+                values.setdefault(key, fixed)  # type: ignore[arg-type]
+                del candidates[key]
+                changed = True
+                base = _known(values)
+    for key, (taken, sols, complete) in candidates.items():
+        rows.partial.setdefault(key, settle(out, taken, sols, complete, rows.keys(key)))
+
+
+def _known(values: dict[str, list[Taken]]) -> dict[str, list[int | float]]:
+    return {k: numbers(v) for k, v in values.items()}
+
+
+def _holds(template: Template, rows: dict[str, list[int | float]]) -> bool:
+    """Whether every identity of the template whose rows are all known holds, column by column."""
+    for col in range(len(template.columns)):
+        for identity in template.identities:
+            sides = identity.sides(lambda r: rows[r][col] if r in rows else None, template.leaves)
+            if sides is not None and sides[0] != sides[1]:
+                return False
+    return True
+
+
+def _emit(out: Reading, template: Template, rows: _Rows) -> None:
+    """The figures: every complete row (a blank 总计 the sum of its columns), what the
+    partly certain rows agree on, each group whose rows are all read (a column of it whose
+    rows all have their figure); and a finding for the rows not found."""
+    columns = template.columns
+    last = len(columns) - 1
+    for key, row_vals in rows.values.items():
+        total_blank = row_vals[-1].value is None
+        for i, (col, t) in enumerate(zip(columns, row_vals)):
+            if i == last and total_blank:
+                s = sum(x.value.value for x in row_vals[:-1] if x.value is not None)
+                out.figure(f"applications.{key}.{col.key}", None, col.unit, "applications", value=s,
+                           flags=("derived",), cell=t.cell)
+            else:
+                out.figure(f"applications.{key}.{col.key}", t, col.unit, "applications")
+    for key, partial in rows.partial.items():
+        for col, t in zip(columns, partial):
+            if t is not None:
+                out.figure(f"applications.{key}.{col.key}", t, col.unit, "applications")
+    for g in template.groups:
+        subs = [r.key for r in g.rows]
+        missing = [k for k in subs if k not in rows.values]
+        if missing:
+            if len(missing) < len(subs):
+                out.finding(Code.INCOMPLETE_GROUP,
+                            f"Group {g.key}: rows {', '.join(missing)} were not found; no group total.",
+                            tuple(f"applications.{k}.{columns[last].key}" for k in missing))
+            continue
+        cell = rows.group_cells.get(g.key) or rows.label_cells[subs[0]]
+        figures = out.figures
+        for col in columns:
+            try:
+                total = sum(figures[f"applications.{k}.{col.key}"].value for k in subs)
+            except KeyError:
+                continue  # a row's figure left out (implausible_value): the column has no total
+            out.figure(f"applications.{g.key}.{col.key}", None, col.unit, "applications", value=total,
+                       flags=("derived",), cell=cell)
+    missing_rows = [r.key for r in template.rows if r.key not in rows.values]
+    if missing_rows and rows.values:
+        out.finding(Code.MISSING_ROWS, f"Section 三 rows not found: {', '.join(missing_rows)}.",
+                    tuple(f"applications.{k}" for k in missing_rows))

@@ -1,9 +1,16 @@
-"""The template's identities across rows, run on every report: each that does not hold is a
-finding naming the keys involved; nothing is changed. (A row, or a section 四 block, whose
-own columns do not add up is left out by the reader, with a row_sum_mismatch finding.)"""
+"""The template's identities across rows (templates.Identity), over the figures read: each
+that does not hold in a column is a finding naming the keys involved; nothing is changed.
+(A row, or a section 四 block, whose own columns do not add up is left out by its reader,
+with a row_sum_mismatch finding.)
+
+    natural_person: (一) 30 + (二) 5 + (三) 1 + (四) 10 + (五) 3 + (六) 3, (七)总计 51
+    -> identity_mismatch "natural_person: (一)…(六) add up to 52, (七)总计 says 51.",
+       keys applications.results_total.natural_person, applications.granted.natural_person, …
+"""
 
 from __future__ import annotations
 
+from app.parsing.findings import Code, finding
 from app.parsing.model import Figure, Finding
 from app.parsing.templates import Template
 
@@ -30,6 +37,6 @@ def check(figures: dict[str, Figure], template: Template | None) -> list[Finding
             at = figures.get(f"applications.{identity.at}.{col}")
             message = identity.message.format(col=col, left=_fmt(sides[0]), right=_fmt(sides[1]),
                                               **{t: _fmt(x) for t, x in value.items()})  # type: ignore[arg-type]
-            out.append(Finding("identity_mismatch", "warning", message, keys,
+            out.append(finding(Code.IDENTITY_MISMATCH, message, keys,
                                at.source.line if at is not None and at.source is not None else None))
     return out

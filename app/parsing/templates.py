@@ -78,6 +78,7 @@ def row(key: str, label: str, *also: str) -> AppRow:
 
 
 def group(key: str, label: str, *rows: AppRow, also: tuple[str, ...] = ()) -> AppGroup:
+    """`group("unable", "（四）无法提供", row(…), …)` → AppGroup(number="四", its rows' group "unable")."""
     number, text = split_numbering(label)
     assert number is not None, label
     return AppGroup(key, label, number, (text, *also), tuple(replace(r, group=key) for r in rows))
