@@ -67,8 +67,9 @@ DATA_FILE = ROOT / "app" / "parsing" / "data" / "priors.json"
 DOC_FILE = ROOT / "docs" / "priors.md"
 # strength from the number of distinct reports with an informative observation
 STRENGTH = ((30, "fair"), (10, "weak"), (3, "very weak"), (0, "anecdotal"))
-_APPLICANT_ORDER = tuple(c for c, _ in t.APPLICANT_COLUMNS)
-_OUTCOME_ORDER = tuple(o for o, _ in t.REVIEW_OUTCOMES)
+_APPLICANT_ORDER = tuple(c.key for c in t.APPLICANT_COLUMNS)
+_OUTCOME_ORDER = tuple(o.key for o in t.REVIEW.outcomes)
+_REVIEW_KINDS = tuple(k.key for k in t.REVIEW.kinds)
 MAX_PART_DIGITS = 9  # as the parser's splitter
 
 
@@ -325,13 +326,12 @@ def measure_row_prior(p: RowPrior, reports: list[Report]) -> dict:
 def _neighbour_rows(template: str) -> list[tuple[str, tuple[str, ...]]]:
     """(section, keys in the order the table prints them) for every row of the template."""
     out = []
-    for row in t.ACTIVE_ROWS[template]:
+    for row in t.TEMPLATES[template].active:
         if len(row.columns) > 1:
             out.append(("二", tuple(f"{row.key}.{s}" for s, _ in row.columns)))
-    for row in t.APP_ROWS:
-        if template in row.templates:
-            out.append(("三", tuple(f"applications.{row.key}.{c}" for c in _APPLICANT_ORDER)))
-    for kind, _ in t.REVIEW_KINDS:
+    for row in t.TEMPLATES[template].rows:
+        out.append(("三", tuple(f"applications.{row.key}.{c}" for c in _APPLICANT_ORDER)))
+    for kind in _REVIEW_KINDS:
         out.append(("四", tuple(f"review_litigation.{kind}.{o}" for o in _OUTCOME_ORDER)))
     return out
 
@@ -370,14 +370,14 @@ def _column_groups(template: str) -> list[tuple[str, list[str]]]:
     """(column name, its keys): section 二 by row and column, section 三 by applicant column
     over every row (group totals apart), section 四 by outcome over the three kinds."""
     out = []
-    for row in t.ACTIVE_ROWS[template]:
+    for row in t.TEMPLATES[template].active:
         for s, _ in row.columns:
             out.append((f"{row.key}.{s}", [f"{row.key}.{s}"]))
-    rows = [r.key for r in t.APP_ROWS if template in r.templates]
+    rows = [r.key for r in t.TEMPLATES[template].rows]
     for c in _APPLICANT_ORDER:
         out.append((f"applications.*.{c}", [f"applications.{r}.{c}" for r in rows]))
     for o in _OUTCOME_ORDER:
-        out.append((f"review_litigation.*.{o}", [f"review_litigation.{k}.{o}" for k, _ in t.REVIEW_KINDS]))
+        out.append((f"review_litigation.*.{o}", [f"review_litigation.{k}.{o}" for k in _REVIEW_KINDS]))
     return out
 
 
@@ -700,7 +700,7 @@ def score(data: dict, template: str, row: str, digits: str, known: dict[int, int
     the measured priors (forced tier, informative observations, rates smoothed as
     (holds + 1) / (n + 2)) and the priors it breaks. A sketch of evidence (c), for the
     numbers in docs/unseen-reports.md, not the parser's scorer."""
-    suffixes = next(tuple(s for s, _ in r.columns) for r in t.ACTIVE_ROWS[template] if r.key == row)
+    suffixes = next(tuple(s for s, _ in r.columns) for r in t.TEMPLATES[template].active if r.key == row)
     digit_prior = next(p for p in data["neighbour_digits"] if p["section"] == "二" and p["template"] == template)
     out = []
     for cand in splits(digits, len(suffixes)):
@@ -738,7 +738,7 @@ def leave_one_out(reports: list[Report]) -> list[dict]:
     for i, rep in enumerate(reports):
         rest = reports[:i] + reports[i + 1:]
         data = {"row_priors": [measure_row_prior(p, rest) for p in ROW_PRIORS], "neighbour_digits": measure_digits(rest)}
-        for row in t.ACTIVE_ROWS[rep.template]:
+        for row in t.TEMPLATES[rep.template].active:
             cols = tuple(s for s, _ in row.columns)
             vals = _row_values(rep, row.key, cols, 1)
             if len(cols) < 2 or vals is None or not any(vals) or not all(float(v).is_integer() for v in vals):

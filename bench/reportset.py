@@ -37,10 +37,12 @@ NOT_REPORTS = frozenset({"README.md", "SOURCES.md", "NOTES.md"})  # a folder's n
 TABLE_SECTIONS = ("active.", "applications.", "review_litigation.")
 # how a figure was read, from its flags: the first that applies (a figure counts in one class)
 READINGS = ("inferred", "repaired", "derived", "exact")
-_GROUPS = {g.key: g.templates for g in t.APP_GROUPS}
+_GROUPS = {g.key: tuple(n for n, tpl in t.TEMPLATES.items() if g in tpl.groups)
+           for tpl in t.TEMPLATES.values() for g in tpl.groups}
 _RESULT_PARTS = ("granted", "partially_granted", "denied", "unable", "not_processed", "other")
-_APPLICANTS = tuple(c for c in t.COLUMN_KEYS if c != "total")
-_OUTCOMES = tuple(o for o, _ in t.REVIEW_OUTCOMES if o != "total")
+_COLUMNS = tuple(c.key for c in t.APPLICANT_COLUMNS)
+_APPLICANTS = tuple(c for c in _COLUMNS if c != "total")
+_OUTCOMES = tuple(o.key for o in t.REVIEW.outcomes if o.key != "total")
 
 
 def documents(paths: list[Path]) -> list[tuple[str, Path, str]]:
@@ -105,16 +107,15 @@ def identities(template: str) -> tuple[Identity, ...]:
     sub-rows, so their sums hold by construction."""
     keys = set(template_keys(template))
     out: list[Identity] = []
-    for row in t.APP_ROWS:
-        if template in row.templates:
-            a = f"applications.{row.key}"
-            out.append(Identity("row", row.key, tuple(f"{a}.{c}" for c in _APPLICANTS), (f"{a}.total",)))
-    for col in t.COLUMN_KEYS:
+    for row in t.TEMPLATES[template].rows:
+        a = f"applications.{row.key}"
+        out.append(Identity("row", row.key, tuple(f"{a}.{c}" for c in _APPLICANTS), (f"{a}.total",)))
+    for col in _COLUMNS:
         a = lambda r: f"applications.{r}.{col}"  # noqa: E731
         out.append(Identity("intake", col, (a("new_received"), a("carried_over")),
                             (a("results_total"), a("carried_forward"))))
         out.append(Identity("results", col, tuple(a(p) for p in _RESULT_PARTS), (a("results_total"),)))
-    for kind, _ in t.REVIEW_KINDS:
+    for kind in (k.key for k in t.REVIEW.kinds):
         r = f"review_litigation.{kind}"
         out.append(Identity("review", kind, tuple(f"{r}.{o}" for o in _OUTCOMES), (f"{r}.total",)))
     assert all(k in keys for i in out for k in i.keys), "an identity names a key the catalogue lacks"
@@ -186,7 +187,7 @@ def lacking(report: ParsedReport) -> dict[str, str]:
                     out[k] = f"no section {'二三四'[TABLE_SECTIONS.index(prefix)]} table"
     active = _region(flat, ("第二十条", "信息内容"), ("本年新收政府信息公开申请", "收到和处理政府信息公开申请"))
     if active:
-        for row in t.ACTIVE_ROWS[template]:
+        for row in t.TEMPLATES[template].active:
             if not any(_present(squash(a), active) for a in row.aliases):
                 for suffix, _ in row.columns:
                     k = f"{row.key}.{suffix}"

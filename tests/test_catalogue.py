@@ -93,7 +93,7 @@ def test_every_key_has_a_label_a_unit_and_its_section_from_the_templates():
         assert info.label and info.unit and info.section == key.split(".", 1)[0], info
         assert re.search(r"[\u4e00-\u9fff]", info.label), info  # a Chinese label
     # the labels are the template tables' own words
-    assert served["active.rules.new_made"].label == "规章 / " + templates.ACTIVE_COLUMN_LABELS["2019"]["new_made"]
+    assert served["active.rules.new_made"].label == "规章 / " + templates.TEMPLATES["2019"].active_headers["new_made"]
     assert served["applications.denied.state_secret.natural_person"].label == "不予公开 / 属于国家秘密 / 自然人"
     assert served["review_litigation.reconsideration.upheld"].label == "行政复议 / 结果维持"
     assert set(prose.LABELS) == {p.key for p in prose.PATTERNS}

@@ -568,6 +568,21 @@ def test_a_blank_review_total_is_the_sum_of_its_outcomes() -> None:
     assert fig.value == 7 and "derived" in fig.flags
 
 
+def test_a_number_too_large_in_a_grouped_row_is_left_out_and_so_is_its_group_column() -> None:
+    rows = [(label, list(vals)) for label, vals in ROWS_2021]
+    rows[5] = ("2.其他法律行政法规禁止公开", [10**12, 0, 0, 0, 0, 0, 10**12])  # adds up, but no real figure
+    report = parse_text(report_2021(rows))
+    got = report.figure_map()
+    assert {f.keys[0] for f in report.findings if f.code == "implausible_value"} == {
+        "applications.denied.prohibited_by_law.natural_person", "applications.denied.prohibited_by_law.total"}
+    assert "applications.denied.prohibited_by_law.natural_person" not in got
+    assert got["applications.denied.prohibited_by_law.commercial"] == 0
+    # the group's total is the sum of its rows: without one row's figure, that column has none
+    assert "applications.denied.natural_person" not in got and "applications.denied.total" not in got
+    assert got["applications.denied.commercial"] == 0
+    assert report.status == "partial"
+
+
 def test_a_parse_survives_pickling():
     # the server's parse pool sends parses between processes: nothing may change on the way
     import pickle

@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO))
 from app.parsing import templates as T  # noqa: E402
 
 OUT = REPO / "tests" / "data" / "unseen"
-APPLICANTS = tuple(c for c, _ in T.APPLICANT_COLUMNS if c != "total")
+APPLICANTS = tuple(c.key for c in T.APPLICANT_COLUMNS if c.key != "total")
 RESULT_ROWS_2019 = ("granted", "partially_granted", "denied.state_secret", "denied.prohibited_by_law",
                     "denied.security_stability", "denied.third_party", "denied.internal_affairs",
                     "denied.process_info", "denied.enforcement_files", "denied.administrative_query",
@@ -47,7 +47,7 @@ RESULT_ROWS_2019 = ("granted", "partially_granted", "denied.state_secret", "deni
                     "not_processed.reconfirm")
 OTHER_ROWS = {"2019": ("other",), "2021": ("other.no_correction", "other.no_fee", "other.other")}
 GROUPS = {"2019": ("denied", "unable", "not_processed"), "2021": ("denied", "unable", "not_processed", "other")}
-KINDS = tuple(k for k, _ in T.REVIEW_KINDS)
+KINDS = tuple(k.key for k in T.REVIEW.kinds)
 OUTCOMES = ("upheld", "corrected", "other", "pending")
 
 # ---------------------------------------------------------------- the template's printed labels
@@ -108,7 +108,7 @@ ACTIVE_TABLES = {
               [("active.penalty", "行政处罚"), ("active.enforcement", "行政强制")]),
              ("第二十条第（八）项", ["信息内容", "本年收费金额（单位：万元）"], [("active.fees", "行政事业性收费")])],
 }
-SUFFIXES_BY_TPL = {tpl: {row.key: tuple(s for s, _ in row.columns) for row in T.ACTIVE_ROWS[tpl]}
+SUFFIXES_BY_TPL = {tpl: {row.key: tuple(s for s, _ in row.columns) for row in T.TEMPLATES[tpl].active}
                    for tpl in T.TEMPLATES}
 
 

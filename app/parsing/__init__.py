@@ -1,11 +1,11 @@
 """The pure parsing core: bytes or text in, a ParsedReport out. No database, no HTTP.
 
-    decode → normalise → lay out → read → check
+    decode → normalise → lay out → read → check      (docs/parsing.md)
 """
 
 from app.parsing.errors import InputError
 from app.parsing.model import Figure, Finding, ParsedReport, Source
-from app.parsing.pipeline import PARSER_VERSION, parse_document, parse_text
+from app.parsing.pipeline import PARSER_VERSION, Trace, parse_document, parse_text
 
 __all__ = [
     "PARSER_VERSION",
@@ -14,6 +14,7 @@ __all__ = [
     "InputError",
     "ParsedReport",
     "Source",
+    "Trace",
     "parse_document",
     "parse_text",
 ]

@@ -1,43 +1,42 @@
-"""The template's identities across rows, run on every report: each that does not hold is a
-finding naming the keys involved; nothing is changed. (A row, or a section 四 block, whose
-own columns do not add up is left out by the reader, with a row_sum_mismatch finding.)"""
+"""The template's identities across rows (templates.Identity), over the figures read: each
+that does not hold in a column is a finding naming the keys involved; nothing is changed.
+(A row, or a section 四 block, whose own columns do not add up is left out by its reader,
+with a row_sum_mismatch finding.)
+
+    natural_person: (一) 30 + (二) 5 + (三) 1 + (四) 10 + (五) 3 + (六) 3, (七)总计 51
+    -> identity_mismatch "natural_person: (一)…(六) add up to 52, (七)总计 says 51.",
+       keys applications.results_total.natural_person, applications.granted.natural_person, …
+"""
 
 from __future__ import annotations
 
+from app.parsing.findings import Code, finding
 from app.parsing.model import Figure, Finding
-from app.parsing.templates import COLUMN_KEYS
-
-_RESULT_PARTS = ("granted", "partially_granted", "denied", "unable", "not_processed", "other")
+from app.parsing.templates import Template
 
 
 def _fmt(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
-def check(figures: dict[str, Figure], template: str | None) -> list[Finding]:
+def check(figures: dict[str, Figure], template: Template | None) -> list[Finding]:
+    """One identity_mismatch finding per identity of `template` and column where every
+    term has a figure and the two sides differ."""
     out: list[Finding] = []
+    if template is None:
+        return out
     v = {k: f.value for k, f in figures.items()}
-
-    def line_of(key: str) -> int | None:
-        f = figures.get(key)
-        return f.source.line if f is not None and f.source is not None else None
-
-    # 一 + 二 = (七) + 四, column by column
-    for col in COLUMN_KEYS:
-        a, b, c, d = (f"applications.{r}.{col}" for r in ("new_received", "carried_over", "results_total",
-                                                          "carried_forward"))
-        if all(k in v for k in (a, b, c, d)) and v[a] + v[b] != v[c] + v[d]:
-            out.append(Finding("identity_mismatch", "warning",
-                               f"{col}: 本年新收 {_fmt(v[a])} + 上年结转 {_fmt(v[b])} ≠ 办理结果总计 {_fmt(v[c])} "
-                               f"+ 结转下年度 {_fmt(v[d])}.", (a, b, c, d), line_of(c)))
-    # (七)总计 = (一) + … + (六)
-    for col in COLUMN_KEYS:
-        total = f"applications.results_total.{col}"
-        parts = [f"applications.{p}.{col}" for p in _RESULT_PARTS]
-        if total in v and all(k in v for k in parts):
-            s = sum(v[k] for k in parts)
-            if s != v[total]:
-                out.append(Finding("identity_mismatch", "warning",
-                                   f"{col}: (一)…(六) add up to {_fmt(s)}, (七)总计 says {_fmt(v[total])}.",
-                                   (total, *parts), line_of(total)))
+    for identity in template.identities:
+        for column in template.columns:
+            col = column.key
+            value = {t: v.get(f"applications.{t}.{col}") for t in identity.terms}
+            sides = identity.sides(value.get)
+            if sides is None or sides[0] == sides[1]:
+                continue
+            keys = tuple(f"applications.{t}.{col}" for t in identity.terms)
+            at = figures.get(f"applications.{identity.at}.{col}")
+            message = identity.message.format(col=col, left=_fmt(sides[0]), right=_fmt(sides[1]),
+                                              **{t: _fmt(x) for t, x in value.items()})  # type: ignore[arg-type]
+            out.append(finding(Code.IDENTITY_MISMATCH, message, keys,
+                               at.source.line if at is not None and at.source is not None else None))
     return out

@@ -20,7 +20,6 @@ _CHINESE_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "gb_2312-80": "gb1803
 @dataclass(frozen=True, slots=True)
 class Decoded:
     text: str  # the document as text (for HTML: the extracted lines)
-    raw_text: str  # the decoded bytes as they came (for HTML: the markup)
     encoding: str
     media_type: str  # "text/plain" or "text/html"
 
@@ -76,8 +75,8 @@ def decode_bytes(data: bytes, content_type: str | None = None) -> Decoded:
     if is_html:
         from app.parsing.html import html_to_text
 
-        return Decoded(html_to_text(text), text, encoding, "text/html")
-    return Decoded(text, text, encoding, "text/plain")
+        return Decoded(html_to_text(text), encoding, "text/html")
+    return Decoded(text, encoding, "text/plain")
 
 
 def _decode(data: bytes, declared: str | None, is_html: bool) -> tuple[str, str]:

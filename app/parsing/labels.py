@@ -43,8 +43,3 @@ def within_one_edit(a: str, b: str) -> bool:
         i += 1
     return a[i:] == b[i + 1:]
 
-
-def matches(core: str, alias: str, *, fuzzy_min: int = 5) -> bool:
-    if core == alias:
-        return True
-    return len(alias) >= fuzzy_min and within_one_edit(core, alias)

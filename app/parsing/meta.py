@@ -1,11 +1,18 @@
-"""Report metadata: title, agency, year covered, publication date, source URL, region code.
-Read from a crawler header (标题: / 发布时间: / 原文链接:), the title line, the first
-paragraph and the website footer (网站标识码)."""
+"""Report metadata: title, agency, year covered, publication date, source URL, website code.
+Read from a crawler header (标题: / 发布时间: / 原文链接:), the title line, the statistics
+period (统计期限自2021年1月1日…, which wins over the title's year), the first paragraph and the
+website footer (网站标识码).
+
+    标题：鄂温克族自治旗2020年政府信息公开工作年度报告 / … / 网站标识码：1507240004
+    -> Meta(title=…, agency="鄂温克族自治旗", year=2020, site_code="1507240004", …)
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from app.parsing.tolerances import TOLERANCES
 
 _HEADER = re.compile(r"^\s*(标题|发布时间|发布日期|成文日期|原文链接|来源链接|链接|发布机构|来源|网址)\s*[:：]\s*(.*?)\s*$")
 _TITLE = re.compile(
@@ -36,7 +43,6 @@ class Meta:
     published_at: str | None = None
     source_url: str | None = None
     site_code: str | None = None
-    year_evidence: str | None = None
 
 
 def _iso(m: re.Match[str]) -> str | None:
@@ -52,9 +58,33 @@ def _clean_agency(name: str) -> str:
     return name.strip("（）() ·")
 
 
-def read_meta(lines: list[str]) -> Meta:
+def read_meta(lines: list[str], text: str | None = None) -> Meta:
+    """The metadata of the normalised `lines` (`text`: the same lines joined, when the
+    caller has them)."""
     meta = Meta()
-    head = lines[:40]
+    head = lines[:TOLERANCES.head_lines]
+    _read_header(head, meta)
+    _read_title(_title_candidates(head, meta.title), meta)
+    flat = re.sub(r"\s+", "", "\n".join(lines[:TOLERANCES.period_lines]))
+    p = _PERIOD.search(flat)
+    if p:  # the statistics period wins over the title
+        meta.year = int(p.group("year"))
+    if meta.year is None:
+        y = _YEAR_TITLE.search(flat)
+        if y:
+            meta.year = int(y.group("year"))
+    if meta.agency is None:
+        meta.agency = _agency_from_prose(lines)
+    s = _SITE_CODE.search(text if text is not None else "\n".join(lines))
+    if s:
+        meta.site_code = s.group("code")
+    if meta.published_at is None:
+        meta.published_at = _signature_date(lines)
+    return meta
+
+
+def _read_header(head: list[str], meta: Meta) -> None:
+    """A crawler's header lines: 标题：…, 发布时间：…, 原文链接：…"""
     for line in head:
         m = _HEADER.match(line)
         if not m:
@@ -70,26 +100,37 @@ def read_meta(lines: list[str]) -> Meta:
             u = _URL.search(value)
             if u:
                 meta.source_url = u.group(0)
-    # title: the crawler's, else the first line that reads like one
-    candidates = [meta.title] if meta.title else []
+
+
+def _title_candidates(head: list[str], crawler_title: str | None) -> list[str]:
+    """The crawler's title, then every line of the head that reads like one."""
+    tol = TOLERANCES
+    candidates = [crawler_title] if crawler_title else []
     for i, line in enumerate(head):
         s = line.strip().lstrip("#").strip()
-        if len(s) > 80 and not any(p.strip() for p in head[:i]):
+        if len(s) > tol.title_len and not any(p.strip() for p in head[:i]):
             # the whole text run together on a line (a PDF extraction that keeps no line
             # breaks): the title is its head, up to the first 报告
             s = re.sub(r"^[-—–]\s*\d{1,4}\s*[-—–]\s*", "", s)  # its first page's number
-            end = s.find("报告", 0, 80)
+            end = s.find("报告", 0, tol.title_len)
             if end > 0:
                 candidates.append(s[:end + 2])
             continue
-        if not s or len(s) > 80:
+        if not s or len(s) > tol.title_len:
             continue
         if "报告" in s or "年报" in s:
             # a title may be broken over two lines: 淮安市人民政府 / 2024 年政府信息公开工作年度报告
             prev = next((p.strip().lstrip("#").strip() for p in reversed(head[:i]) if p.strip()), "")
-            if prev and len(prev) <= 30 and not re.search(r"[，。,:：]", prev) and _YEAR_TITLE.match(s):
+            if prev and len(prev) <= tol.title_first_line_len and not re.search(r"[，。,:：]", prev) \
+                    and _YEAR_TITLE.match(s):
                 candidates.append(prev + s)
             candidates.append(s)
+    return candidates
+
+
+def _read_title(candidates: list[str], meta: Meta) -> None:
+    """Title, year and agency from the first candidate that reads as a report's title; the
+    year alone from one that names only the year."""
     for c in candidates:
         flat_c = c.replace(" ", "")
         m = _TITLE_YEAR_FIRST.search(flat_c) or _TITLE.search(flat_c)
@@ -98,40 +139,20 @@ def read_meta(lines: list[str]) -> Meta:
         if m:
             meta.title = meta.title or c
             meta.year = int(m.group("year"))
-            meta.year_evidence = "title"
             agency = _clean_agency(m.group("agency"))
             if agency and not re.fullmatch(r"[关于的]+", agency):
                 meta.agency = agency
-            break
+            return
         if meta.year is None:
             y = _YEAR_TITLE.search(c.replace(" ", ""))
             if y:
-                meta.year, meta.year_evidence = int(y.group("year")), "title"
-    text = "\n".join(lines)
-    flat = re.sub(r"\s+", "", "\n".join(lines[:80]))
-    p = _PERIOD.search(flat)
-    if p:
-        y = int(p.group("year"))
-        if meta.year is None or meta.year != y:
-            meta.year, meta.year_evidence = y, "statistics period"
-    if meta.year is None:
-        y = _YEAR_TITLE.search(flat)
-        if y:
-            meta.year, meta.year_evidence = int(y.group("year")), "text"
-    if meta.agency is None:
-        meta.agency = _agency_from_prose(lines)
-    s = _SITE_CODE.search(text)
-    if s:
-        meta.site_code = s.group("code")
-    if meta.published_at is None:
-        meta.published_at = _signature_date(lines)
-    return meta
+                meta.year = int(y.group("year"))
 
 
 def _agency_from_prose(lines: list[str]) -> str | None:
-    for line in lines[:30]:
+    for line in lines[:TOLERANCES.agency_lines]:
         s = line.strip()
-        if len(s) < 8:
+        if len(s) < TOLERANCES.agency_line_len:
             continue
         s = _AGENCY_LEAD.sub("", re.sub(r"^\s*(?:19|20)\d{2}\s*年度?\s*[,，、]\s*", "", s))
         m = _AGENCY_IN_PROSE.match(s)
@@ -145,9 +166,11 @@ def _agency_from_prose(lines: list[str]) -> str | None:
 
 def _signature_date(lines: list[str]) -> str | None:
     """A date standing alone on a line, near the title or at the end (the signature)."""
-    for line in lines[:12] + lines[-12:]:
+    n = TOLERANCES.signature_lines
+    lo, hi = TOLERANCES.signature_len
+    for line in lines[:n] + lines[-n:]:
         s = line.strip().strip("()（）")
-        if 6 <= len(s) <= 16:
+        if lo <= len(s) <= hi:
             m = _DATE.fullmatch(s.replace(" ", ""))
             if m:
                 return _iso(m)

@@ -1,11 +1,22 @@
 """Figures stated in the narrative (new-media accounts, website posts, interpretations,
-press conferences, …). Patterns are deliberately narrow: a figure absent is better than a
-figure wrong. Each pattern is (key, unit, regex with one group `n`); the first match wins."""
+press conferences, …), and numbers the narrative restates of the tables. Patterns are
+deliberately narrow: a figure absent is better than a figure wrong. Each pattern is (key,
+unit, regex with one group `n`); the first match wins.
+
+    政务新媒体共计12个，其中微信公众号5个   -> media.accounts.total 12, media.accounts.wechat 5
+    全年受理政府信息公开申请60件 (the tables: 58 new, 3 carried over: 58 or 61)   -> prose_mismatch
+"""
 
 from __future__ import annotations
 
+import bisect
 import re
+from itertools import accumulate
 from dataclasses import dataclass
+
+from app.parsing.findings import Code, finding
+from app.parsing.model import Figure, Finding, Source
+from app.parsing.normalize import Normalized
 
 _GAP = r"[^。；;！!？?\n]"  # inside one clause, on one line
 _WGAP = r"[^。；;！!？?]"  # inside one clause, across hard-wrapped lines
@@ -54,11 +65,6 @@ class ProseHit:
     approximate: bool
     start: int  # offset of the number in the normalised text
     end: int
-    sentence_start: int
-    sentence_end: int
-
-
-_SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 
 
 def _cut_by_wrap(text: str, start: int, end: int) -> bool:
@@ -98,11 +104,25 @@ def find_prose(text: str) -> list[ProseHit]:
             continue
         raw = m.group("n")
         value: int | float = float(raw) if "." in raw else int(raw)
-        s0 = max(text.rfind("。", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
-        e = _SENTENCE_END.search(text, m.end())
-        hits.append(ProseHit(p.key, p.unit, value, bool(m.group("approx")), m.start("n"), m.end("n"), s0,
-                             e.end() if e else len(text)))
+        hits.append(ProseHit(p.key, p.unit, value, bool(m.group("approx")), m.start("n"), m.end("n")))
     return hits
+
+
+def prose_figures(norm: Normalized, text: str, skip: dict[str, Figure]) -> dict[str, Figure]:
+    """The narrative's figures (find_prose over `text`, the normalised text) whose keys are
+    not in `skip`, each with its source on the text as received."""
+    line_starts = [0, *accumulate(len(line) + 1 for line in norm.lines)]
+    out: dict[str, Figure] = {}
+    for hit in find_prose(text):
+        if hit.key in skip:
+            continue
+        li = bisect.bisect_right(line_starts, hit.start) - 1
+        col = hit.start - line_starts[li]
+        start, end = norm.original_span(li, col, col + (hit.end - hit.start))
+        flags = ("approximate",) if hit.approximate else ()
+        out[hit.key] = Figure(key=hit.key, value=hit.value, unit=hit.unit, section=hit.key.split(".")[0],
+                              source=Source(li + 1, start, end, norm.original_lines[li]), flags=flags)
+    return out
 
 
 # Table figures the narrative often restates. They never become figures by themselves: they
@@ -167,6 +187,24 @@ def cross_check(text: str, figures: dict[str, int | float]) -> list[Disagreement
         if sums and stated not in sums:
             first = next(alt for alt in alternatives if all(k in figures for k in alt))
             out.append(Disagreement(first, stated, sums[0], m.start("n")))
+    return out
+
+
+def prose_disagreements(text: str, figures: dict[str, Figure], hints: dict[str, int | float]) -> list[Finding]:
+    """A prose_mismatch finding for each total the text states that no sum of the tables'
+    figures it may mean gives (cross_check), and for each hint (find_hints) the table
+    contradicts. The tables are kept."""
+    out: list[Finding] = []
+    for d in cross_check(text, {k: f.value for k, f in figures.items()}):
+        out.append(finding(Code.PROSE_MISMATCH, f"The text states {d.stated} where the tables give {d.table} "
+                                                f"({' + '.join(d.keys)}); the tables are kept.", d.keys,
+                           text.count("\n", 0, d.start) + 1))
+    for key, value in hints.items():
+        if key in figures and figures[key].value != value:
+            source = figures[key].source
+            out.append(finding(Code.PROSE_MISMATCH, f"{key}: the table says {figures[key].value}, the text says "
+                                                    f"{value}; the table is kept.", (key,),
+                               source.line if source else None))
     return out
 
 

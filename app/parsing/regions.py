@@ -24,15 +24,9 @@ import threading
 from dataclasses import dataclass, field
 from importlib import resources
 
-__all__ = [
-    "Division",
-    "Match",
-    "ancestors",
-    "children",
-    "from_site_code",
-    "get",
-    "resolve",
-]
+from app.parsing.region_names import CONFUSABLE, aliases, shorts
+
+__all__ = ["Division", "Match", "ancestors", "children", "from_site_code", "get", "resolve"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,19 +48,8 @@ class Match:
     reason: str = ""  # exact | alias | context | historical | ocr | special | township-context
 
 
-# --- name forms -------------------------------------------------------------------------
+# --- names (their forms: region_names) -------------------------------------------------
 
-# The 56 nationalities, as they occur in names of autonomous areas (followed by 族).
-_ETHNIC = sorted(
-    (
-        "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 "
-        "高山 拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 "
-        "普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 "
-        "珞巴 基诺"
-    ).split(),
-    key=len,
-    reverse=True,
-)
 # characters a division name (or its suffixed short form) ends with
 _SUFFIX_CHARS = frozenset("省市县区旗州盟")
 _GOV_TAILS = frozenset(
@@ -84,90 +67,9 @@ _SPECIAL = {
     # the usual short form of 前郭尔罗斯蒙古族自治县 (not derivable from the full name)
     "前郭县": "220721",
 }
-# Characters OCR takes for one another (each string: a group of look-alikes). A slip is
-# first sought among these; any one-character substitution is the fallback.
-_CONFUSABLE_GROUPS = (
-    "沐沭", "己已巳", "未末", "士土", "日曰", "戊戌戍", "汨汩", "大太犬", "天夭", "王玉主",
-    "人入八", "刀力", "干千于", "兔免", "鸟乌", "折拆", "侯候", "徽微", "崇祟", "泸沪",
-    "沽沾", "宫官", "兖衮", "浑浒", "滦栾", "睢雎", "亳毫", "汶汉", "栖柄", "柘拓", "凌陵",
-    "淅浙", "郏郊", "泌沁", "延廷", "盱盯", "杨扬", "江汪", "清青", "贝见", "今令", "茌荏",
-    "蒲浦", "淮准", "郫陴", "邛卭", "冶治", "历厉", "旬句", "阆闽", "泾经", "洛络", "湘湖",
-    "嵊乘", "溧漂", "婺务", "鄞勤", "濉睢", "潢璜", "宁守", "安女", "城域", "县昙",
-)
-_CONFUSABLE: dict[str, str] = {}
-for _g in _CONFUSABLE_GROUPS:
-    for _c in _g:
-        _CONFUSABLE[_c] = _CONFUSABLE.get(_c, "") + _g.replace(_c, "")
 _CONTEXT_SCAN_LIMIT = 2000  # characters of context scanned for division names
 _CONTEXT_SCORE_LIMIT = 20000  # characters of context searched for ancestors' names
 _MENTION_MAX_LEN = 9  # longer names are found through their short forms (积石山县)
-
-
-def _strip_ethnic(body: str) -> tuple[str, str | None]:
-    """'鄂温克族' → ('', '鄂温克'); '石柱土家族' → ('石柱', '土家');
-    '积石山保安族东乡族撒拉族' → ('积石山', '保安'); '巴里坤哈萨克' → ('巴里坤', '哈萨克')."""
-    last = None
-    changed = True
-    stripped = False
-    while changed and body:
-        changed = False
-        if body.endswith("各族"):
-            body, changed = body[:-2], True
-            continue
-        for e in _ETHNIC:
-            if body.endswith(e + "族"):
-                body, last, changed, stripped = body[: -len(e) - 1], e, True, True
-                break
-    if not stripped:  # Xinjiang names drop 族: 巴里坤哈萨克, 察布查尔锡伯, 鄂伦春
-        for e in _ETHNIC:
-            if len(e) >= 2 and body.endswith(e):
-                body, last = body[: -len(e)], e
-                break
-    return body, last
-
-
-def _autonomous_base(name: str) -> str | None:
-    """The place-name part of an autonomous area's name: 鄂温克族自治旗 → 鄂温克."""
-    for suf in ("自治县", "自治旗", "自治州", "自治区"):
-        if name.endswith(suf):
-            body = name[: -len(suf)]
-            base, last = _strip_ethnic(body)
-            if not base:
-                base = last or body
-            return base if len(base) >= 2 else None
-    return None
-
-
-def _aliases(name: str, level: str) -> set[str]:
-    """Suffixed short forms reports write for ``name`` (the name itself excluded)."""
-    out: set[str] = set()
-    base = _autonomous_base(name)
-    if base:
-        if name.endswith("自治县"):
-            out |= {base + "县", base + "自治县"}
-        elif name.endswith("自治旗"):
-            out |= {base + "旗", base + "自治旗"}
-        elif name.endswith("自治州"):
-            out |= {base + "州", base + "自治州"}
-        elif name.endswith("自治区"):
-            out |= {base + "自治区"}
-    out.discard(name)
-    return out
-
-
-def _shorts(name: str, level: str) -> set[str]:
-    """Bare forms without suffix (淮安, 宿迁, 江苏, 呼伦贝尔, 恩施), used to read context."""
-    out: set[str] = set()
-    base = _autonomous_base(name)
-    if base:
-        out.add(base)
-    for suf in ("特别行政区", "地区", "林区", "特区", "省", "市", "县", "区", "旗", "盟", "州"):
-        if name.endswith(suf) and not base:
-            stem = name[: -len(suf)]
-            if len(stem) >= 2:
-                out.add(stem)
-            break
-    return out
 
 
 # --- the index --------------------------------------------------------------------------
@@ -217,10 +119,10 @@ def _build() -> _Index:
                 ix.kids.setdefault(d.parent_code, []).append(d)
     for d in list(ix.by_code.values()) + list(ix.hist_by_code.values()):
         _add_name(ix, d.name, d)
-        for a in _aliases(d.name, d.level):
+        for a in aliases(d.name):
             _add_name(ix, a, d)
             ix.alias_only.add((a, d.code))
-        ix.forms[(d.code, d.current)] = (d.name, *sorted(_shorts(d.name, d.level) | _aliases(d.name, d.level)))
+        ix.forms[(d.code, d.current)] = (d.name, *sorted(shorts(d.name) | aliases(d.name)))
         if d.current and d.level in ("county", "city") and len(d.name) >= 3:
             for k in range(len(d.name) - 1):  # never the suffix character
                 ix.wild.setdefault(d.name[:k] + "?" + d.name[k + 1 :], []).append(d)
@@ -343,7 +245,7 @@ def _ocr_at(s: str, i: int, hay: str) -> tuple[str, str, Division, bool] | None:
         for k in range(len(t) - 1):
             for d in ix.wild.get(t[:k] + "?" + t[k + 1 :], ()):
                 found[d.code] = d
-                if d.name[k] in _CONFUSABLE.get(t[k], ""):
+                if d.name[k] in CONFUSABLE.get(t[k], ""):
                     alike[d.code] = d
         if not found:
             continue
@@ -424,64 +326,81 @@ def resolve(agency: str, context: str = "") -> Match | None:
     s = _normalise(agency)
     if not s:
         return None
-    ix = _ix()
     hay = s + "\n" + (context or "")[:_CONTEXT_SCORE_LIMIT]
-    # read the division names the agency starts with (江苏省淮安市…); each one must lie
-    # under the ones before it, else it is part of the body's own name
-    tokens: list[tuple[str, list[Division]]] = []
-    corrected: str | None = None
-    ocr_backed = False
-    i = 0
-    while i < len(s):
-        t = _longest_name_at(s, i)
-        fixed = None
-        if t is not None:
-            cands = list(ix.names[t])
-        elif corrected is None and (o := _ocr_at(s, i, hay)) is not None:
-            t, fixed, d, ocr_backed = o
-            cands = [d]
-        else:
-            break
-        if tokens:
-            prev = tokens[-1][1]
-            cands = [d for d in cands if any(_is_ancestor(a, d) for a in prev)]
-            if not cands:
-                break
-        tokens.append((t, cands))
-        corrected = corrected or fixed
-        i += len(t)
-    tail = s[i:]
-    kind = _tail_kind(tail)
-
-    if not tokens:
+    named = _named_divisions(s, hay)
+    kind = _tail_kind(s[named.end:])
+    if not named.tokens:
         if kind != "township":
             return None
         tc = _township_from_context(context or "")
         if tc is None:
             return None
         return Match(tc[0], "township", tc[1], matched="", reason="township-context")
-
     # the last division named is the body's (or its department's) division
-    text, cands = tokens[-1]
-    chain_confirmed = len(tokens) > 1
+    text, cands = named.tokens[-1]
     # prefer current divisions over historical namesakes only when the text decides
     div, used_context = _pick(cands, hay)
     if div is None:
         return None
+    conf, reason = _confidence(named, text, div, used_context)
+    level = div.level if kind == "government" else kind
+    return Match(div, level, conf, matched=text, corrected_name=named.corrected, reason=reason)
 
-    if corrected is not None:
-        supported = chain_confirmed or ocr_backed
+
+@dataclass
+class _Named:
+    """The division names an agency name starts with (江苏省淮安市…), each under the one before."""
+
+    tokens: list[tuple[str, list[Division]]]  # (the text, the divisions it may name)
+    end: int  # where the names end: the body's own name follows
+    corrected: str | None  # a name read through an OCR slip, corrected
+    ocr_backed: bool  # the context supports that correction
+
+
+def _named_divisions(s: str, hay: str) -> _Named:
+    """Read the division names `s` starts with; each must lie under the ones before it, else
+    it is part of the body's own name."""
+    ix = _ix()
+    named = _Named([], 0, None, False)
+    i = 0
+    while i < len(s):
+        t = _longest_name_at(s, i)
+        fixed = None
+        if t is not None:
+            cands = list(ix.names[t])
+        elif named.corrected is None and (o := _ocr_at(s, i, hay)) is not None:
+            t, fixed, d, named.ocr_backed = o
+            cands = [d]
+        else:
+            break
+        if named.tokens:
+            prev = named.tokens[-1][1]
+            cands = [d for d in cands if any(_is_ancestor(a, d) for a in prev)]
+            if not cands:
+                break
+        named.tokens.append((t, cands))
+        named.corrected = named.corrected or fixed
+        i += len(t)
+    named.end = i
+    return named
+
+
+def _confidence(named: _Named, text: str, div: Division, used_context: bool) -> tuple[float, str]:
+    """How sure the match is, and why: an OCR correction (surer when a chain of names or the
+    context backs it), a special name, a choice the context made, an alias, an exact name
+    (surest in a chain); a historical division a little less sure."""
+    chain_confirmed = len(named.tokens) > 1
+    if named.corrected is not None:
+        supported = chain_confirmed or named.ocr_backed
         conf, reason = (0.75 if supported else 0.6), "ocr"
     elif text in _SPECIAL:
         conf, reason = 0.8, "special"
     elif used_context:
         conf, reason = 0.8, "context"
-    elif (text, div.code) in ix.alias_only:
+    elif (text, div.code) in _ix().alias_only:
         conf, reason = 0.9, "alias"
     else:
         conf, reason = (1.0 if chain_confirmed else 0.95), "exact"
     if not div.current:
         conf, reason = round(conf - 0.1, 2), reason + "+historical"
-
-    level = div.level if kind == "government" else kind
-    return Match(div, level, conf, matched=text, corrected_name=corrected, reason=reason)
+    return conf, reason

@@ -3,16 +3,29 @@
 Crawlers that drop table markup glue a row's cells into one digit string: 21710000218 is
 217 | 1 | 0 | 0 | 0 | 0 | 218 because the six applicant columns add up to 总计. A spec says
 how a row's parts relate: ("free", k) is k parts with no constraint, ("sum", k) is k parts
-followed by a part equal to their sum. Every way to cut the runs into parts that satisfies
-the spec is returned (numbers are written without leading zeros); the caller decides what
-to do when there is not exactly one.
+followed by a part equal to their sum. `solve` returns every way to cut the runs into parts
+that satisfies the spec (numbers are written without leading zeros); `settle` decides for a
+reader what the splits give: one split is the row (every part `repaired`, and a `repaired`
+finding), several keep only the values they agree on and say so (`ambiguous_split`). The
+reader chooses the spec and what else narrows the splits down (figures the text states,
+the table's identities).
+
+    solve([("", "21710000218")], (("sum", 6),))          -> ([[217, 1, 0, 0, 0, 0, 218]], True)
+    split_row(out, [Taken(21710000218, cell)], (("sum", 6),), keys)
+                                                         -> Taken 217, 1, 0, 0, 0, 0, 218, each its own span
 """
 
 from __future__ import annotations
 
+from app.parsing.findings import Code
+from app.parsing.grid import Taken
+from app.parsing.layout import Cell
+from app.parsing.reading import Reading
+from app.parsing.tolerances import TOLERANCES
+from app.parsing.values import Value
+
 Spec = tuple[tuple[str, int], ...]
-MAX_PART_DIGITS = 9
-MAX_STEPS = 200_000
+_SHOWN = 4  # splits a finding lists
 
 
 class TooManySplits(Exception):
@@ -23,12 +36,18 @@ def spec_size(spec: Spec) -> int:
     return sum(k + (1 if kind == "sum" else 0) for kind, k in spec)
 
 
-def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = 8,
+def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = TOLERANCES.split_limit,
           signed_cols: frozenset[int] | None = None) -> tuple[list[list[int]], bool]:
     """The splits of `runs` (sign '' | '+' | '-', digits) — parts never span two runs — that
     satisfy `spec`, at most `limit` of them (more than one already means ambiguous), and
-    whether the search was complete (False when it gave up after MAX_STEPS). A run written
-    with a sign (增2, 减30, -7) starts a signed column: with `signed_cols` given, only there."""
+    whether the search was complete (False when it gave up after TOLERANCES.split_steps). A
+    run written with a sign (增2, 减30, -7) starts a signed column: with `signed_cols` given,
+    only there. Parts have at most TOLERANCES.split_part_digits digits.
+
+    One function on purpose (~95 lines): the recursion `rec` shares the spec's sum blocks,
+    the pruning tables and the step count through its closure; it is the parser's hottest
+    loop, where attribute look-ups or long argument lists would cost."""
+    max_steps, part_digits = TOLERANCES.split_steps, TOLERANCES.split_part_digits
     n = spec_size(spec)
     total_digits = sum(len(d) for _, d in runs)
     if total_digits < n or len(runs) > n or not runs:
@@ -48,15 +67,18 @@ def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = 8,
         after[i] = after[i + 1] + len(runs[i + 1][1])
     block_of: dict[int, tuple[int, int]] = {i: (a, b) for b, (a, _) in sums.items() for i in range(a, b)}
     unsigned = all(sign != "-" for sign, _ in runs)  # partial sums only grow: a sum's digits are known
+    n_runs, run_len = len(runs), [len(d) for _, d in runs]
     out: list[list[int]] = []
     steps = 0
 
     def rec(ri: int, at: int, acc: list[int]) -> None:
         nonlocal steps
         steps += 1
-        if steps > MAX_STEPS:
+        if steps > max_steps:
             raise TooManySplits
-        if ri == len(runs):
+        if ri < n_runs and at == run_len[ri]:  # this run used up: on to the next
+            ri, at = ri + 1, 0
+        if ri == n_runs:
             if len(acc) == n:
                 out.append(list(acc))
             return
@@ -68,7 +90,7 @@ def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = 8,
         if at == 0 and sign and signed_cols is not None and index not in signed_cols:
             return
         remaining_parts = n - len(acc)
-        remaining_runs = len(runs) - ri
+        remaining_runs = n_runs - ri
         if remaining_parts < remaining_runs:
             return
         if index in sums:
@@ -77,16 +99,12 @@ def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = 8,
             text = str(abs(target))
             if target < 0 or not digits.startswith(text, at):
                 return
-            end = at + len(text)
             acc.append(target)
-            if end == len(digits):
-                rec(ri + 1, 0, acc)
-            else:
-                rec(ri, end, acc)
+            rec(ri, at + len(text), acc)
             acc.pop()
             return
         block = block_of.get(index) if unsigned else None
-        for end in range(at + 1, min(len(digits), at + MAX_PART_DIGITS) + 1):
+        for end in range(at + 1, min(len(digits), at + part_digits) + 1):
             part = digits[at:end]
             if len(part) > 1 and part[0] == "0":
                 break
@@ -104,10 +122,7 @@ def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = 8,
             if negative and at == 0:
                 value = -value
             acc.append(value)
-            if end == len(digits):
-                rec(ri + 1, 0, acc)
-            else:
-                rec(ri, end, acc)
+            rec(ri, end, acc)
             acc.pop()
             if len(out) >= limit:
                 return
@@ -117,3 +132,83 @@ def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = 8,
     except TooManySplits:
         return out, False
     return out, True
+
+
+# ---------------------------------------------------------------- a reader's side
+
+def fitting_splits(taken: list[Taken], spec: Spec, known: dict[int, int | float] | None = None,
+           signed_cols: frozenset[int] = frozenset()) -> tuple[list[list[int]], bool] | None:
+    """The ways to split the run-together digit strings among `taken` that satisfy `spec`
+    (and values `known` from elsewhere, by position), and whether the search was complete;
+    None when the cells are not plain digit strings or nothing fits."""
+    runs: list[tuple[str, str]] = []
+    for t in taken:
+        v = t.value
+        if v is None or v.unit or isinstance(v.value, float) or "." in v.digits:
+            return None
+        runs.append(("-" if v.value < 0 else "+" if v.signed else "", v.digits))
+    solutions, complete = solve(runs, spec, signed_cols=signed_cols)
+    if known:
+        solutions = [sol for sol in solutions if all(sol[i] == val for i, val in known.items())]
+    return (solutions, complete) if solutions else None
+
+
+def settle(out: Reading, taken: list[Taken], solutions: list[list[int]], complete: bool,
+           keys: tuple[str, ...]) -> list[Taken | None]:
+    """One Taken per key from the fitting splits: all of them when one split fits; where
+    several fit, only the values they agree on, and an ambiguous_split finding."""
+    cell = taken[0].cell
+    shown = " ".join(t.cell.text for t in taken)
+    if len(solutions) == 1 and complete:
+        out.finding(Code.REPAIRED, f"Run-together digits {shown!r} split by the template's arithmetic into "
+                                   f"{', '.join(str(x) for x in solutions[0])}.", keys, cell)
+        return [Taken(v, c, repaired=True) for v, c in _parts(taken, solutions[0])]
+    agreed: list[Taken | None] = []
+    parts = _parts(taken, solutions[0]) if complete else []
+    for i in range(len(keys)):
+        if complete and len({sol[i] for sol in solutions}) == 1:
+            v, c = parts[i]
+            agreed.append(Taken(v, c, repaired=True))
+        else:
+            agreed.append(None)
+    left_out = tuple(k for k, t in zip(keys, agreed) if t is None)
+    options = "; ".join(", ".join(str(x) for x in sol) for sol in solutions[:_SHOWN])
+    out.finding(Code.AMBIGUOUS_SPLIT,
+                f"Run-together digits {shown!r} fit {'several' if complete else 'too many'} splits "
+                f"({options}{' …' if len(solutions) > _SHOWN or not complete else ''}); "
+                f"{len(left_out)} figure(s) left out.", left_out, cell)
+    return agreed
+
+
+def split_row(out: Reading, taken: list[Taken], spec: Spec, keys: tuple[str, ...],
+              known: dict[int, int | float] | None = None,
+              signed_cols: frozenset[int] = frozenset()) -> list[Taken | None] | None:
+    """fitting_splits, then settle; None when no split fits."""
+    found = fitting_splits(taken, spec, known, signed_cols)
+    if found is None:
+        return None
+    return settle(out, taken, found[0], found[1], keys)
+
+
+def _parts(taken: list[Taken], solution: list[int]) -> list[tuple[Value, Cell]]:
+    """Each part of a split with the cell it was cut from, its own span, and the note of its
+    run on the run's last part (2（放弃申请）000002 → 2 carries 放弃申请)."""
+    out: list[tuple[Value, Cell]] = []
+    i = 0
+    for t in taken:
+        v = t.value
+        assert v is not None
+        text = t.cell.text
+        pos = max(text.find(v.digits), 0)
+        used = 0
+        while used < len(v.digits) and i < len(solution):
+            x = solution[i]
+            width = len(str(abs(x)))
+            start = t.cell.start + pos + used
+            sub = Cell(str(x), t.cell.line, start, start + width, glued=True)
+            used += width
+            last = used >= len(v.digits)
+            out.append((Value(value=x, unit=None, note=v.note if last else None, approximate=False, converted=False,
+                              digits=str(abs(x)), signed=x < 0), sub))
+            i += 1
+    return out

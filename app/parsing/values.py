@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from app.parsing.tolerances import TOLERANCES
+
 _NUMBER_CELL = re.compile(
     r"^(?P<sign>增加|减少|增|减|\+|--|-|—|–)?\s*"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
@@ -18,7 +20,6 @@ _NUMBER_CELL = re.compile(
 )
 _BLANK = frozenset({"", "-", "—", "–", "/", "无", "——", "--", "\\", "空", "——/"})
 _HAS_DIGIT = re.compile(r"\d")
-_MAX_DIGITS = 60  # run-together rows are long digit strings; figures themselves are bounded in read.py
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +42,10 @@ def parse_value(text: str, *, money: bool = False, money_unit: str = "万元") -
     """Parse a cell that is a number. `money`: the column is in 万元 — convert 元 / 亿元, and
     read a bare number in `money_unit` (the unit the column header gives)."""
     s = text.strip().replace(" ", "")
-    if not s or len(s) > 80:
+    if not s or len(s) > TOLERANCES.cell_len:
         return None
     if s.isdigit() and s.isascii():  # the common case: a plain count
-        if len(s.lstrip("0")) > _MAX_DIGITS:
+        if len(s.lstrip("0")) > TOLERANCES.number_digits:
             return None
         return Value(int(s), None, None, False, False, s, False)
     if not _HAS_DIGIT.search(s):
@@ -54,7 +55,7 @@ def parse_value(text: str, *, money: bool = False, money_unit: str = "万元") -
         return None
     raw = m.group("num").replace(",", "")
     int_part = raw.split(".")[0]
-    if len(int_part.lstrip("0")) > _MAX_DIGITS:
+    if len(int_part.lstrip("0")) > TOLERANCES.number_digits:
         return None
     sign = m.group("sign")
     negative = sign in ("减", "减少", "-", "--", "—", "–")

@@ -26,7 +26,7 @@ class KeyInfo:
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, KeyInfo]:
     """Every key, in template order (section 二, 三, 四, then prose), with its unit, label,
-    section and the templates that define it — all read from the parser's template tables
+    section and the templates that define it — all read from the parser's template blocks
     (app/parsing/templates.py) and prose patterns, never written down a second time."""
     units: dict[str, str] = {}
     labels: dict[str, str] = {}
@@ -39,31 +39,25 @@ def catalogue() -> dict[str, KeyInfo]:
         if template not in where[key]:
             where[key].append(template)
 
-    columns = dict(t.APPLICANT_COLUMNS)
-    groups_by_key = {g.key: g for g in t.APP_GROUPS}
-    for tpl in t.TEMPLATES:
-        headers = t.ACTIVE_COLUMN_LABELS[tpl]
-        for row in t.ACTIVE_ROWS[tpl]:
+    for tpl in t.TEMPLATES.values():
+        for row in tpl.active:
             for suffix, unit in row.columns:
-                add(f"{row.key}.{suffix}", unit, tpl, row.aliases[0], headers[suffix])
-        groups_started: set[str] = set()
-        groups = {g.key: g for g in t.APP_GROUPS if tpl in g.templates}
-        for row in t.APP_ROWS:
-            if tpl not in row.templates:
-                continue
-            group = row.group
-            if group in groups and group not in groups_started:  # the group's total row first
-                groups_started.add(group)
-                for col in t.COLUMN_KEYS:
-                    add(f"applications.{group}.{col}", "件", tpl, groups[group].aliases[0], columns[col])
-            head = (groups_by_key[group].aliases[0],) if group in groups_by_key else ()
-            for col in t.COLUMN_KEYS:
-                add(f"applications.{row.key}.{col}", "件", tpl, *head, row.aliases[0], columns[col])
-        for kind, kind_label in t.REVIEW_KINDS:
-            for outcome, outcome_label in t.REVIEW_OUTCOMES:
-                add(f"review_litigation.{kind}.{outcome}", "件", tpl, kind_label, outcome_label)
+                add(f"{row.key}.{suffix}", unit, tpl.name, row.aliases[0], tpl.active_headers[suffix])
+        for entry in tpl.applications:  # a group's total row before its rows
+            if isinstance(entry, t.AppGroup):
+                for col in tpl.columns:
+                    add(f"applications.{entry.key}.{col.key}", col.unit, tpl.name, entry.aliases[0], col.label)
+                named = [(r, (entry.aliases[0], r.aliases[0])) for r in entry.rows]
+            else:
+                named = [(entry, (entry.aliases[0],))]
+            for r, words in named:
+                for col in tpl.columns:
+                    add(f"applications.{r.key}.{col.key}", col.unit, tpl.name, *words, col.label)
+        for kind in tpl.review.kinds:
+            for outcome in tpl.review.outcomes:
+                add(f"review_litigation.{kind.key}.{outcome.key}", outcome.unit, tpl.name, kind.label, outcome.label)
         for pattern in prose.PATTERNS:
-            add(pattern.key, pattern.unit, tpl, prose.LABELS[pattern.key])
+            add(pattern.key, pattern.unit, tpl.name, prose.LABELS[pattern.key])
     return {k: KeyInfo(k, units[k], tuple(where[k]), labels[k], k.split(".", 1)[0]) for k in units}
 
 

@@ -1,0 +1,176 @@
+"""Section 二 (主动公开政府信息情况): each row of the template found by its label, its
+values the numbers that follow the label, in the template's column order. A row is read at
+the first of its labels that gives it; one whose numbers cannot be told apart from another
+row's is left out (ambiguous_row), one with too few values too (incomplete_row).
+
+    行政许可 | 0 | 增2 | 1520            (2019: prev_items, change, decisions)
+    -> active.permit.prev_items 0, active.permit.change 2, active.permit.decisions 1520
+    行政事业性收费 | 2051.384207         (2021: amount_wan, in 万元 unless the header says 元 / 亿元)
+"""
+
+from __future__ import annotations
+
+from app.parsing.findings import Code
+from app.parsing.grid import Grid, Taken
+from app.parsing.reading import Reading
+from app.parsing.rows import is_active_label
+from app.parsing.sections import active_region
+from app.parsing.repair import split_row
+from app.parsing.templates import ActiveRow, Template
+from app.parsing.tolerances import TOLERANCES
+from app.parsing.values import is_blank
+
+
+def read_active(grid: Grid, template: Template, known: dict[str, int | float] | None = None) -> Reading:
+    """Section 二's figures and findings. `known`: figures the text states (find_hints),
+    which choose among the splits of a run-together row."""
+    return _ActiveReader(grid, template, known or {}).read()
+
+
+class _ActiveReader:
+    def __init__(self, grid: Grid, template: Template, known: dict[str, int | float]) -> None:
+        self.grid, self.template, self.known = grid, template, known
+        self.out = Reading(grid)
+        self.begin, self.end = active_region(grid)
+        # the cells that may be a row label: not blank, not a bare digit string (no alias is one)
+        squashed = grid.squashed
+        self.maybe_labels = [i for i in range(self.begin, self.end) if squashed[i] and not squashed[i].isdigit()]
+
+    def read(self) -> Reading:
+        found_any = False
+        for row in self.template.active:
+            found_any = self._row(row) or found_any
+        if not found_any:
+            self.out.finding(Code.MISSING_SECTION, "No section 二 table (主动公开政府信息情况) was found.", ("active",))
+        return self.out
+
+    def _row(self, row: ActiveRow) -> bool:
+        """Read `row` at the first of its labels that gives it; True when its figures were read."""
+        grid, out = self.grid, self.out
+        n = len(row.columns)
+        keys = tuple(f"{row.key}.{suffix}" for suffix, _ in row.columns)
+        partial: list[Taken] | None = None
+        label_seen = None
+        for idx in self.maybe_labels:
+            if not is_active_label(grid, idx, row.aliases):
+                continue
+            label_seen = label_seen or grid.cells[idx]
+            taken = self._values_after(row, idx)
+            misplaced = self._misplaced(row, idx, taken) if len(taken) == n else None
+            if misplaced is not None:
+                out.finding(Code.AMBIGUOUS_ROW, f"Row {row.aliases[0]} {misplaced}", keys, grid.cells[idx])
+                return False
+            # without arithmetic to check a split, only a single cell or a flattened table is split
+            if taken and len(taken) < n and grid.splittable(taken) and not grid.spaced_runs(taken):
+                hints = {i: self.known[k] for i, k in enumerate(keys) if k in self.known}
+                signed = frozenset(i for i, (suffix, _) in enumerate(row.columns) if suffix == "change")
+                fixed = split_row(out, taken, (("free", n),), keys, hints, signed)
+                if fixed is not None:
+                    for (_, unit), key, t in zip(row.columns, keys, fixed):
+                        if t is not None:
+                            out.figure(key, t, unit, "active")
+                    return True
+            if len(taken) == n:
+                for (_, unit), key, t in zip(row.columns, keys, taken):
+                    out.figure(key, t, unit, "active")
+                return True
+            if taken and partial is None:
+                partial = taken
+        if partial:
+            out.finding(Code.INCOMPLETE_ROW, f"Row {row.aliases[0]} has {len(partial)} of {n} values; left out.", keys,
+                        partial[0].cell)
+        elif label_seen is not None:
+            out.finding(Code.INCOMPLETE_ROW,
+                        f"Row {row.aliases[0]}: no numbers were found where its label stands; left out.", keys, label_seen)
+        return False
+
+    def _values_after(self, row: ActiveRow, idx: int) -> list[Taken]:
+        """The values after the label at idx: the cells that follow it, or, for a one-column
+        row whose label has no number after it, the number at its place after a run of labels."""
+        money = tuple(i for i, (_, unit) in enumerate(row.columns) if unit == "万元")
+        taken = self.grid.collect(idx + 1, len(row.columns), money=money,
+                                  money_unit=self._money_unit(idx) if money else "万元")
+        if len(row.columns) == 1 and not taken and not money:
+            after = self._after_labels(idx)
+            taken = [after] if after is not None else []
+        return taken
+
+    def _misplaced(self, row: ActiveRow, idx: int, taken: list[Taken]) -> str | None:
+        """Why the full set of values after the label at idx may not be the row's own, or None."""
+        grid = self.grid
+        if any(t.value is not None and t.value.signed and suffix != "change" for (suffix, _), t in zip(row.columns, taken)):
+            return "has a signed number (增/减) outside its 增/减 column: its cells are not where its columns are; left out."
+        n = len(row.columns)
+        if grid.more_on_line(idx, taken[-1].cell):
+            return f"has more numbers on its line than its {n} column(s); which are its own cannot be told, left out."
+        if n > 1:
+            first = grid.row_before(idx, n)
+            if first is not None and first > 0 and not any(
+                    is_active_label(grid, first - 1, r.aliases) for r in self.template.active):
+                # under the header, a row of numbers, the label, a row of numbers: which is its own?
+                return ("stands between two rows of numbers, one above it and one after it; which is its own "
+                        "cannot be told, left out.")
+        return None
+
+    def _money_unit(self, idx: int) -> str:
+        """The unit an amount column's header gives (单位：元 / 亿元 / 万元), looking back from
+        the row label at idx to the table's header."""
+        squashed = self.grid.squashed
+        for j in range(idx - 1, max(-1, idx - 1 - TOLERANCES.unit_header_cells), -1):
+            s = squashed[j]
+            if "金额" in s or "单位" in s:
+                tail = s[s.find("金额"):] if "金额" in s else s
+                if "亿元" in tail:
+                    return "亿元"
+                if "万元" in tail:
+                    return "万元"
+                if "元" in tail:
+                    return "元"
+        return "万元"
+
+    def _label_kind(self, j: int) -> int:
+        """1 a one-column row's label, 2 a wider row's label, 0 other text."""
+        for r in self.template.active:
+            if is_active_label(self.grid, j, r.aliases):
+                return 1 if len(r.columns) == 1 else 2
+        return 0
+
+    def _after_labels(self, idx: int) -> Taken | None:
+        """The number of a one-column row whose label stands in a run of such labels, one a
+        line, with their numbers after the run, one a line and as many as the labels (a PDF
+        text tool that reads a table box by box: 行政处罚 / 行政强制 / 本年处理决定数量 / 3985758 /
+        88283): the label's number is the one at its place. A label of a wider row, or
+        anything but a few short headers between the labels and the numbers, and it is None
+        (an amount is not read this way: its unit's header may stand anywhere)."""
+        grid, begin, end = self.grid, self.begin, self.end
+        first = idx
+        j = idx - 1
+        while j >= begin and grid.value_at(j) is None:
+            k = self._label_kind(j)
+            if k == 2:
+                break
+            if k == 1:
+                first = j
+            j -= 1
+        labels = [j for j in range(first, idx + 1) if self._label_kind(j) == 1]
+        j, headers = idx + 1, 0
+        while j < end and grid.value_at(j) is None:
+            k = self._label_kind(j)
+            if k == 2:
+                return None
+            if k == 1:
+                labels.append(j)
+                headers = 0
+            elif not is_blank(grid.cells[j].text):
+                headers += 1
+                if headers > TOLERANCES.box_headers or len(grid.squashed[j]) > TOLERANCES.box_header_len:
+                    return None
+            j += 1
+        first_num = j
+        while j < end and grid.value_at(j) is not None and grid.alone(j):
+            j += 1
+        if j - first_num != len(labels) or (j < end and grid.value_at(j) is not None):
+            return None
+        at = first_num + labels.index(idx)
+        v = grid.value_at(at)
+        return Taken(v, grid.cells[at]) if v is not None else None

@@ -1,0 +1,300 @@
+"""Section 三 (收到和处理政府信息公开申请情况): a row label opens a row, the numbers after it
+fill it, seven a row (the applicant columns, the last their 总计). Read cell by cell by
+`_Rows`; then a row that does not add up is left out (`_leave_out`), run-together rows are
+split where the table's identities leave one split (`_choose_splits`), and each group's
+total is the sum of its rows (`_emit`).
+
+    （三）不予公开 | 1.属于国家秘密 | 0 | 0 | 0 | 0 | 0 | 0 | 0      → the group's label, then a row
+    2.其他法律行政法规禁止公开 | 1000001                         → a row run together: 1|0|0|0|0|0|1
+    72 | 0 | 1 | 0 | 0 | 0 | 73 / 3.危及“三安全一稳定”            → numbers above their label (the
+                                                                   table gives every row so)
+Numbers under no label are an unknown_row finding; a label between two full rows of
+numbers, which is its own unknown, an ambiguous_row one.
+"""
+
+from __future__ import annotations
+
+from app.parsing.boxes import read_boxes
+from app.parsing.findings import Code
+from app.parsing.grid import Grid, Taken, numbers
+from app.parsing.layout import Cell
+from app.parsing.reading import Reading
+from app.parsing.repair import fitting_splits, settle
+from app.parsing.rows import match_application_label
+from app.parsing.sections import applications_end, applications_start
+from app.parsing.templates import Template, adds_up
+from app.parsing.values import Value, is_blank
+
+_SHOWN = 10  # cells an unknown_row finding quotes
+
+Candidate = tuple[list[Taken], list[list[int]], bool]  # a run-together row: its cells, its splits, search complete
+
+
+def read_applications(grid: Grid, template: Template) -> Reading:
+    """Section 三's figures and findings."""
+    out = Reading(grid)
+    start = applications_start(grid)
+    if start is None:
+        out.finding(Code.MISSING_SECTION, "No section 三 table (收到和处理政府信息公开申请情况) was found.",
+                    ("applications",))
+        return out
+    # the first row's numbers on a line of their own above its label: the table gives each
+    # row's numbers above its label, so a label takes the row before it, never the one after
+    numbers_first = grid.row_before(start, len(template.columns))
+    if numbers_first is not None:
+        start = numbers_first
+    stop = applications_end(grid, start)
+    rows = _Rows(grid, out, template, numbers_first is not None)
+    boxes = read_boxes(grid, out, start, stop, template)
+    rows.values.update(boxes.rows)
+    rows.label_cells.update(boxes.labels)
+    rows.read(start, stop, boxes.used)
+    _leave_out(out, rows)
+    _choose_splits(out, template, rows)
+    _emit(out, template, rows)
+    return out
+
+
+class _Rows:
+    """Section 三 read cell by cell: the row open (`pending`) and its values so far, the
+    numbers no label has claimed yet (`orphans`), and the rows read — complete (`values`),
+    run-together (`candidates`), between two rows of numbers (`ambiguous`)."""
+
+    def __init__(self, grid: Grid, out: Reading, template: Template, numbers_above: bool) -> None:
+        self.grid, self.out, self.template = grid, out, template
+        self.width = len(template.columns)
+        self.numbers_above = numbers_above  # the table gives its rows' numbers above their labels
+        self.values: dict[str, list[Taken]] = {}  # complete rows
+        self.partial: dict[str, list[Taken | None]] = {}  # rows whose split is only partly certain
+        self.candidates: dict[str, Candidate] = {}  # run-together rows, split later
+        self.label_cells: dict[str, Cell] = {}
+        self.group_cells: dict[str, Cell] = {}
+        self.ambiguous: dict[str, Cell] = {}  # rows between two rows of numbers
+        self.pending: str | None = None
+        self.taken: list[Taken] = []
+        self.orphans: list[Taken] = []
+        self.orphan_at = 0
+        self.last_row = template.rows[-1].key  # 四、结转下年度继续办理
+
+    def keys(self, row: str) -> tuple[str, ...]:
+        return _keys(self.template, row)
+
+    # ------------------------------------------------------------ cell by cell
+    def read(self, start: int, stop: int, used: set[int]) -> None:
+        """The cells [start, stop), but those of `used` (read with their block by boxes)."""
+        grid, template = self.grid, self.template
+        cells, value_at = grid.cells, grid.value_at
+        last_used = max(used, default=-1)
+        self.orphan_at = start
+        for idx in range(start, stop):
+            if idx in used:
+                self._close()
+                self.pending, self.taken = None, []
+                self._flush_orphans()
+                continue
+            if self.pending is None and self.last_row in self.values and idx > last_used:
+                break  # the table's last row read: the rest is not section 三
+            c = cells[idx]
+            if is_blank(c.text):
+                if self.pending is not None and grid.numeric_later_on_line(idx):
+                    self._blank(c)
+                continue
+            v = value_at(idx)
+            if v is not None:
+                if self.pending is None:
+                    if not self.orphans:
+                        self.orphan_at = idx
+                    self.orphans.append(Taken(v, c))
+                else:
+                    self._number(v, c)
+                continue
+            m = match_application_label(c.text, template, c.glued)
+            if m is None:
+                continue
+            if m.kind == "group":
+                self.group_cells.setdefault(m.key, c)
+            else:
+                self._label(idx, m.key, c)
+        self._close()
+        self._flush_orphans()
+
+    def _blank(self, c: Cell) -> None:
+        self.taken.append(Taken(None, c))
+        if len(self.taken) == self.width:
+            self.values.setdefault(self.pending, self.taken)  # type: ignore[arg-type]
+            self.pending, self.taken = None, []
+
+    def _number(self, v: Value, c: Cell) -> None:
+        pending, taken = self.pending, self.taken
+        taken.append(Taken(v, c))
+        if len(taken) == self.width:
+            if pending in self.values and numbers(self.values[pending]) != numbers(taken):  # type: ignore[index]
+                self.out.finding(Code.DUPLICATE_ROW,
+                                 f"Row {pending} appears twice with different values; the first is kept.",
+                                 (self.keys(pending)[-1],), c)  # type: ignore[arg-type]
+            self.values.setdefault(pending, taken)  # type: ignore[arg-type]
+            self.pending, self.taken = None, []
+
+    def _label(self, idx: int, key: str, c: Cell) -> None:
+        """A row's label: it closes the row open, and opens its own, or takes the full row of
+        numbers that stands right before it."""
+        self._close()
+        self.pending, self.taken = key, []
+        self.label_cells.setdefault(key, c)
+        orphans = self.orphans
+        if not orphans:
+            return
+        grid, width = self.grid, self.width
+        label_follows = idx + 1 >= len(grid.cells) or (
+            grid.value_at(idx + 1) is None and not is_blank(grid.cells[idx + 1].text))
+        if len(orphans) == width and (label_follows or self.numbers_above):
+            # the row's numbers stand on the line before its label
+            self.values.setdefault(key, orphans)
+            self.pending, self.taken = None, []
+        else:
+            self._unknown(orphans)
+            if len(orphans) == width and orphans[-1].cell is grid.cells[idx - 1] and grid.starts_line(self.orphan_at):
+                # a row of numbers on its own line above the label and one after it:
+                # which is the label's own cannot be told
+                self.ambiguous.setdefault(key, c)
+        self.orphans = []
+
+    def _close(self) -> None:
+        """The open row ends with fewer values than columns: a run-together row to split
+        later, or an incomplete one."""
+        pending, taken = self.pending, self.taken
+        if pending is None or not taken or len(taken) >= self.width:
+            return
+        found = fitting_splits(taken, (("sum", self.width - 1),)) if self.grid.splittable(taken) else None
+        if found is not None:
+            self.candidates.setdefault(pending, (list(taken), found[0], found[1]))
+            return
+        self.out.finding(Code.INCOMPLETE_ROW, f"Row {pending} has {len(taken)} of {self.width} values; left out.",
+                         self.keys(pending), taken[0].cell)
+
+    def _flush_orphans(self) -> None:
+        if self.orphans:
+            self._unknown(self.orphans)
+            self.orphans = []
+
+    def _unknown(self, vals: list[Taken]) -> None:
+        self.out.finding(Code.UNKNOWN_ROW, f"{len(vals)} value(s) in section 三 under no row label we know: "
+                                           f"{' '.join(t.cell.text for t in vals[:_SHOWN])}; left out.",
+                         ("applications",), vals[0].cell)
+
+
+# ---------------------------------------------------------------- the rows read
+
+def _keys(template: Template, row: str) -> tuple[str, ...]:
+    return tuple(f"applications.{row}.{c.key}" for c in template.columns)
+
+
+def _leave_out(out: Reading, rows: _Rows) -> None:
+    """Leave out the rows that cannot be told apart from their neighbours' numbers, and the
+    rows that do not add up."""
+    values, candidates = rows.values, rows.candidates
+    for key, cell in rows.ambiguous.items():
+        if values.pop(key, None) is not None or key in candidates:
+            candidates.pop(key, None)
+            out.finding(Code.AMBIGUOUS_ROW, f"Row {key} stands between two rows of numbers, one above it and one "
+                                            "after it; which is its own cannot be told, left out.",
+                        rows.keys(key), cell)
+    for key in list(values):
+        nums = numbers(values[key])
+        if values[key][-1].value is not None and not adds_up(nums):
+            # a row that does not add up was misread or misprinted: which cell is wrong
+            # cannot be told, so none of them is given as a figure
+            out.finding(Code.ROW_SUM_MISMATCH,
+                        f"applications.{key}: the applicant columns {nums[:-1]} add up to {sum(nums[:-1])}, "
+                        f"总计 says {nums[-1]}; the row is left out.", rows.keys(key), values[key][0].cell)
+            del values[key]
+
+
+def _choose_splits(out: Reading, template: Template, rows: _Rows) -> None:
+    """Run-together rows: keep the splits under which the table's identities (一+二 =
+    (七)+四, (七) = (一)+…+(六)) still hold, given the rows already read; a row left with
+    one split is repaired, and may settle the next. The rest keep what their splits agree
+    on (rows.partial)."""
+    values, candidates = rows.values, rows.candidates
+    for key, (taken, sols, complete) in list(candidates.items()):
+        if len(sols) == 1 and complete:
+            values.setdefault(key, settle(out, taken, sols, True, rows.keys(key)))  # type: ignore[arg-type]
+            del candidates[key]
+    changed = True
+    while changed and candidates:
+        changed = False
+        base = _known(values)
+        if not _holds(template, base):
+            break  # the table's own figures disagree: arithmetic cannot choose
+        for key, (taken, sols, complete) in list(candidates.items()):
+            if len(sols) < 2 or not complete:
+                continue
+            kept = [sol for sol in sols if _holds(template, {**base, key: sol})]
+            if kept and len(kept) < len(sols):
+                candidates[key] = (taken, kept, complete)
+                changed = True
+            if len(candidates[key][1]) == 1:
+                fixed = settle(out, taken, candidates[key][1], True, rows.keys(key))
+                values.setdefault(key, fixed)  # type: ignore[arg-type]
+                del candidates[key]
+                changed = True
+                base = _known(values)
+    for key, (taken, sols, complete) in candidates.items():
+        rows.partial.setdefault(key, settle(out, taken, sols, complete, rows.keys(key)))
+
+
+def _known(values: dict[str, list[Taken]]) -> dict[str, list[int | float]]:
+    return {k: numbers(v) for k, v in values.items()}
+
+
+def _holds(template: Template, rows: dict[str, list[int | float]]) -> bool:
+    """Whether every identity of the template whose rows are all known holds, column by column."""
+    for col in range(len(template.columns)):
+        for identity in template.identities:
+            sides = identity.sides(lambda r: rows[r][col] if r in rows else None, template.leaves)
+            if sides is not None and sides[0] != sides[1]:
+                return False
+    return True
+
+
+def _emit(out: Reading, template: Template, rows: _Rows) -> None:
+    """The figures: every complete row (a blank 总计 the sum of its columns), what the
+    partly certain rows agree on, each group whose rows are all read (a column of it whose
+    rows all have their figure); and a finding for the rows not found."""
+    columns = template.columns
+    last = len(columns) - 1
+    for key, row_vals in rows.values.items():
+        total_blank = row_vals[-1].value is None
+        for i, (col, t) in enumerate(zip(columns, row_vals)):
+            if i == last and total_blank:
+                s = sum(x.value.value for x in row_vals[:-1] if x.value is not None)
+                out.figure(f"applications.{key}.{col.key}", None, col.unit, "applications", value=s,
+                           flags=("derived",), cell=t.cell)
+            else:
+                out.figure(f"applications.{key}.{col.key}", t, col.unit, "applications")
+    for key, partial in rows.partial.items():
+        for col, t in zip(columns, partial):
+            if t is not None:
+                out.figure(f"applications.{key}.{col.key}", t, col.unit, "applications")
+    for g in template.groups:
+        subs = [r.key for r in g.rows]
+        missing = [k for k in subs if k not in rows.values]
+        if missing:
+            if len(missing) < len(subs):
+                out.finding(Code.INCOMPLETE_GROUP,
+                            f"Group {g.key}: rows {', '.join(missing)} were not found; no group total.",
+                            tuple(f"applications.{k}.{columns[last].key}" for k in missing))
+            continue
+        cell = rows.group_cells.get(g.key) or rows.label_cells[subs[0]]
+        figures = out.figures
+        for col in columns:
+            try:
+                total = sum(figures[f"applications.{k}.{col.key}"].value for k in subs)
+            except KeyError:
+                continue  # a row's figure left out (implausible_value): the column has no total
+            out.figure(f"applications.{g.key}.{col.key}", None, col.unit, "applications", value=total,
+                       flags=("derived",), cell=cell)
+    missing_rows = [r.key for r in template.rows if r.key not in rows.values]
+    if missing_rows and rows.values:
+        out.finding(Code.MISSING_ROWS, f"Section 三 rows not found: {', '.join(missing_rows)}.",
+                    tuple(f"applications.{k}" for k in missing_rows))

@@ -1,0 +1,69 @@
+"""Section 四 (行政复议、行政诉讼情况): one row of 15 numbers under a header, five outcomes
+(the last their 总计) for each of 行政复议, 未经复议直接起诉 and 复议后起诉. A block whose
+outcomes do not add up is left out (row_sum_mismatch); a blank 总计 is the sum of its
+outcomes (derived); digits run together are split by the three sums.
+
+    行政复议 | 行政诉讼 / 结果维持 | 结果纠正 | … / 2 | 1 | 3 | 1 | 7 | 0 | … | 19
+    -> review_litigation.reconsideration.upheld 2, … .total 7, …
+"""
+
+from __future__ import annotations
+
+from app.parsing.findings import Code
+from app.parsing.grid import Grid, Taken, numbers
+from app.parsing.reading import Reading
+from app.parsing.sections import REVIEW_ANCHOR, review_anchor, review_header
+from app.parsing.repair import split_row
+from app.parsing.templates import Template, adds_up
+
+
+def read_review(grid: Grid, template: Template) -> Reading:
+    """Section 四's figures and findings: the first header followed by all its values, or
+    split from run-together digits; else the longest run found, as an incomplete_row."""
+    out = Reading(grid)
+    table = template.review
+    kinds, width = len(table.kinds), len(table.outcomes)
+    n = kinds * width
+    keys = table.keys()
+    units = [o.unit for _ in table.kinds for o in table.outcomes]
+    words = table.header_chars
+    best: list[Taken] = []
+    for idx, s in enumerate(grid.squashed):
+        if REVIEW_ANCHOR not in s or not review_anchor(grid, idx, words):
+            continue
+        taken = grid.collect(idx + 1, n, skip=lambda j: review_header(grid, j, words))
+        if 0 < len(taken) < n and grid.splittable(taken):
+            fixed = split_row(out, taken, (("sum", width - 1),) * kinds, keys)
+            if fixed is not None:
+                for key, t, unit in zip(keys, fixed, units):
+                    if t is not None:
+                        out.figure(key, t, unit, "review_litigation")
+                return out
+        if len(taken) == n:
+            for b in range(kinds):
+                part = slice(b * width, (b + 1) * width)
+                _block(out, taken[part], keys[part], units[part])
+            return out
+        if len(taken) > len(best):
+            best = taken
+    if best:
+        out.finding(Code.INCOMPLETE_ROW, f"Section 四 table has {len(best)} of {n} values; left out.",
+                    ("review_litigation",), best[0].cell)
+    else:
+        out.finding(Code.MISSING_SECTION, "No section 四 table (行政复议、行政诉讼情况) was found.",
+                    ("review_litigation",))
+    return out
+
+
+def _block(out: Reading, block: list[Taken], names: tuple[str, ...], units: list[str]) -> None:
+    """One kind's outcomes, left out when they do not add up to their 总计."""
+    nums = numbers(block)
+    if block[-1].value is not None and not adds_up(nums):
+        out.finding(Code.ROW_SUM_MISMATCH, f"{names[0].rsplit('.', 1)[0]}: the outcomes {nums[:-1]} add up to "
+                                           f"{sum(nums[:-1])}, 总计 says {nums[-1]}; left out.", names, block[0].cell)
+        return
+    for key, t, unit in zip(names, block, units):
+        if t is block[-1] and t.value is None:  # a blank 总计: the sum of the outcomes
+            out.figure(key, None, unit, "review_litigation", value=sum(nums[:-1]), flags=("derived",), cell=t.cell)
+        else:
+            out.figure(key, t, unit, "review_litigation")
