@@ -9,6 +9,7 @@ from app.parsing.meta import read_meta
 from app.parsing.model import Figure, Finding, ParsedReport, Source
 from app.parsing.normalize import normalize
 from app.parsing.prose import cross_check, find_hints, find_prose
+from app.parsing.provenance import place
 from app.parsing.read import Reader
 
 PARSER_VERSION = "0.3.3"
@@ -20,11 +21,20 @@ _INCOMPLETE = frozenset({"ambiguous_split", "incomplete_row", "unknown_row", "mi
 
 
 def parse_document(data: bytes, content_type: str | None = None) -> ParsedReport:
-    """Decode `data` (charset from `content_type`, else detected; HTML → text) and parse it.
-    Raises InputError for bytes that are not a readable document (empty, binary, …)."""
+    """Decode `data` (charset from `content_type`, else detected; HTML, PDF, Word → text) and
+    parse it. Raises InputError for bytes that are not a readable document (empty, binary, …).
+    Figures from a PDF carry their page and box; what the PDF/Word reader found comes first
+    among the findings, and a PDF without any text layer is `failed`."""
     decoded = decode_bytes(data, content_type)
     report = parse_text(decoded.text, media_type=decoded.media_type)
     report.encoding = decoded.encoding
+    extracted = decoded.extracted
+    if extracted is not None:
+        if extracted.origins is not None:
+            place(report.figures, extracted.origins)
+        report.findings[:0] = extracted.findings
+        if extracted.text_pages == 0:
+            report.status = "failed"
     return report
 
 
