@@ -45,9 +45,16 @@ LIMITS = DocxLimits()
 
 
 def is_docx(data: bytes) -> bool:
-    """A zip whose first entries include word/document.xml (magic bytes PK\\x03\\x04)."""
-    return data.startswith(b"PK\x03\x04") and (b"word/document.xml" in data[:65536]
-                                                or b"word/document.xml" in data[-65536:])
+    """A zip (magic bytes PK\x03\x04) holding word/document.xml, by its central directory; a
+    damaged zip that names word/document.xml near its start counts (and is refused as a
+    damaged .docx, not as some other archive)."""
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "word/document.xml" in archive.namelist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return b"word/document.xml" in data[:65536]
 
 
 def read_docx(data: bytes, limits: DocxLimits = LIMITS) -> Extracted:
