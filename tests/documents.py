@@ -375,3 +375,10 @@ def image_only_pdf(pages: int = 2) -> bytes:
     out = io.BytesIO()
     images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=72)
     return out.getvalue()
+
+
+if __name__ == "__main__":  # python tests/documents.py STEM > STEM.docx: a report's Word copy, for trying things out
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.stdout.buffer.write(docx_bytes(blocks_of(page_html(sys.argv[1]))))

@@ -15,7 +15,8 @@ import pytest
 
 import documents as D
 from app.parsing import parse_document
-from test_parsing_corpus import CORPUS, KNOWN_GAPS, META
+from test_parsing_corpus import CORPUS, KNOWN_GAPS
+from test_parsing_variants import variant_problems
 
 CASES = {  # name: (bases, docx options)
     "furniture": (D.BASES, {"running_header": True, "page_numbers": True}),
@@ -60,18 +61,9 @@ def pdf_copies(copies: Path) -> Path:
 
 def _problems(path: Path, stem: str) -> dict:
     exp = json.loads((CORPUS / f"{stem}.expected.json").read_text(encoding="utf-8"))
-    want = exp["figures"]
     base = parse_document((CORPUS / exp["file"]).read_bytes()).figure_map()
-    allowed_missing = set(want) - set(base) if f"{stem}.expected.json" in KNOWN_GAPS else set()
-    report = parse_document(path.read_bytes())
-    got = report.figure_map()
-    issue = {
-        "wrong": {k: (got[k], v) for k, v in want.items() if k in got and got[k] != v},
-        "extra": [] if exp.get("partial") else sorted(set(got) - set(want)),
-        "meta": {f: (getattr(report, f), exp[f]) for f in META if f in exp and getattr(report, f) != exp[f]},
-        "missing": sorted(set(want) - set(got) - allowed_missing),
-    }
-    return {k: v for k, v in issue.items() if v}
+    allowed_missing = set(exp["figures"]) - set(base) if f"{stem}.expected.json" in KNOWN_GAPS else set()
+    return variant_problems(parse_document(path.read_bytes()), exp, allowed_missing)
 
 
 @pytest.mark.parametrize("stem", D.BASES)

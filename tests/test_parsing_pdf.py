@@ -9,7 +9,8 @@ import re
 import pytest
 
 from app.parsing import InputError, parse_document
-from app.parsing.geometry import Char, Page, Rule, cell_text, join_pages, page_lines
+from app.parsing.geometry import Char, Page, Rule, cell_text, page_lines
+from app.parsing.pages import join_pages
 from app.parsing.pdf import PdfLimits, check_inflation, read_pdf
 from documents import CORPUS, encrypted_pdf, image_only_pdf, inflating_pdf, many_pages_pdf
 from test_parsing_corpus import META

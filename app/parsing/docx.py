@@ -173,29 +173,21 @@ def _continues_merge(tc) -> bool:
     return merge is not None and merge.get(_VAL, "continue") != "restart"
 
 
-def _cells(row):
-    for child in row:
-        if child.tag == _TC:
+def _children(parent, tag: str):
+    """The children of `parent` with `tag`, also those wrapped in a content control
+    (w:sdt/w:sdtContent) or custom XML."""
+    for child in parent:
+        if child.tag == tag:
             yield child
-        elif child.tag in (_SDT, f"{_W}customXml"):  # cells wrapped in a content control
+        elif child.tag in (_SDT, f"{_W}customXml"):
             content = child.find(_SDT_CONTENT) if child.tag == _SDT else child
             if content is not None:
-                yield from (c for c in content if c.tag == _TC)
-
-
-def _rows(tbl):
-    for child in tbl:
-        if child.tag == _TR:
-            yield child
-        elif child.tag in (_SDT, f"{_W}customXml"):  # rows wrapped in a content control
-            content = child.find(_SDT_CONTENT) if child.tag == _SDT else child
-            if content is not None:
-                yield from (r for r in content if r.tag == _TR)
+                yield from (c for c in content if c.tag == tag)
 
 
 def _table(tbl, lines: list[str]) -> None:
-    for row in _rows(tbl):
-        cells = list(_cells(row))
+    for row in _children(tbl, _TR):
+        cells = list(_children(row, _TC))
         if any(tc.find(f".//{_TBL}") is not None for tc in cells):  # a row holding tables is page layout
             for tc in cells:
                 _blocks(tc, lines)

@@ -17,10 +17,8 @@ vertical rules make a grid; its first row has one cell across all columns (no ve
 under 第二十条 第（一）项), so that row reads `第二十条 第（一）项` and the next
 `信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数`.
 
-Across pages (`join_pages`): running headers and page numbers (lines in the page margins
-that repeat on other pages, or that are page numbers) are left out; a table that continues
-on the next page keeps going, and the label of a merged cell cut by the page break
-(（四）无 | … on one page, 法提供 on the next) is joined again in its first row.
+Across pages (app/parsing/pages.py): running headers and page numbers are left out,
+paragraphs joined, and a table continued on the next page kept as one.
 
 Pure: plain data in, plain data out; every tolerance in `TOLERANCES`. Coordinates are PDF
 points from the page's top-left corner, y downwards (x0, top, x1, bottom).
@@ -290,7 +288,7 @@ def _grid(hs: list[Rule], vs: list[Rule], tol: Tolerances) -> Grid | None:
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 
 
-def _is_cjk(ch: str) -> bool:
+def is_cjk(ch: str) -> bool:
     return _CJK.match(ch) is not None
 
 
@@ -298,19 +296,23 @@ def chars_to_lines(chars: list[Char], tol: Tolerances = TOLERANCES) -> list[list
     """Glyphs → visual lines, top to bottom, each left to right."""
     if not chars:
         return []
-    ordered = sorted(chars, key=lambda ch: ch.cy)
+    keyed = sorted(((ch.top + ch.bottom) / 2, ch.bottom - ch.top, i, ch) for i, ch in enumerate(chars))
     lines: list[list[Char]] = []
+    overlap = tol.line_overlap
     centre = height = 0.0
-    for ch in ordered:
-        h = max(ch.bottom - ch.top, 0.1)
-        if lines and abs(ch.cy - centre) <= tol.line_overlap * max(h, height):
+    n = 0
+    for cy, h, _i, ch in keyed:
+        if h < 0.1:
+            h = 0.1
+        if lines and abs(cy - centre) <= overlap * (h if h > height else height):
             lines[-1].append(ch)
-            n = len(lines[-1])
-            centre += (ch.cy - centre) / n
-            height = max(height, h)
+            n += 1
+            centre += (cy - centre) / n
+            if h > height:
+                height = h
         else:
             lines.append([ch])
-            centre, height = ch.cy, h
+            centre, height, n = cy, h, 1
     for line in lines:
         line.sort(key=lambda ch: ch.x0)
     return lines
@@ -333,7 +335,7 @@ def cell_text(chars: list[Char], tol: Tolerances = TOLERANCES, right: float | No
     boxes: list[Box | None] = []
     last: Char | None = None
     for line in chars_to_lines(chars, tol):
-        if text and not (_is_cjk(text[-1]) or _is_cjk(line[0].text)):
+        if text and not (is_cjk(text[-1]) or is_cjk(line[0].text)):
             wrapped = right is not None and last is not None and text[-1].isdigit() and line[0].text.isdigit() \
                 and last.x1 + (line[0].x1 - line[0].x0) >= right - tol.cell_padding
             if not wrapped:
@@ -341,7 +343,7 @@ def cell_text(chars: list[Char], tol: Tolerances = TOLERANCES, right: float | No
                 boxes.append(None)
         prev: Char | None = None
         for ch in line:
-            if prev is not None and not (_is_cjk(prev.text) or _is_cjk(ch.text)) \
+            if prev is not None and not (is_cjk(prev.text) or is_cjk(ch.text)) \
                     and (ch.space_before or ch.x0 - prev.x1 > tol.word_gap * max(ch.size, 1.0)):
                 text.append(" ")
                 boxes.append(None)
@@ -400,14 +402,14 @@ def merge_wrapped(lines: list[Line], tol: Tolerances = TOLERANCES) -> list[Line]
         row = out[-1] if out else None
         if row is not None and row.kind == "text" and line.kind == "text" and len(row.cells) >= 2 \
                 and any(ch.isdigit() for ch in row.text) and not any(ch.isdigit() for ch in line.text) \
-                and not _NUMBERED.match(line.text) and line.top - row.bottom <= tol.wrap_cell_gap * line.em:
+                and not NUMBERED.match(line.text) and line.top - row.bottom <= tol.wrap_cell_gap * line.em:
             targets = []
             for s, e, a, b in line.cells:
                 over = [k for k, (_s, _e, ra, rb) in enumerate(row.cells) if min(b, rb) - max(a, ra) > 0.5 * (b - a)]
                 targets.append(over[0] if len(over) == 1 else None)
             if targets and None not in targets and len(set(targets)) == len(targets):
                 for (s, e, _a, _b), k in sorted(zip(line.cells, targets), key=lambda t: -t[1]):
-                    _append_to_cell(row, k, line.text[s:e], line.boxes[s:e])
+                    append_to_cell(row, k, line.text[s:e], line.boxes[s:e])
                 row.bottom = max(row.bottom, line.bottom)
                 continue
         out.append(line)
@@ -446,58 +448,6 @@ def page_lines(page: Page, tol: Tolerances = TOLERANCES, table_base: int = 0) ->
     return merge_wrapped([line for _, _, lines in blocks for line in lines], tol)
 
 
-def _margins(lines: list[Line]) -> tuple[float, float] | None:
-    """The left and right edge of the page's prose (lines outside tables), when it has some."""
-    prose = [line for line in lines if line.kind == "text" and "  " not in line.text]
-    if len(prose) < 3:
-        return None
-    return min(line.x0 for line in prose), max(line.x1 for line in prose)
-
-
-def _wraps(line: Line, nxt: Line, margins: tuple[float, float] | None, tol: Tolerances) -> bool:
-    """Whether `nxt` continues the paragraph of `line`: prose both, `line` ending where the
-    first word of `nxt` would not have fit before the right edge, `nxt` starting at the left
-    edge (no indent: a new paragraph or heading is indented), neither holding a column gap (a
-    table without ruling is never joined)."""
-    if margins is None or line.kind != "text" or nxt.kind != "text" or "  " in line.text or "  " in nxt.text:
-        return False
-    left, right = margins
-    em = max(line.em, nxt.em)
-    return line.x1 + _first_word_width(nxt) >= right - tol.wrap_right * em \
-        and nxt.x0 <= left + tol.wrap_left * em and abs(line.em - nxt.em) <= 0.25 * em
-
-
-def _first_word_width(line: Line) -> float:
-    """The width of the line's first word: a run of letters and digits, or one CJK character."""
-    end = 1
-    if not _is_cjk(line.text[0]):
-        while end < len(line.text) and not line.text[end].isspace() and not _is_cjk(line.text[end]):
-            end += 1
-    boxes = [b for b in line.boxes[:end] if b is not None]
-    return boxes[-1][2] - boxes[0][0] if boxes else line.em
-
-
-def _join(line: Line, nxt: Line) -> None:
-    sep = "" if _is_cjk(line.text[-1]) or _is_cjk(nxt.text[0]) else " "
-    line.text += sep + nxt.text
-    # glyphs on another page have no box on this line's page
-    line.boxes += [None] * len(sep) + (nxt.boxes if nxt.page == line.page else [None] * len(nxt.boxes))
-    line.x1, line.bottom = nxt.x1, nxt.bottom
-
-
-def reflow(lines: list[Line], tol: Tolerances = TOLERANCES) -> list[Line]:
-    """Lines of one page with each paragraph's wrapped lines joined into one line, as an HTML
-    <p> gives it: prose patterns then see 当面申请5件 whole, not 当面申 / 请5件."""
-    margins = _margins(lines)
-    out: list[Line] = []
-    for line in lines:
-        if out and _wraps(out[-1], line, margins, tol) and line.top - out[-1].bottom <= tol.wrap_gap * line.em:
-            _join(out[-1], line)
-        else:
-            out.append(line)
-    return out
-
-
 def _grid_rows(g: Grid, page: int, table: int, tol: Tolerances) -> list[Line]:
     starts: dict[int, list[int]] = {}
     for i, (r0, c0, _r1, _c1) in enumerate(g.cells):
@@ -526,110 +476,11 @@ def _grid_rows(g: Grid, page: int, table: int, tol: Tolerances) -> list[Line]:
     return out
 
 
-# ----------------------------------------------------------------------------- pages → document
-
-_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–_－]\s*)?(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[-—–_－])?\s*$"
-                          r"|^\s*\d{1,4}\s*/\s*\d{1,4}\s*$|^\s*第\s*\d{1,4}\s*页\s*[,，/]?\s*共\s*\d{1,4}\s*页\s*$")
-_DIGITS = re.compile(r"\d+")
+# a numbered row label: （一） 一、 1.
+NUMBERED = re.compile(r"^\s*(?:（[一二三四五六七八九十]{1,3}）|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、．])")
 
 
-def mark_furniture(pages: list[tuple[Page, list[Line]]], tol: Tolerances = TOLERANCES) -> None:
-    """Page numbers and running headers/footers: prose lines in the top or bottom margin that
-    are a page number, or whose text (digits aside) is in the same margin of another page."""
-    seen: dict[tuple[str, bool], set[int]] = {}
-    candidates: list[tuple[Line, str, bool]] = []
-    for page, lines in pages:
-        for line in lines:
-            if line.kind != "text":
-                continue
-            if line.top < page.height * tol.margin:
-                head = True
-            elif line.top > page.height * (1 - tol.margin):
-                head = False
-            else:
-                continue
-            key = _DIGITS.sub("#", line.text.replace(" ", ""))
-            candidates.append((line, key, head))
-            seen.setdefault((key, head), set()).add(page.number)
-    for line, key, head in candidates:
-        if _PAGE_NUMBER.match(line.text) or len(seen[(key, head)]) >= 2:
-            line.kind = "furniture"
-
-
-_NUMBERED = re.compile(r"^\s*(?:（[一二三四五六七八九十]{1,3}）|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、．])")
-# the start of a numbered label, perhaps cut right after its number: （五 / 三、 / 1.
-_NUMBER_START = re.compile(r"^\s*(?:（[一二三四五六七八九十]{1,3}|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、．])")
-
-
-def join_pages(pages: list[tuple[Page, list[Line]]]) -> list[Line]:
-    """The lines of every page in order, furniture left out, paragraphs joined (`reflow`),
-    also across a page break; a merged label cut by a page break (a table row's first cell at
-    the top of a page continuing the last table of the page before, whose text does not
-    start with numbering while the cell above it on the previous page does) is joined to
-    that cell."""
-    mark_furniture(pages)
-    out: list[Line] = []
-    margins_before = None
-    for _page, lines in pages:
-        body = reflow([line for line in lines if line.kind != "furniture"])
-        margins = _margins(body)
-        if out and body and out[-1].kind == "row" and body[0].kind == "row":
-            # the table goes on: its rows on this page are the same table's
-            own, theirs = body[0].table, out[-1].table
-            for line in body:
-                if line.kind == "row" and line.table == own:
-                    line.table = theirs
-            if _continue_table(out, body[0]):
-                body.pop(0)  # a row cut by the page break, its text now in the row above
-        elif out and body and margins_before and margins \
-                and _wraps(out[-1], body[0], (margins_before[0], margins_before[1]), TOLERANCES) \
-                and abs(body[0].x0 - margins[0]) <= TOLERANCES.wrap_left * body[0].em:
-            _join(out[-1], body.pop(0))  # a paragraph running on to the next page
-        out.extend(body)
-        margins_before = margins or margins_before
-    return out
-
-
-def _continue_table(before: list[Line], first: Line) -> bool:
-    """Join the labels cut by a page break: each leading non-empty cell of `first` (a label,
-    not numbered, before the row's first number) goes to the cell in the same column of the
-    nearest row above that has one, when that cell's label is numbered (（四）无 + 法提供,
-    3.危及“三 + 安全一稳定”). True when `first` is left with no text (the row itself was cut
-    by the page break: its rest is above)."""
-    rows_above = []
-    for line in reversed(before):
-        if line.kind != "row" or line.table != before[-1].table:
-            break
-        rows_above.append(line)
-    k = 0
-    while k < len(first.cells):
-        start, end, x0, x1 = first.cells[k]
-        piece = first.text[start:end]
-        if not piece:
-            k += 1
-            continue
-        if _NUMBERED.match(piece) or any(ch.isdigit() for ch in piece):
-            break
-        target = None
-        for row in rows_above:  # the nearest row above with a cell in the same column
-            above = next((j for j, (_s, _e, a, b) in enumerate(row.cells) if abs(a - x0) <= 3 and abs(b - x1) <= 3),
-                         None)
-            if above is not None:
-                s, e, _a, _b = row.cells[above]
-                target = (row, above) if _NUMBER_START.match(row.text[s:e]) else None
-                break
-        if target is None:
-            break
-        # the piece stands on the next page: its glyphs have no box on the row's page
-        _append_to_cell(*target, piece, [None] * len(piece))
-        _drop_cell(first, k)
-        while k > 0:  # the empty cells before it go on cells spanning down from the page before
-            k -= 1
-            _drop_cell(first, k)
-    return not any(first.text[s:e].strip() for s, e, _a, _b in first.cells)
-
-
-def _append_to_cell(row: Line, k: int, piece: str, boxes: list[Box | None]) -> None:
+def append_to_cell(row: Line, k: int, piece: str, boxes: list[Box | None]) -> None:
     s, e, a, b = row.cells[k]
     row.text = row.text[:e] + piece + row.text[e:]
     row.boxes = row.boxes[:e] + boxes + row.boxes[e:]
@@ -638,7 +489,7 @@ def _append_to_cell(row: Line, k: int, piece: str, boxes: list[Box | None]) -> N
                  for j, (s2, e2, a2, b2) in enumerate(row.cells)]
 
 
-def _drop_cell(row: Line, k: int) -> None:
+def drop_cell(row: Line, k: int) -> None:
     """Take cell k out of the row, with its separator (its text moved to the row above, as a
     cell spanning rows is given once in HTML)."""
     s, e, _a, _b = row.cells[k]

@@ -1,7 +1,8 @@
 """PDF bytes → the text of its pages, tables as rows of cells, each line with where it stands.
 
 PDFium (pypdfium2) gives, per page, every glyph with its Unicode value and box, and every
-path drawn; app/parsing/geometry.py turns those into lines and table rows. Chosen over
+path drawn; app/parsing/geometry.py turns those into lines and table rows, app/parsing/pages.py the
+pages into one text. Chosen over
 pdfplumber (pdfminer) by measuring the same 6-page report here: PDFium's glyphs and boxes
 in ~40 ms, pdfplumber's own extract_tables()+extract_text() ~550 ms (bench/parse_bench.py).
 
@@ -27,8 +28,9 @@ import zlib
 from dataclasses import dataclass
 
 from app.parsing.errors import InputError
-from app.parsing.geometry import TOLERANCES, Char, Line, Page, Rule, join_pages, page_lines
+from app.parsing.geometry import TOLERANCES, Char, Line, Page, Rule, page_lines
 from app.parsing.model import Finding
+from app.parsing.pages import join_pages
 from app.parsing.provenance import Extracted, LineOrigin
 
 MEDIA_TYPE = "application/pdf"
@@ -49,7 +51,6 @@ _LOCK = threading.Lock()
 
 _IMAGE = re.compile(rb"/Subtype\s*/Image")
 _FLATE = re.compile(rb"/FlateDecode|/Fl\b")
-_SPACES = frozenset(" \t\r\n\u3000\u00a0\u200b\ufeff")
 
 
 def _streams(data: bytes):
@@ -213,34 +214,47 @@ def _chars(c, page, number: int, left: float, top_edge: float, limits: PdfLimits
         rect = c.FS_RECTF()
         chars: list[Char] = []
         unmapped = 0
-        get_unicode, is_generated, map_error = c.FPDFText_GetUnicode, c.FPDFText_IsGenerated, \
-            c.FPDFText_HasUnicodeMapError
+        is_generated, map_error = c.FPDFText_IsGenerated, c.FPDFText_HasUnicodeMapError
         loose_box, char_angle = c.FPDFText_GetLooseCharBox, c.FPDFText_GetCharAngle
+        codes = _codes(c, textpage, n)
         space = False
         for i in range(n):
-            if is_generated(textpage, i) == 1:
+            code = codes[i]
+            if code <= 0x20 or code in _SPACE_CODES:  # PDFium puts in spaces and line breaks of its own
+                if code in _SPACE_CODES and is_generated(textpage, i) != 1:
+                    space = True  # the file's own space: a word gap
                 continue
-            code = get_unicode(textpage, i)
-            if code in (0, 0xFFFE, 0xFFFF, 0xFFFD) or 0xE000 <= code <= 0xF8FF or map_error(textpage, i) == 1:
+            if code in (0xFFFE, 0xFFFF, 0xFFFD) or 0xE000 <= code <= 0xF8FF or map_error(textpage, i) == 1:
                 unmapped += 1
                 continue
-            ch = chr(code)
-            if ch in _SPACES or code < 0x20:
-                space = space or ch in " \u3000\u00a0"
-                continue
-            if not loose_box(textpage, i, rect):
+            if code in _INVISIBLE or not loose_box(textpage, i, rect):
                 continue
             angle = char_angle(textpage, i)
             degrees = round(angle * 57.29577951308232 / 90) % 4 * 90 if angle > 0 else 0
             # the em: the loose box's height across the line (FPDFText_GetFontSize gives the Tf operand,
             # which some writers set to 1 and scale with the text matrix)
             size = rect.top - rect.bottom if degrees in (0, 180) else rect.right - rect.left
-            chars.append(Char(ch, rect.left - left, top_edge - rect.top, rect.right - left, top_edge - rect.bottom,
-                              size, degrees, space))
+            chars.append(Char(chr(code), rect.left - left, top_edge - rect.top, rect.right - left,
+                              top_edge - rect.bottom, size, degrees, space))
             space = False
         return chars, unmapped
     finally:
         c.FPDFText_ClosePage(textpage)
+
+
+_SPACE_CODES = frozenset((0x20, 0x3000, 0xA0))
+_INVISIBLE = frozenset((0x200B, 0xFEFF, 0x85))
+
+
+def _codes(c, textpage, n: int) -> list[int]:
+    """Each character's Unicode value: the page's text in one call (UTF-16, a unit a
+    character), or one call a character where it holds surrogate pairs."""
+    buffer = ctypes.create_string_buffer(2 * (n + 1))
+    got = c.FPDFText_GetText(textpage, 0, n, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
+    units = memoryview(buffer.raw).cast("H")[:max(got - 1, 0)].tolist()
+    if len(units) == n and not any(0xD800 <= u <= 0xDFFF for u in units):
+        return units
+    return [c.FPDFText_GetUnicode(textpage, i) for i in range(n)]
 
 
 def _rules(c, page, left: float, top_edge: float, limits: PdfLimits) -> list[Rule]:
