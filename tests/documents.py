@@ -360,6 +360,31 @@ def many_pages_pdf(pages: int) -> bytes:
     return out.getvalue()
 
 
+def rotated_copy(data: bytes) -> bytes:
+    """The PDF with every page drawn a quarter turn counter-clockwise on a landscape page that
+    /Rotate 90 turns back upright (as some tools publish landscape or scanned pages): it looks
+    the same, its content runs sideways."""
+    import pypdfium2 as pdfium
+
+    source = pdfium.PdfDocument(data)
+    out_doc = pdfium.PdfDocument.new()
+    try:
+        for index in range(len(source)):
+            width, height = source[index].get_size()
+            page = out_doc.new_page(height, width)
+            drawn = source.page_as_xobject(index, out_doc).as_pageobject()
+            drawn.transform(pdfium.PdfMatrix().rotate(90, ccw=True).translate(height, 0))
+            page.insert_obj(drawn)
+            page.gen_content()
+            page.set_rotation(90)
+        out = io.BytesIO()
+        out_doc.save(out)
+        return out.getvalue()
+    finally:
+        out_doc.close()
+        source.close()
+
+
 def image_only_pdf(pages: int = 2) -> bytes:
     """A scan: each page one picture of text, no text layer (Pillow writes it)."""
     from PIL import Image, ImageDraw

@@ -12,7 +12,7 @@ from app.parsing import InputError, parse_document
 from app.parsing.geometry import Char, Page, Rule, cell_text, page_lines
 from app.parsing.pages import join_pages
 from app.parsing.pdf import PdfLimits, check_inflation, read_pdf
-from documents import CORPUS, encrypted_pdf, image_only_pdf, inflating_pdf, many_pages_pdf
+from documents import CORPUS, encrypted_pdf, image_only_pdf, inflating_pdf, many_pages_pdf, rotated_copy
 from test_parsing_corpus import META
 
 HUAIAN_PDF = (CORPUS / "huaian-2024.pdf").read_bytes()
@@ -58,6 +58,17 @@ def test_every_figure_of_the_pdf_carries_its_page_and_box_and_the_box_holds_it()
         doc.close()
     permit = next(f for f in report.figures if f.key == "active.permit.decisions")
     assert permit.source.page == 3 and permit.source.text[permit.source.start:permit.source.end] == "447228"
+
+
+def test_pages_turned_by_their_rotate_are_read_as_displayed():
+    turned = rotated_copy(HUAIAN_PDF)
+    assert read_pdf(turned).text == read_pdf(HUAIAN_PDF).text
+    report = parse_document(turned)
+    assert report.figure_map() == HUAIAN["figures"]
+    straight = {f.key: f.source.box for f in parse_document(HUAIAN_PDF).figures}
+    for f in report.figures:  # the same boxes: on the page as displayed, top-left origin
+        if f.source.box is not None:
+            assert all(abs(a - b) < 0.6 for a, b in zip(f.source.box, straight[f.key])), f.key
 
 
 def test_tables_are_rows_of_cells_and_the_furniture_is_gone():
@@ -228,3 +239,22 @@ def test_a_body_declared_pdf_that_is_no_pdf_is_refused():
         parse_document("2024年政府信息公开工作年度报告".encode(), "application/pdf")
     assert (caught.value.code, caught.value.status) == ("content_mismatch", 415)
 
+
+
+def test_text_drawn_as_outlines_counts_as_no_text_layer():
+    import io
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as c
+
+    pdf = pdfium.PdfDocument.new()
+    page = pdf.new_page(595, 842)
+    for k in range(300):  # glyph outlines: many small shapes, no text object
+        shape = c.FPDFPageObj_CreateNewRect(60 + (k % 30) * 16, 700 - (k // 30) * 20, 10, 12)
+        c.FPDFPath_SetDrawMode(shape, c.FPDF_FILLMODE_WINDING, False)
+        c.FPDFPage_InsertObject(page.raw, shape)
+    page.gen_content()
+    out = io.BytesIO()
+    pdf.save(out)
+    report = parse_document(out.getvalue())
+    assert report.status == "failed" and report.findings[0].code == "no_text_layer"

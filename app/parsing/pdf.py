@@ -6,8 +6,9 @@ pages into one text. Chosen over
 pdfplumber (pdfminer) by measuring the same 6-page report here: PDFium's glyphs and boxes
 in ~40 ms, pdfplumber's own extract_tables()+extract_text() ~550 ms (bench/parse_bench.py).
 
-Not guessed at: a page with no text layer (a scan), or whose glyphs carry no Unicode, gives
-no text and a `no_text_layer` finding naming it. Refused (InputError) before anything is
+Not guessed at: a page with no text layer (a scan, or text drawn as outlines), or whose
+glyphs carry no Unicode, gives no text and a `no_text_layer` finding naming it. A page
+turned by its /Rotate is read as displayed (boxes too are given on the page as displayed). Refused (InputError) before anything is
 read at length: an encrypted (password) PDF, a damaged one PDFium cannot open, more pages
 than `PdfLimits.max_pages`, compressed streams that inflate past `PdfLimits` (a zip bomb in
 PDF clothing; checked by inflating them into nothing before PDFium sees the file), a page
@@ -47,6 +48,7 @@ class PdfLimits:
 
 
 LIMITS = PdfLimits()
+OUTLINED_TEXT_PATHS = 200  # a page with this many drawn shapes and no text has its text drawn as outlines
 _LOCK = threading.Lock()
 
 _IMAGE = re.compile(rb"/Subtype\s*/Image")
@@ -186,23 +188,35 @@ def _page(c, page, number: int, limits: PdfLimits) -> tuple[Page, bool]:
     if not c.FPDF_GetPageBoundingBox(page, box):
         box.left, box.bottom = 0.0, 0.0
         box.right, box.top = c.FPDF_GetPageWidthF(page), c.FPDF_GetPageHeightF(page)
-    left, top_edge = box.left, box.top
+    turns = c.FPDFPage_GetRotation(page) % 4  # /Rotate, in quarter turns clockwise
+    view = _view(box, turns)
     width, height = box.right - box.left, box.top - box.bottom
-    chars, unmapped = _chars(c, page, number, left, top_edge, limits)
-    rules = _rules(c, page, left, top_edge, limits)
+    if turns % 2:
+        width, height = height, width
+    chars, unmapped = _chars(c, page, number, view, turns, limits)
+    rules = _rules(c, page, view, limits)
     if unmapped > len(chars):
         has_text = False  # glyphs without Unicode (fonts without a ToUnicode map): no text to read
     elif len(chars) >= 10:
         has_text = True
-    else:  # a picture of a page, perhaps with a stamped page number: a scan
-        has_text = not any(c.FPDFPageObj_GetType(c.FPDFPage_GetObject(page, k)) == c.FPDF_PAGEOBJ_IMAGE
-                           for k in range(c.FPDFPage_CountObjects(page)))
+    else:  # a picture of a page, perhaps with a stamped page number (a scan), or text drawn as outlines
+        kinds = [c.FPDFPageObj_GetType(c.FPDFPage_GetObject(page, k)) for k in range(c.FPDFPage_CountObjects(page))]
+        has_text = c.FPDF_PAGEOBJ_IMAGE not in kinds and kinds.count(c.FPDF_PAGEOBJ_PATH) < OUTLINED_TEXT_PATHS
     if not has_text:
         chars = []
     return Page(number, width, height, chars, rules), has_text
 
 
-def _chars(c, page, number: int, left: float, top_edge: float, limits: PdfLimits) -> tuple[list[Char], int]:
+def _view(box, turns: int) -> tuple[float, ...]:
+    """User space → the page as displayed (its /Rotate applied), top-left origin, y down:
+    X = ax·x + bx·y + cx, Y = ay·x + by·y + cy, as (ax, bx, cx, ay, by, cy)."""
+    left, bottom, right, top = box.left, box.bottom, box.right, box.top
+    return {0: (1.0, 0.0, -left, 0.0, -1.0, top), 1: (0.0, 1.0, -bottom, 1.0, 0.0, -left),
+            2: (-1.0, 0.0, right, 0.0, 1.0, -bottom), 3: (0.0, -1.0, top, -1.0, 0.0, right)}[turns]
+
+
+def _chars(c, page, number: int, view: tuple[float, ...], turns: int, limits: PdfLimits
+           ) -> tuple[list[Char], int]:
     textpage = c.FPDFText_LoadPage(page)
     if not textpage:
         return [], 0
@@ -217,6 +231,7 @@ def _chars(c, page, number: int, left: float, top_edge: float, limits: PdfLimits
         is_generated, map_error = c.FPDFText_IsGenerated, c.FPDFText_HasUnicodeMapError
         loose_box, char_angle = c.FPDFText_GetLooseCharBox, c.FPDFText_GetCharAngle
         codes = _codes(c, textpage, n)
+        ax, bx, cx, ay, by, cy = view
         space = False
         for i in range(n):
             code = codes[i]
@@ -229,13 +244,18 @@ def _chars(c, page, number: int, left: float, top_edge: float, limits: PdfLimits
                 continue
             if code in _INVISIBLE or not loose_box(textpage, i, rect):
                 continue
-            angle = char_angle(textpage, i)
-            degrees = round(angle * 57.29577951308232 / 90) % 4 * 90 if angle > 0 else 0
+            angle = char_angle(textpage, i)  # in user space: on the page as displayed, less its turns
+            degrees = ((round(angle * 57.29577951308232 / 90) if angle > 0 else 0) - turns) % 4 * 90
+            x0, y0 = ax * rect.left + bx * rect.bottom + cx, ay * rect.left + by * rect.bottom + cy
+            x1, y1 = ax * rect.right + bx * rect.top + cx, ay * rect.right + by * rect.top + cy
+            if x0 > x1:
+                x0, x1 = x1, x0
+            if y0 > y1:
+                y0, y1 = y1, y0
             # the em: the loose box's height across the line (FPDFText_GetFontSize gives the Tf operand,
             # which some writers set to 1 and scale with the text matrix)
-            size = rect.top - rect.bottom if degrees in (0, 180) else rect.right - rect.left
-            chars.append(Char(chr(code), rect.left - left, top_edge - rect.top, rect.right - left,
-                              top_edge - rect.bottom, size, degrees, space))
+            size = y1 - y0 if degrees in (0, 180) else x1 - x0
+            chars.append(Char(chr(code), x0, y0, x1, y1, size, degrees, space))
             space = False
         return chars, unmapped
     finally:
@@ -257,7 +277,7 @@ def _codes(c, textpage, n: int) -> list[int]:
     return [c.FPDFText_GetUnicode(textpage, i) for i in range(n)]
 
 
-def _rules(c, page, left: float, top_edge: float, limits: PdfLimits) -> list[Rule]:
+def _rules(c, page, view: tuple[float, ...], limits: PdfLimits) -> list[Rule]:
     """The horizontal and vertical strokes drawn on the page (visible lines, and the sides of
     visible filled boxes: thin ones are lines, shaded cells border their cells), in
     top-left coordinates. Curves and slanted lines are no rules."""
@@ -295,7 +315,7 @@ def _rules(c, page, left: float, top_edge: float, limits: PdfLimits) -> list[Rul
                     return
                 c.FPDFPageObj_GetMatrix(obj, matrix)
                 m = _compose((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), parent)
-                _path_rules(c, obj, n, m, left, top_edge, x, y, rules)
+                _path_rules(c, obj, n, m, view, x, y, rules)
 
     walk(c.FPDFPage_CountObjects(page), lambda k: c.FPDFPage_GetObject(page, k), (1.0, 0.0, 0.0, 1.0, 0.0, 0.0))
     return rules
@@ -308,14 +328,16 @@ def _compose(m: tuple[float, ...], parent: tuple[float, ...]) -> tuple[float, ..
     return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
-def _path_rules(c, obj, n: int, m: tuple[float, ...], left: float, top_edge: float, x, y, rules: list[Rule]) -> None:
+def _path_rules(c, obj, n: int, m: tuple[float, ...], view: tuple[float, ...], x, y, rules: list[Rule]) -> None:
     a, b, cc, d, e, f = m
+    ax, bx, cx, ay, by, cy = view
     start = current = None
     for k in range(n):
         seg = c.FPDFPath_GetPathSegment(obj, k)
         if not c.FPDFPathSegment_GetPoint(seg, x, y):
             continue
-        px, py = x.value * a + y.value * cc + e - left, top_edge - (x.value * b + y.value * d + f)
+        ux, uy = x.value * a + y.value * cc + e, x.value * b + y.value * d + f  # user space
+        px, py = ax * ux + bx * uy + cx, ay * ux + by * uy + cy
         kind = c.FPDFPathSegment_GetType(seg)
         if kind == c.FPDF_SEGMENT_MOVETO:
             start = current = (px, py)
