@@ -14,7 +14,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
-INGEST_SUFFIXES = (".txt", ".md", ".html", ".htm")
+INGEST_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+LEGACY_SUFFIXES = (".doc", ".wps")  # read where LibreOffice is installed (app/services/convert.py)
+_TYPES = {".html": "text/html", ".htm": "text/html", ".pdf": "application/pdf",
+          ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+          ".doc": "application/msword", ".wps": "application/msword"}
 
 
 def _json(obj) -> str:
@@ -22,18 +26,40 @@ def _json(obj) -> str:
 
 
 def content_type_for(path: Path) -> str | None:
-    """HTML by its suffix; anything else is text whose charset the parser detects."""
-    return "text/html" if path.suffix.lower() in (".html", ".htm") else None
+    """HTML, PDF and Word by the suffix; anything else is text whose charset the parser detects
+    (PDF and Word are known by their bytes anyway)."""
+    return _TYPES.get(path.suffix.lower())
 
 
-def find_documents(paths: Iterable[str]) -> Iterator[Path]:
-    """Files as given; folders walked recursively for *.txt, *.md, *.html, *.htm (sorted)."""
+def ingest_suffixes() -> tuple[str, ...]:
+    from app.services.convert import soffice
+
+    return INGEST_SUFFIXES + (LEGACY_SUFFIXES if soffice() else ())
+
+
+def find_documents(paths: Iterable[str], skipped: list[str] | None = None) -> Iterator[Path]:
+    """Files as given; folders walked recursively for the report suffixes (sorted): *.txt,
+    *.md, *.html, *.htm, *.pdf, *.docx, and *.doc, *.wps where LibreOffice is installed.
+    Every other file of a folder is put in `skipped` with why."""
+    suffixes = ingest_suffixes()
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in INGEST_SUFFIXES)
+            for p in sorted(p for p in path.rglob("*") if p.is_file()):
+                if p.suffix.lower() in suffixes:
+                    yield p
+                elif skipped is not None and not p.name.startswith("."):
+                    skipped.append(f"{p}: {_why_skipped(p)}")
         else:
             yield path  # a missing file is reported as failed by the caller
+
+
+def _why_skipped(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in LEGACY_SUFFIXES:
+        return (f"a legacy Word/WPS file ({suffix}): LibreOffice (soffice) is not installed here to convert it; "
+                "save it as .docx or PDF, or install LibreOffice")
+    return f"not a report file ({suffix or 'no suffix'}; read are " + ", ".join(ingest_suffixes()) + ")"
 
 
 class Progress:
@@ -125,13 +151,14 @@ def _revision(url: str) -> str | None:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    from app.parsing import InputError, parse_document
+    from app.parsing import InputError
+    from app.services.convert import parse_upload
     from app.services.present import parsed_report_json
 
     path = Path(args.file)
     try:
         data = path.read_bytes()
-        report = parse_document(data, args.content_type or content_type_for(path))
+        report = parse_upload(data, args.content_type or content_type_for(path))
     except OSError as exc:
         print(f"disclosure parse: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
         return 2
@@ -147,14 +174,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from app.db import make_engine, migrate
     from app.parsing import InputError
     from app.services.bulk import ingest_paths
-    from app.services.fetch import FetchError, fetch
+    from app.services.attachment import fetch_report
+    from app.services.fetch import FetchError
     from app.services.ingest import ingest_fetched
 
     if not args.paths and not args.url:
         print("disclosure ingest: give files, folders or --url URL", file=sys.stderr)
         return 2
     settings = get_settings()
-    files = list(find_documents(args.paths))
+    skipped: list[str] = []
+    files = list(find_documents(args.paths, skipped))
+    for line in skipped:
+        print(f"skipped: {line}", file=sys.stderr)
     items = [(str(path), path) for path in files] + [(u, None) for u in args.url or ()]
     url = settings.db_url
     migrate(url)
@@ -167,7 +198,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         yield from ((str(path), outcome) for path, outcome in ingest_paths(engine, files, content_type_for))
         for label in args.url or ():  # a URL: fetched under the same guard as POST /reports {"url"}
             try:
-                yield label, ingest_fetched(engine, fetch(
+                yield label, ingest_fetched(engine, fetch_report(
                     label, max_bytes=settings.disclosure_max_body_bytes, allow=settings.fetch_allow,
                     timeout=settings.disclosure_fetch_timeout, max_redirects=settings.disclosure_fetch_max_redirects))
             except (InputError, FetchError) as exc:
@@ -190,7 +221,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         engine.dispose()
     for line in errors:
         print(f"failed: {line}", file=sys.stderr)
-    print(f"ingested {new + existing} (new {new}, existing {existing}, failed {failed})")
+    print(f"ingested {new + existing} (new {new}, existing {existing}, failed {failed}"
+          + (f", skipped {len(skipped)})" if skipped else ")"))
     return 1 if failed else 0
 
 
@@ -256,7 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = sub.add_parser("ingest", help="parse and store report files or folders of them")
     ingest.add_argument("paths", nargs="*", metavar="PATH",
-                        help="files, or folders searched recursively for " + ", ".join(f"*{s}" for s in INGEST_SUFFIXES))
+                        help="files, or folders searched recursively for " + ", ".join(f"*{s}" for s in INGEST_SUFFIXES)
+                        + " (and " + ", ".join(f"*{s}" for s in LEGACY_SUFFIXES) + " where LibreOffice is installed); "
+                        "every other file is skipped with a line on stderr")
     ingest.add_argument("--url", action="append", metavar="URL",
                         help="fetch a report from this http(s) URL (repeatable; public addresses only, "
                              "or those in DISCLOSURE_FETCH_ALLOW)")

@@ -86,6 +86,8 @@ class Report(SQLModel, table=True):
     province_code: str | None = Field(default=None, sa_column=Column(String(12)))
     city_code: str | None = Field(default=None, sa_column=Column(String(12)))
     county_code: str | None = Field(default=None, sa_column=Column(String(12)))
+    # the file it was read from, when a fetched page (source_url) linked to it as an attachment
+    attachment_url: str | None = Field(default=None, sa_column=Column(String(2048)))
 
 
 class ReportText(SQLModel, table=True):
@@ -117,6 +119,12 @@ class FigureRow(SQLModel, table=True):
     source_text: str | None = Field(default=None, sa_column=Column(Text))
     note: str | None = Field(default=None, sa_column=Column(Text))
     flags: str = Field(default="", sa_column=Column(String(200), nullable=False))  # comma-joined
+    # from a paged original (PDF): its page and box there, PDF points from the top-left corner
+    page: int | None = Field(default=None, sa_column=Column(Integer))
+    box_x0: float | None = Field(default=None, sa_column=Column(Float))
+    box_top: float | None = Field(default=None, sa_column=Column(Float))
+    box_x1: float | None = Field(default=None, sa_column=Column(Float))
+    box_bottom: float | None = Field(default=None, sa_column=Column(Float))
 
 
 class FindingRow(SQLModel, table=True):
@@ -289,6 +297,7 @@ class ReportLinks(BaseModel):
     figures: str
     findings: str
     text: str
+    document: str = PField(description="the original file, as received")
     active: str
     permits: str
     fees: str
@@ -310,6 +319,8 @@ class ReportPublic(BaseModel):
     title: str | None
     published_at: date | None
     source_url: str | None
+    attachment_url: str | None = PField(default=None, description="the file the report was read from, when "
+                                        "the page at source_url linked to it as an attachment")
     parser_version: str
     figure_count: int
     finding_count: int
@@ -345,6 +356,10 @@ class SourcePublic(BaseModel):
     start: int | None = PField(description="start of the figure inside the line (0-based, inclusive)")
     end: int | None = PField(description="end of the figure inside the line (exclusive)")
     text: str | None = PField(description="the line as the document has it")
+    page: int | None = PField(default=None, description="1-based page of a PDF original; absent for other formats")
+    box: list[float] | None = PField(default=None, min_length=4, max_length=4,
+                                     description="the figure's box on its page: [x0, top, x1, bottom] in PDF points "
+                                                 "from the page's top-left corner, y downwards; absent for other formats")
 
 
 class FigurePublic(BaseModel):

@@ -1,12 +1,19 @@
-"""Parse speed over the corpus, per stage, against OpenCC converting the same text alone.
+"""Parse speed over the corpus, per stage, against OpenCC converting the same text alone;
+and the PDF path against the PDF libraries' own reading of the same file.
 
-    python bench/parse_bench.py [CORPUS_DIR] [--repeat N] [--quick]
+    python bench/parse_bench.py [CORPUS_DIR] [--repeat N] [--quick] [--pdf FILE.pdf ...]
 
 Prints, per file and overall, the median milliseconds per report of each stage of the parse
 as the pipeline's Trace records them (decode, normalise, meta, lay out, template, tables,
 prose, check, place, report), of the whole parse (untraced, timed apart), and the ratio of
-the whole parse to OpenCC's t2s conversion of the same decoded text (the floor). Never
-asserts."""
+the whole parse to OpenCC's t2s conversion of the same decoded text (the floor).
+
+Then, per PDF (the corpus's *.pdf and any given with --pdf): the median of our whole parse
+(parse_document: PDFium's glyphs and lines, cells from the ruling, and the text pipeline),
+of pdfplumber's own extract_tables() + extract_text() of every page, and of pypdfium2's plain
+text of every page, with our time as a share of each; and the peak memory (max RSS) of a
+fresh process that imports the parser and parses the file once, beside one that only
+imports it. Never asserts."""
 
 from __future__ import annotations
 
@@ -46,6 +53,11 @@ def main(argv: list[str]) -> int:
     repeat = 5 if "--quick" in argv else 30
     if "--repeat" in argv:
         repeat = int(argv[argv.index("--repeat") + 1])
+    pdfs: list[Path] = []
+    if "--pdf" in argv:
+        at = argv.index("--pdf")
+        pdfs = [Path(a) for a in argv[at + 1:] if not a.startswith("-")]
+        argv = argv[:at]
     args = [a for a in argv if not a.startswith("-") and not a.isdigit()]
     corpus = Path(args[0]) if args else ROOT.parent / "shared" / "corpus"
     files = sorted(p for p in corpus.iterdir() if p.suffix in (".txt", ".md", ".html", ".htm"))
@@ -66,7 +78,71 @@ def main(argv: list[str]) -> int:
           f"({1000 / overall['pipeline']:.0f} reports/s on one core)")
     print(f"whole pipeline / OpenCC alone over the corpus: {sum(medians['pipeline']) / sum(medians['opencc']):.2f}x "
           f"(target ≤ 3x)")
+    pdf_main(sorted(corpus.glob("*.pdf")) + pdfs, repeat)
     return 0
+
+
+def _pdfplumber(data: bytes) -> None:
+    import io
+
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            page.extract_tables()
+            page.extract_text()
+
+
+def _pdfium_text(data: bytes) -> None:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(data)
+    try:
+        for page in doc:
+            page.get_textpage().get_text_range()
+    finally:
+        doc.close()
+
+
+_PEAK = ("import resource, sys; sys.path.insert(0, {root!r}); from app.parsing import parse_document; "
+         "from app.parsing.normalize import to_simplified; to_simplified('预热'); {work}"
+         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+
+
+def _peak_kb(path: Path | None) -> int:
+    """Max RSS (KB) of a fresh interpreter that imports the parser (and parses `path` once)."""
+    import subprocess
+
+    work = f"parse_document(open({str(path)!r}, 'rb').read()); " if path else ""
+    out = subprocess.run([sys.executable, "-c", _PEAK.format(root=str(ROOT), work=work)], capture_output=True,
+                         text=True, check=True)
+    return int(out.stdout.strip())
+
+
+def pdf_main(paths: list[Path], repeat: int) -> None:
+    import pypdfium2 as pdfium
+
+    print(f"\n{'pdf':28} {'pages':>5} {'ours ms':>8} {'pdfplumber':>10} {'pdfium text':>11} {'ours/plumber':>12} "
+          f"{'ours/pdfium':>11} {'peak MB':>8}")
+    base = _peak_kb(None)
+    for path in paths:
+        data = path.read_bytes()
+        pages = len(pdfium.PdfDocument(data))
+        parse_document(data)  # warm: imports, OpenCC
+        times = {}
+        for name, run in (("ours", lambda: parse_document(data)), ("plumber", lambda: _pdfplumber(data)),
+                          ("pdfium", lambda: _pdfium_text(data))):
+            runs = []
+            for _ in range(repeat if name != "plumber" else max(3, repeat // 5)):
+                t0 = time.perf_counter()
+                run()
+                runs.append((time.perf_counter() - t0) * 1000)
+            times[name] = statistics.median(runs)
+        peak = _peak_kb(path)
+        print(f"{path.name:28} {pages:5d} {times['ours']:8.1f} {times['plumber']:10.1f} {times['pdfium']:11.1f} "
+              f"{times['ours'] / times['plumber']:12.1%} {times['ours'] / times['pdfium']:11.2f} {peak / 1024:8.1f}")
+    print(f"(peak MB: max RSS of a process that parses the file once; one that only imports the parser: "
+          f"{base / 1024:.1f} MB)")
 
 
 if __name__ == "__main__":

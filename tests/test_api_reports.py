@@ -37,7 +37,7 @@ def test_posted_report_shape(client, seed):
     own = f"/reports/{seed['id']}"
     assert seed["links"] == {
         "self": own, "figures": f"{own}/figures", "findings": f"{own}/findings", "text": f"{own}/text",
-        "active": f"{own}/active", "permits": f"{own}/permits", "fees": f"{own}/fees",
+        "document": f"{own}/document", "active": f"{own}/active", "permits": f"{own}/permits", "fees": f"{own}/fees",
         "procurement": f"{own}/procurement", "applications": f"{own}/applications",
         "review_litigation": f"{own}/review-litigation", "media_accounts": f"{own}/media-accounts",
         "publishing": f"{own}/publishing",

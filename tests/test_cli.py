@@ -62,13 +62,14 @@ def test_ingest_folder_then_again(tmp_path, empty_database_url):
     env = {"DATABASE_URL": url, "DISCLOSURE_API_KEYS": ""}
 
     first = run("ingest", str(folder), env=env)
-    assert first.stdout.strip().splitlines()[-1] == "ingested 4 (new 3, existing 1, failed 0)"
+    assert first.stdout.strip().splitlines()[-1] == "ingested 4 (new 3, existing 1, failed 0, skipped 1)"
     assert "[4/4]" in first.stderr  # progress, one line per file when stderr is no terminal
+    assert f"skipped: {folder / 'notes.json'}: not a report file (.json" in first.stderr  # and why
 
     (folder / "empty.txt").write_bytes(b"")
     second = run("ingest", str(folder), str(tmp_path / "missing.txt"), env=env, check=False)
     assert second.returncode == 1
-    assert second.stdout.strip().splitlines()[-1] == "ingested 4 (new 0, existing 4, failed 2)"
+    assert second.stdout.strip().splitlines()[-1] == "ingested 4 (new 0, existing 4, failed 2, skipped 1)"
     assert "empty_body" in second.stderr and "missing.txt" in second.stderr
 
     engine = make_engine(url)

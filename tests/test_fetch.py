@@ -27,7 +27,14 @@ from test_cli import run
 
 SEED_BYTES = (CORPUS / SEED).read_bytes()
 PAGE_BYTES = (CORPUS / "ewenki-2020.page.html").read_bytes()
+PDF_BYTES = (CORPUS / "huaian-2024.pdf").read_bytes()
 ETAG = '"seed-v1"'
+# a government page announcing the report, its tables in the attached file only
+NOTICE = ("<html><head><meta charset='utf-8'><title>淮安市2024年政府信息公开工作年度报告</title></head><body>"
+          "<h1>淮安市2024年政府信息公开工作年度报告</h1><p>发布时间：2025-02-25</p>"
+          "<p><a href='/files/guide.pdf'>办事指南.pdf</a> <a href='/about.html'>关于我们</a></p>"
+          "<p>附件：<a href='/download.jsp?filename=%E6%B7%AE%E5%AE%892024%E5%B9%B4%E5%BA%A6%E6%8A%A5%E5%91%8A.pdf'>"
+          "点击下载</a> <a href='ATTACHED_DOCX'>淮安市2024年年度报告（Word版）.docx</a></p></body></html>")
 LAST_MODIFIED = "Tue, 01 Dec 2020 08:00:00 GMT"
 
 
@@ -91,8 +98,21 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(b"x" * 65536)
             except OSError:
                 pass
+        elif path == "/huaian.pdf":
+            self._send(200, PDF_BYTES, "application/pdf")
+        elif path.startswith("/download.jsp?filename="):  # attachments are often served untyped
+            self._send(200, PDF_BYTES, "application/octet-stream")
+        elif path == "/notice.html":
+            self._send(200, NOTICE.replace("ATTACHED_DOCX", "/files/r.docx").encode(), "text/html; charset=utf-8")
+        elif path == "/notice-private.html":
+            self._send(200, NOTICE.replace("/download.jsp?filename=", "http://10.0.0.1/x?f=").encode(), "text/html")
+        elif path == "/notice-tables.html":  # a page with the report's tables: read itself, link or not
+            self._send(200, PAGE_BYTES.replace(b"</body>", b"<a href='/huaian.pdf'>2020\xc4\xea\xb6\xc8\xb1\xa8\xb8\xe6.pdf</a></body>"),
+                       "text/html")
         elif path == "/pdf":
             self._send(200, b"%PDF-1.7 ...", "application/pdf")
+        elif path == "/image":
+            self._send(200, b"GIF89a...", "image/gif")
         elif path == "/slow":
             time.sleep(2)
             self._send(200, SEED_BYTES)
@@ -269,7 +289,8 @@ def test_an_oversize_document_is_cut_off_with_413(settings, origin):
 def test_upstream_errors_are_problems(fetch_client, origin, monkeypatch):
     base, _ = origin
     assert_problem(post_url(fetch_client, f"{base}/missing"), 502, "fetch_upstream_status")
-    assert_problem(post_url(fetch_client, f"{base}/pdf"), 415, "unsupported_media_type")
+    assert_problem(post_url(fetch_client, f"{base}/image"), 415, "unsupported_media_type")
+    assert_problem(post_url(fetch_client, f"{base}/pdf"), 422, "pdf_corrupt")  # a PDF is read, a broken one refused
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))
     port = closed.getsockname()[1]
@@ -364,6 +385,59 @@ def test_a_slow_server_times_out(origin):
         fetch(f"{base}/slow", max_bytes=10**6, allow=["127.0.0.1"], timeout=0.3)
     assert err.value.status == 504 and err.value.code == "fetch_timeout"
     assert time.monotonic() - started < 1.5
+
+
+# ----------------------------------------------------------------------------- published files
+
+
+def test_a_pdf_url_is_read_as_the_published_pdf(fetch_client, origin, database_url):
+    base, _ = origin
+    r = post_url(fetch_client, f"{base}/huaian.pdf")
+    assert r.status_code == 201, r.text
+    assert r.json()["source_url"] == f"{base}/huaian.pdf" and r.json()["attachment_url"] is None
+    assert figure_map(fetch_client.get(f"/reports/{r.json()['id']}/figures").json()["figures"]) == \
+        expected_for("huaian-2024.txt")["figures"]
+    assert documents(database_url)[0].media_type == "application/pdf"
+
+
+def test_a_page_without_tables_is_followed_to_its_report_attachment_and_both_urls_are_kept(
+        fetch_client, origin, database_url, connects):
+    base, hits = origin
+    r = post_url(fetch_client, f"{base}/notice.html")
+    assert r.status_code == 201, r.text
+    report = r.json()
+    attachment = f"{base}/download.jsp?filename=%E6%B7%AE%E5%AE%892024%E5%B9%B4%E5%BA%A6%E6%8A%A5%E5%91%8A.pdf"
+    assert report["source_url"] == f"{base}/notice.html" and report["attachment_url"] == attachment
+    assert report["figure_count"] == len(expected_for("huaian-2024.txt")["figures"])
+    (doc,) = documents(database_url)
+    assert doc.source_url == attachment and doc.content == PDF_BYTES
+    assert hits == ["/notice.html", attachment[len(base):]]  # the PDF chosen over the Word copy; nothing else
+    assert set(connects) == {"127.0.0.1"}
+
+
+def test_an_attachment_is_fetched_under_the_same_guard(fetch_client, origin, connects):
+    base, hits = origin
+    problem = assert_problem(post_url(fetch_client, f"{base}/notice-private.html"), 422, "fetch_address_refused")
+    assert "links to the report at http://10.0.0.1/" in problem["detail"]
+    assert hits == ["/notice-private.html"] and set(connects) == {"127.0.0.1"}
+
+
+def test_a_page_with_the_report_tables_is_read_itself(fetch_client, origin):
+    base, hits = origin
+    r = post_url(fetch_client, f"{base}/notice-tables.html")
+    assert r.status_code == 201, r.text
+    assert r.json()["attachment_url"] is None and r.json()["year"] == 2020
+    assert hits == ["/notice-tables.html"]
+
+
+def test_attachment_links_prefer_the_pdf_and_need_a_report_name():
+    from app.services.attachment import attachment_links
+
+    page = ("<a href='a.doc'>2024年度报告.doc</a><a href='b.pdf'>通知.pdf</a><a href='c.docx'>年度报告</a>"
+            "<a href='/d?file=e.pdf' title='政府信息公开工作年度报告'>下载</a><a href='mailto:x@y'>年度报告.pdf</a>"
+            "<a href='ftp://h/年度报告.pdf'>年度报告</a>")
+    assert attachment_links(page, "http://gov.example/x/notice.html") == [
+        "http://gov.example/d?file=e.pdf", "http://gov.example/x/c.docx", "http://gov.example/x/a.doc"]
 
 
 # ----------------------------------------------------------------------------- the command line

@@ -22,7 +22,9 @@ def test_committed_spec_matches_the_app():
 def test_spec_documents_problems_and_views():
     spec = _spec()
     post = spec["paths"]["/reports"]["post"]
-    assert set(post["requestBody"]["content"]) == {"text/plain", "text/markdown", "text/html", "application/json"}
+    assert set(post["requestBody"]["content"]) == {
+        "text/plain", "text/markdown", "text/html", "application/json", "application/pdf", "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "application/octet-stream"}
     for status in ("400", "401", "403", "413", "415", "422"):
         assert "application/problem+json" in post["responses"][status]["content"], status
     for path, ops in spec["paths"].items():

@@ -165,10 +165,35 @@ EXAMPLES: list[tuple[str, str, str]] = [
      "scripts run (see \"Security headers\" below):",
      f"curl -s -o /dev/null -D - {SHOWN}/reports/1 | grep -iE '^(content-security-policy|x-content-type-options|"
      "x-frame-options|referrer-policy):'"),
+    # ----- the published files (issue 11): after the queries above, so that their reports are 8 and 9
+    ("PDF and Word", "The published PDF as it is (a PDF is known by its bytes, whatever the Content-Type): "
+     "every figure, the same metadata as its text copy:",
+     f"curl -s -X POST {SHOWN}/reports {POST} -H 'Content-Type: application/pdf' "
+     f"--data-binary @../shared/corpus/huaian-2024.pdf | python3 -c 'import json, sys; r = json.load(sys.stdin); "
+     "print(r[\"id\"], r[\"status\"], r[\"figure_count\"], r[\"year\"], r[\"agency\"], r[\"region_code\"], "
+     "r[\"template\"], r[\"links\"][\"document\"])'"),
+    ("", "Each figure of a PDF also says where on which page it stands: `page`, and `box` = `[x0, top, x1, bottom]` "
+     "in PDF points from the page's top-left corner; its line in `/text` is the table row as read from the page:",
+     f"curl -s '{SHOWN}/reports/8/figures?prefix=active.permit.' | {PRETTY}"),
+    ("", "The original file back, as received, with its content type and its SHA-256 as ETag:",
+     f"curl -s -o /dev/null -D - {SHOWN}/reports/8/document | grep -iE '^(content-type|content-length|etag):'"),
+    ("", "A Word .docx (here the seed's Word copy, as the tests make it):",
+     ".venv/bin/python tests/documents.py ewenki-2020 > /tmp/ewenki-2020.docx && "
+     f"curl -s -X POST {SHOWN}/reports {POST} -H "
+     "'Content-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document' "
+     f"--data-binary @/tmp/ewenki-2020.docx | {SUMMARY}"),
+    ("", "A scan (no text layer) is kept, `failed`, with a finding naming its pages:",
+     ".venv/bin/python -c 'import sys; sys.path.insert(0, \"tests\"); import documents; "
+     "sys.stdout.buffer.write(documents.image_only_pdf(2))' | "
+     f"curl -s -X POST {SHOWN}/reports {POST} -H 'Content-Type: application/pdf' --data-binary @- | "
+     "python3 -c 'import json, sys; r = json.load(sys.stdin); print(r[\"id\"], r[\"status\"])' && "
+     f"curl -s {SHOWN}/reports/10/findings | python3 -c 'import json, sys; "
+     "print(json.load(sys.stdin)[\"findings\"][0][\"message\"])'"),
     ("Errors", "Always `application/problem+json` with a stable `code`:",
      f"curl -s {SHOWN}/reports/99"),
     ("", "", f"curl -s -X POST {SHOWN}/reports -H 'Content-Type: text/plain' --data-binary @../shared/corpus/ewenki-2020.txt"),
-    ("", "", f"curl -s -X POST {SHOWN}/reports {POST} -H 'Content-Type: application/pdf' --data-binary @../shared/corpus/huaian-2024.pdf"),
+    ("", "", f"head -c 100000 ../shared/corpus/huaian-2024.pdf | curl -s -X POST {SHOWN}/reports {POST} "
+     "-H 'Content-Type: application/pdf' --data-binary @-"),
 ]
 
 

@@ -27,13 +27,16 @@ from pydantic import ValidationError
 from starlette.requests import ClientDisconnect
 from sqlmodel import select
 
+from app.api.caching import etag_matches
 from app.api.deps import DatabaseDep, ReportDep, SessionDep, SettingsDep, require_writer
 from app.api.listing import REPORT_ROWS_CONTENT, ReportRowsFormat, rows_response
 from app.api.problems import ProblemError, problem_responses
 from app.models import (
-    FindingRow, FindingsPublic, Report, ReportLinks, ReportPublic, ReportSubmission, ReportText,
+    Document, FindingRow, FindingsPublic, Report, ReportLinks, ReportPublic, ReportSubmission, ReportText,
 )
-from app.services.fetch import FetchError, check_url, fetch
+from app.parsing.decode import DOCX_TYPE, LEGACY_WORD_TYPES, PDF_TYPE
+from app.services.attachment import fetch_report
+from app.services.fetch import FetchError, check_url
 from app.services.ingest import ingest_fetched, reparse, sha256_hex, stored_result
 from app.services.parsepool import ParsePool, default_processes
 from app.services.writer import BatchWriter
@@ -42,7 +45,8 @@ from app.services.present import finding_row_json
 router = APIRouter(prefix="/reports", tags=["reports"])
 log = logging.getLogger("app.reports")
 
-ACCEPTED_MEDIA_TYPES = ("text/plain", "text/markdown", "text/html", "application/xhtml+xml", "application/json")
+ACCEPTED_MEDIA_TYPES = ("text/plain", "text/markdown", "text/html", "application/xhtml+xml", "application/json",
+                        PDF_TYPE, DOCX_TYPE, *LEGACY_WORD_TYPES, "application/octet-stream")
 
 
 def base_path(request: Request) -> str:
@@ -52,7 +56,7 @@ def base_path(request: Request) -> str:
 def report_public(report: Report, request: Request) -> ReportPublic:
     own = f"{base_path(request)}/reports/{report.id}"
     links = ReportLinks(
-        self=own, figures=f"{own}/figures", findings=f"{own}/findings", text=f"{own}/text",
+        self=own, figures=f"{own}/figures", findings=f"{own}/findings", text=f"{own}/text", document=f"{own}/document",
         active=f"{own}/active", permits=f"{own}/permits", fees=f"{own}/fees", procurement=f"{own}/procurement",
         applications=f"{own}/applications", review_litigation=f"{own}/review-litigation",
         media_accounts=f"{own}/media-accounts", publishing=f"{own}/publishing",
@@ -66,13 +70,20 @@ _REQUEST_BODY = {
     "requestBody": {
         "required": True,
         "description": "The report itself: plain text (charset from the Content-Type, else detected), "
-                       "Markdown, HTML, or JSON with the text and where it was published, or with the "
-                       "`url` to fetch it from (http/https, public addresses only, the size limit applies).",
+                       "Markdown, HTML, the published PDF or Word file (.docx; legacy .doc/.wps where the server "
+                       "has LibreOffice), or JSON with the text and where it was published, or with the "
+                       "`url` to fetch it from (http/https, public addresses only, the size limit applies). "
+                       "PDF and Word files are known by their bytes whatever the Content-Type says; "
+                       "`application/octet-stream` is read as whatever the bytes are.",
         "content": {
             "text/plain": {"schema": {"type": "string"}},
             "text/markdown": {"schema": {"type": "string"}},
             "text/html": {"schema": {"type": "string"}},
             "application/json": {"schema": {"$ref": "#/components/schemas/ReportSubmission"}},
+            PDF_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            DOCX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            "application/msword": {"schema": {"type": "string", "format": "binary"}},
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
         },
     }
 }
@@ -213,6 +224,8 @@ async def create_report(
         if media_type == "text/markdown":  # Markdown is read as text (charset kept)
             _, sep, params = content_type.partition(";")
             content_type = "text/plain" + sep + params
+        elif media_type == "application/octet-stream":  # no type: the parser goes by the bytes
+            content_type = None
     # parse in a thread (or find the bytes stored already), then write with the other requests'
     # parses in one commit (app/services/writer.py)
     limiter = _ingest_limiter(request)
@@ -235,7 +248,7 @@ async def _create_from_url(request: Request, response: Response, database: Datab
     with the final URL, fetch time, ETag and Last-Modified."""
     try:
         fetched = await anyio.to_thread.run_sync(functools.partial(
-            fetch, url, max_bytes=settings.disclosure_max_body_bytes, allow=settings.fetch_allow,
+            fetch_report, url, max_bytes=settings.disclosure_max_body_bytes, allow=settings.fetch_allow,
             timeout=settings.disclosure_fetch_timeout, max_redirects=settings.disclosure_fetch_max_redirects))
     except FetchError as exc:
         # a 422 is a validation problem (its `errors` name the field), as the spec says
@@ -303,3 +316,40 @@ async def read_text(
     text = session.get(ReportText, report.id)
     body = "" if text is None else (text.original if form == "original" else text.normalized)
     return PlainTextResponse(body, media_type="text/plain; charset=utf-8")
+
+
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+@router.get("/{report_id}/document", summary="The original file, as received",
+            description="The bytes the report was read from, unchanged, with the content type they were read as "
+                        "(`application/pdf`, the Word type, `text/html; charset=…`, `text/plain; charset=…`) and "
+                        "their SHA-256 as a strong ETag. Figure sources give their page and box in a PDF.",
+            response_class=Response,
+            responses={200: {"content": {PDF_TYPE: _BINARY, DOCX_TYPE: _BINARY, "application/msword": _BINARY,
+                                         "text/html": {"schema": {"type": "string"}},
+                                         "text/plain": {"schema": {"type": "string"}}},
+                             "headers": {"Content-Disposition": {"schema": {"type": "string"},
+                                                                 "description": "inline, with a file name"}}},
+                       **problem_responses(404, 422)})
+async def read_document(report: ReportDep, session: SessionDep, request: Request) -> Response:
+    digest = session.exec(select(Document.sha256).where(Document.id == report.document_id)).first()
+    if digest is None:  # deleted meanwhile
+        raise ProblemError(404, "not_found", f"No report with id {report.id}.")
+    etag = f'"{digest}"'
+    if etag_matches(request.headers.get("if-none-match"), etag):  # the bytes are not even loaded
+        return Response(status_code=304, headers={"ETag": etag})
+    document = session.get(Document, report.document_id)
+    if document is None:
+        raise ProblemError(404, "not_found", f"No report with id {report.id}.")
+    media = document.media_type
+    if media in ("text/plain", "text/html") and document.encoding:
+        media = f"{media}; charset={document.encoding}"
+    extension = _EXTENSIONS.get(document.media_type, "txt")
+    return Response(document.content, media_type=media, headers={
+        "ETag": etag,
+        "Content-Disposition": f'inline; filename="report-{report.id}.{extension}"',
+    })
+
+
+_EXTENSIONS = {PDF_TYPE: "pdf", DOCX_TYPE: "docx", "application/msword": "doc", "text/html": "html"}

@@ -1,6 +1,11 @@
 """bytes → text. Charset from the declared content type, else a BOM, a <meta charset>,
 strict UTF-8, strict GB18030, and finally charset detection. HTML becomes lines of text:
-one line per block, one line per table row with its cells joined by " | "."""
+one line per block, one line per table row with its cells joined by " | ".
+
+PDF and Word .docx are known by their magic bytes whatever the declared type (a PDF sent
+as text/plain is read as a PDF) and read by app/parsing/pdf.py and app/parsing/docx.py into
+the same lines; a legacy Word file (.doc/.wps, an OLE2 compound file) is refused here with
+`legacy_word_document` (the service layer converts it where LibreOffice is installed)."""
 
 from __future__ import annotations
 
@@ -9,8 +14,13 @@ import re
 from dataclasses import dataclass
 
 from app.parsing.errors import InputError
+from app.parsing.provenance import Extracted
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+PDF_TYPE = "application/pdf"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+LEGACY_WORD_TYPES = ("application/msword", "application/vnd.ms-works", "application/kswps", "application/wps-office.wps")
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _BINARY_MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"BM")
 _CHINESE_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "gb_2312-80": "gb18030", "x-gbk": "gb18030",
@@ -20,8 +30,9 @@ _CHINESE_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "gb_2312-80": "gb1803
 @dataclass(frozen=True, slots=True)
 class Decoded:
     text: str  # the document as text (for HTML: the extracted lines)
-    encoding: str
-    media_type: str  # "text/plain" or "text/html"
+    encoding: str | None  # None for binary formats (PDF, Word)
+    media_type: str  # "text/plain", "text/html", "application/pdf" or the .docx type
+    extracted: Extracted | None = None  # PDF, Word: where each line came from, what the reader found
 
 
 def parse_content_type(content_type: str | None) -> tuple[str | None, str | None]:
@@ -63,11 +74,54 @@ def _check_binary(data: bytes) -> None:
         )
 
 
+def binary_kind(data: bytes) -> str | None:
+    """'pdf', 'docx', 'legacy_word' or 'zip' by the magic bytes; None for anything else."""
+    head = data[:1024]
+    if head.startswith(b"%PDF") or (b"%PDF-" in head and not looks_like_html(data)):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        from app.parsing.docx import is_docx
+
+        return "docx" if is_docx(data) else "zip"
+    if head.startswith(_OLE2):
+        return "legacy_word"
+    return None
+
+
+def _read_binary(kind: str, data: bytes) -> Decoded:
+    if kind == "pdf":
+        from app.parsing.pdf import read_pdf
+
+        extracted = read_pdf(data)
+    elif kind == "docx":
+        from app.parsing.docx import read_docx
+
+        extracted = read_docx(data)
+    elif kind == "legacy_word":
+        raise InputError(
+            "legacy_word_document",
+            "This is a legacy Word/WPS file (.doc or .wps), which this server cannot read (LibreOffice is not "
+            "installed here). Save it as .docx or PDF (Word or WPS: File › Save As), or convert it with "
+            "`soffice --headless --convert-to docx FILE`, and send that.", 415)
+    else:
+        raise InputError("unsupported_archive", "The body is a zip archive but no Word .docx document: send the "
+                         "report itself (PDF, .docx, HTML or text), not an archive of it.", 415)
+    return Decoded(extracted.text, None, extracted.media_type, extracted)
+
+
 def decode_bytes(data: bytes, content_type: str | None = None) -> Decoded:
     if not data or not data.strip():
         raise InputError("empty_body", "The body is empty: send the report's text.", 400)
-    _check_binary(data)
     media, declared = parse_content_type(content_type)
+    kind = binary_kind(data)
+    if kind is not None:  # the bytes say what they are, whatever the declared type
+        return _read_binary(kind, data)
+    if media in (PDF_TYPE, DOCX_TYPE, *LEGACY_WORD_TYPES):
+        name = {PDF_TYPE: "a PDF (it does not start with %PDF)", DOCX_TYPE: "a Word .docx document (no zip)"}.get(
+            media, "a legacy Word file")
+        raise InputError("content_mismatch", f"The body is declared {media} but is not {name}. Send the file "
+                         "itself, unchanged, or declare what it is.", 415)
+    _check_binary(data)
     is_html = media in HTML_TYPES or (media in (None, "text/plain", "application/octet-stream") and looks_like_html(data))
     text, encoding = _decode(data, declared, is_html)
     if not text.strip():

@@ -15,6 +15,7 @@ from app.parsing.model import Finding, Severity
 
 class Code(StrEnum):
     # the document as a whole
+    NO_TEXT_LAYER = "no_text_layer"  # PDF pages without text (a scan): error when no page has any
     UNKNOWN_TEMPLATE = "unknown_template"  # neither headers, citation nor year tell the template
     MISSING_YEAR = "missing_year"
     MISSING_AGENCY = "missing_agency"

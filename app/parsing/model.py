@@ -13,15 +13,19 @@ Status = Literal["parsed", "partial", "failed"]
 @dataclass(frozen=True, slots=True)
 class Source:
     """Where a figure came from: 1-based line number in the document text, the character
-    span [start, end) inside that line, and the line's text as the document has it."""
+    span [start, end) inside that line, and the line's text as the document has it. From a
+    paged original (PDF) also its 1-based page and its box there: (x0, top, x1, bottom) in
+    PDF points from the page's top-left corner, y downwards."""
 
     line: int
     start: int
     end: int
     text: str
+    page: int | None = None
+    box: tuple[float, float, float, float] | None = None
 
     def __reduce__(self):  # pickled as its constructor's arguments: the parse pool sends ~230 a report
-        return Source, (self.line, self.start, self.end, self.text)
+        return Source, (self.line, self.start, self.end, self.text, self.page, self.box)
 
 
 @dataclass(slots=True)
@@ -67,7 +71,7 @@ class ParsedReport:
     # the document as decoded (what `source.line` numbers refer to) and its normalised form
     text: str = ""
     normalized_text: str = ""
-    encoding: str = "utf-8"
+    encoding: str | None = "utf-8"  # None for binary formats (PDF, Word)
     media_type: str = "text/plain"
 
     def figure_map(self) -> dict[str, int | float]:

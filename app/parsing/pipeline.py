@@ -21,6 +21,7 @@ from app.parsing.meta import Meta, read_meta
 from app.parsing.model import Figure, Finding, ParsedReport
 from app.parsing.normalize import normalize
 from app.parsing.place import Place, locate
+from app.parsing.provenance import place as place_on_pages
 from app.parsing.prose import find_hints, prose_disagreements, prose_figures
 from app.parsing.sections import detect_template
 from app.parsing.tables import read_tables
@@ -59,13 +60,22 @@ def _untraced(stage: str, result: T) -> T:
 
 
 def parse_document(data: bytes, content_type: str | None = None, *, trace: Trace | None = None) -> ParsedReport:
-    """Decode `data` (charset from `content_type`, else detected; HTML → text) and parse it.
-    Raises InputError for bytes that are not a readable document (empty, binary, …)."""
+    """Decode `data` (charset from `content_type`, else detected; HTML, PDF, Word → text) and
+    parse it. Raises InputError for bytes that are not a readable document (empty, binary, …).
+    Figures from a PDF carry their page and box; what the PDF/Word reader found comes first
+    among the findings, and a PDF without any text layer is `failed`."""
     decoded = decode_bytes(data, content_type)
     if trace is not None:
         trace.keep("decode", decoded)
     report = parse_text(decoded.text, media_type=decoded.media_type, trace=trace)
     report.encoding = decoded.encoding
+    extracted = decoded.extracted
+    if extracted is not None:
+        if extracted.origins is not None:
+            place_on_pages(report.figures, extracted.origins)
+        report.findings[:0] = extracted.findings
+        if extracted.text_pages == 0:
+            report.status = "failed"
     return report
 
 

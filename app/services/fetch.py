@@ -51,7 +51,11 @@ USER_AGENT = f"disclosure-stats/{__version__} (+report fetcher)"
 # what the fetched document may be; anything else is refused (415) before its body is read
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 TEXT_TYPES = ("text/plain", "text/markdown")
-SNIFF_TYPES = ("", "application/octet-stream")  # no useful type: the parser sniffs the bytes
+FILE_TYPES = ("application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+              "application/msword", "application/vnd.ms-works", "application/kswps")
+# no useful type (attachments are often served so): the parser goes by the bytes
+SNIFF_TYPES = ("", "application/octet-stream", "binary/octet-stream", "application/x-download",
+               "application/force-download", "application/download", "application/x-msdownload")
 
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _HOST = re.compile(r"(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?")
@@ -79,6 +83,7 @@ class Fetched:
     etag: str | None
     last_modified: str | None
     redirects: int
+    page_url: str | None = None  # the page that linked to this file, when it was followed from there
 
 
 # ----------------------------------------------------------------------------- addresses
@@ -307,11 +312,13 @@ def _content_type(header: str | None) -> str | None:
         return "text/html" + (";" + params if params else "")
     if media in TEXT_TYPES:
         return "text/plain" + (";" + params if params else "")
+    if media in FILE_TYPES:
+        return media
     if media in SNIFF_TYPES:
         return None
     raise FetchError(415, "unsupported_media_type",
                      f"The fetched document is {media!r}; fetched reports must be text/plain, text/markdown, "
-                     "text/html or application/xhtml+xml.")
+                     "text/html, application/xhtml+xml, application/pdf or a Word document.")
 
 
 def fetch(url: str, *, max_bytes: int, allow: Iterable[str] = (), timeout: float = 20.0,
@@ -320,7 +327,8 @@ def fetch(url: str, *, max_bytes: int, allow: Iterable[str] = (), timeout: float
     allow_list = AllowList(allow)
     target = check_url(url)
     deadline = time.monotonic() + 3 * timeout
-    headers = {"User-Agent": USER_AGENT, "Accept": "text/html, text/plain;q=0.9, */*;q=0.1"}
+    headers = {"User-Agent": USER_AGENT,
+               "Accept": "text/html, application/pdf, text/plain;q=0.9, application/msword;q=0.9, */*;q=0.1"}
     with httpx.Client(transport=GuardedTransport(allow_list), trust_env=False, follow_redirects=False,
                       timeout=httpx.Timeout(timeout), headers=headers) as client:
         for redirects in range(max_redirects + 1):

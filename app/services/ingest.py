@@ -17,8 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete, select
 
 from app.models import Document, FigureRow, FindingRow, Report, ReportText, utcnow
-from app.parsing import ParsedReport, parse_document
+from app.parsing import ParsedReport
+from app.parsing.decode import DOCX_TYPE, PDF_TYPE
 from app.services import rollup
+from app.services.convert import LEGACY_MEDIA_TYPE, parse_upload
 
 
 @dataclass(slots=True)
@@ -46,15 +48,18 @@ def _iso_date(value: str | None) -> date | None:
 def _rows(parsed: ParsedReport, data: bytes, digest: str, source_url: str | None,
           document_fields: dict | None = None):
     now = utcnow()
+    fields = dict(document_fields or {})
+    # a file a fetched page linked to: the document's URL is the file's, the report's the page's
+    attachment_url = fields.pop("attachment_url", None)
     document = Document(
         sha256=digest, media_type=parsed.media_type, encoding=parsed.encoding, content=data,
-        size=len(data), source_url=source_url, received_at=now, **(document_fields or {}),
+        size=len(data), source_url=attachment_url or source_url, received_at=now, **fields,
     )
     report = Report(
         document_id=0, parser_version=parsed.parser_version, status=parsed.status,
         template=parsed.template, year=parsed.year, agency=parsed.agency,
         region_code=parsed.region_code, level=parsed.level, title=parsed.title,
-        published_at=_iso_date(parsed.published_at), source_url=source_url,
+        published_at=_iso_date(parsed.published_at), source_url=source_url, attachment_url=attachment_url,
         figure_count=len(parsed.figures), finding_count=len(parsed.findings),
         created_at=now, updated_at=now,
     )
@@ -67,11 +72,12 @@ def ingest(engine: Engine, data: bytes, content_type: str | None = None, source_
     Raises app.parsing.InputError for bytes that are no document. Blocking (parses and
     writes): call it from a worker thread in async code. `lookup_first=False` skips the
     pre-parse lookup, leaving the decision to the UNIQUE constraint alone. `document_fields`:
-    more Document columns (a fetch's fetched_at, etag, last_modified)."""
+    more Document columns (a fetch's fetched_at, etag, last_modified; `attachment_url`: the
+    file's URL when `source_url` is the page that linked to it)."""
     digest = sha256_hex(data)
     if lookup_first and (existing := stored_result(engine, digest)) is not None:
         return existing
-    parsed = parse_document(data, content_type)
+    parsed = parse_upload(data, content_type)
     return store(engine, data, parsed, source_url or parsed.source_url, digest=digest,
                  document_fields=document_fields)
 
@@ -100,7 +106,8 @@ def stored_digests(engine: Engine, digests: list[str]) -> set[str]:
 
 _TEXT_COLUMNS = ("report_id", "original", "normalized")
 _FIGURE_COLUMNS = ("report_id", "key", "value", "unit", "section", "line", "span_start", "span_end", "source_text",
-                   "note", "flags")
+                   "note", "flags", "page", "box_x0", "box_top", "box_x1", "box_bottom")
+_NO_BOX = (None, None, None, None)
 _FINDING_COLUMNS = ("report_id", "code", "severity", "message", "keys", "line")
 
 
@@ -123,13 +130,13 @@ def _children(report_id: int, parsed: ParsedReport) -> tuple[tuple, list[tuple],
         src = f.source
         if src is None:
             figures.append((report_id, f.key, float(f.value), f.unit, f.section, None, None, None, None, f.note,
-                            ",".join(f.flags)))
+                            ",".join(f.flags), None, *_NO_BOX))
             continue
         own = src.text
         if own is not None and src.line is not None and 0 < src.line <= n_lines and lines[src.line - 1] == own:
             own = None
         figures.append((report_id, f.key, float(f.value), f.unit, f.section, src.line, src.start, src.end, own,
-                        f.note, ",".join(f.flags)))
+                        f.note, ",".join(f.flags), src.page, *(src.box or _NO_BOX)))
     findings = [(report_id, f.code, f.severity, f.message, ",".join(f.keys), f.line) for f in parsed.findings]
     return text, figures, findings
 
@@ -259,6 +266,8 @@ def store_many(engine: Engine, items: list[tuple]) -> list[IngestResult]:
 
 def document_content_type(document: Document) -> str:
     """The content type to read stored bytes with again: what they were decoded as."""
+    if document.media_type in (PDF_TYPE, DOCX_TYPE, LEGACY_MEDIA_TYPE):
+        return document.media_type
     media = "text/html" if document.media_type == "text/html" else "text/plain"
     return f"{media}; charset={document.encoding}" if document.encoding else media
 
@@ -273,7 +282,7 @@ def reparse(engine: Engine, report_id: int) -> Report | None:
             return None
         document = session.get(Document, report.document_id)
         assert document is not None
-        parsed = storable(parse_document(document.content, document_content_type(document)))
+        parsed = storable(parse_upload(document.content, document_content_type(document)))
         before = rollup.cells_of(session, [report.id])  # the rollup cells it leaves (refreshed below)
         for table in (FigureRow, FindingRow):
             session.exec(delete(table).where(table.report_id == report.id))  # type: ignore[call-overload]
@@ -311,7 +320,11 @@ def report_ids(engine: Engine, *, outdated_only: bool = False) -> list[int]:
 
 def ingest_fetched(engine: Engine, fetched) -> IngestResult:
     """Store a document fetched by URL (app.services.fetch.Fetched): the final URL as its
-    source, with when it was fetched and the server's ETag and Last-Modified."""
-    return ingest(engine, fetched.content, fetched.content_type, fetched.url, document_fields={
-        "fetched_at": fetched.fetched_at, "etag": fetched.etag, "last_modified": fetched.last_modified,
-    })
+    source, with when it was fetched and the server's ETag and Last-Modified; a file followed
+    from a page that linked to it keeps the page as the report's source and its own URL as
+    the attachment's."""
+    source_url = fetched.page_url or fetched.url
+    fields = {"fetched_at": fetched.fetched_at, "etag": fetched.etag, "last_modified": fetched.last_modified}
+    if fetched.page_url:
+        fields["attachment_url"] = fetched.url
+    return ingest(engine, fetched.content, fetched.content_type, source_url, document_fields=fields)

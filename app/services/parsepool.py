@@ -27,7 +27,8 @@ from concurrent.futures.process import BrokenProcessPool
 
 import anyio.to_thread
 
-from app.parsing import InputError, ParsedReport, parse_document
+from app.parsing import InputError, ParsedReport
+from app.services.convert import parse_upload
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def parse_or_error(data: bytes, content_type: str | None) -> ParsedReport | tupl
     """In a pool process: the parse, or the InputError's fields (rebuilt by the caller: an
     InputError does not survive pickling with its code and status)."""
     try:
-        return parse_document(data, content_type)
+        return parse_upload(data, content_type)
     except InputError as exc:
         return exc.code, exc.message, exc.status
 
@@ -62,9 +63,9 @@ class ParsePool:
 
     async def parse(self, data: bytes, content_type: str | None,
                     limiter: anyio.CapacityLimiter | None = None) -> ParsedReport:
-        """The parse of `data` (raises InputError as parse_document does)."""
+        """The parse of `data` (raises InputError as parse_upload does)."""
         if self.processes <= 0 or time.monotonic() < self._threads_until:
-            return await anyio.to_thread.run_sync(parse_document, data, content_type, limiter=limiter)
+            return await anyio.to_thread.run_sync(parse_upload, data, content_type, limiter=limiter)
         pool = self._executor()
         try:
             result = await asyncio.get_running_loop().run_in_executor(pool, parse_or_error, data, content_type)
@@ -75,7 +76,7 @@ class ParsePool:
                 self._threads_until = time.monotonic() + self.RETRY_AFTER
                 log.warning("parse pool broke; parsing in threads, a new pool in %.0f s", self.RETRY_AFTER)
                 pool.shutdown(wait=False, cancel_futures=True)
-            return await anyio.to_thread.run_sync(parse_document, data, content_type, limiter=limiter)
+            return await anyio.to_thread.run_sync(parse_upload, data, content_type, limiter=limiter)
         if isinstance(result, tuple):
             raise InputError(*result)
         return result

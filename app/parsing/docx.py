@@ -1,0 +1,197 @@
+"""Word .docx bytes → the text of the document, tables as rows of cells, as HTML gives them.
+
+A .docx is a zip; its body is word/document.xml. Paragraphs become lines in order, with
+each table where it stands; a table row becomes one line of its cells joined by " | ", the
+way app/parsing/html.py gives an HTML table: a cell merged across columns (w:gridSpan) is
+one cell, a cell merged down rows (w:vMerge) is given in its first row only, and a cell's
+paragraphs join into one text (本年新 / 制作数量 → 本年新制作数量).
+
+    <w:tr><w:tc><w:p>行政许可</w:p></w:tc><w:tc><w:p>447228</w:p></w:tc></w:tr>  →  行政许可 | 447228
+
+Read with the standard library's zipfile and lxml (entities never resolved, nothing
+fetched), only word/document.xml and at most `DocxLimits.max_xml` bytes of it, so a zip
+bomb stops there; python-docx would load every part of the package (images included).
+Tracked deletions, field codes and the fallback copies of drawings are left out. Raises
+InputError for a zip that is no Word document, a damaged one, or one too large inflated.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+
+from app.parsing.errors import InputError
+from app.parsing.provenance import Extracted
+
+MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_P, _TBL, _TR, _TC, _T, _SDT, _SDT_CONTENT = (f"{_W}p", f"{_W}tbl", f"{_W}tr", f"{_W}tc", f"{_W}t", f"{_W}sdt",
+                                              f"{_W}sdtContent")
+_TAB, _BR, _CR, _TCPR, _VMERGE, _VAL = f"{_W}tab", f"{_W}br", f"{_W}cr", f"{_W}tcPr", f"{_W}vMerge", f"{_W}val"
+_SKIP = frozenset({f"{_W}delText", f"{_W}instrText", f"{_W}del", f"{_W}moveFrom", _MC_FALLBACK,
+                   f"{_W}pPr", f"{_W}rPr", f"{_W}tblPr", f"{_W}trPr", _TCPR, f"{_W}sectPr"})
+_SPACES = re.compile(r"[ \t\r\n\u00a0\u3000]+")
+
+
+@dataclass(frozen=True, slots=True)
+class DocxLimits:
+    max_xml: int = 64 * 1024 * 1024  # word/document.xml inflated (a long report's is ~1 MB)
+
+
+LIMITS = DocxLimits()
+
+
+def is_docx(data: bytes) -> bool:
+    """A zip (magic bytes PK\x03\x04) holding word/document.xml, by its central directory; a
+    damaged zip that names word/document.xml near its start counts (and is refused as a
+    damaged .docx, not as some other archive)."""
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "word/document.xml" in archive.namelist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return b"word/document.xml" in data[:65536]
+
+
+def read_docx(data: bytes, limits: DocxLimits = LIMITS) -> Extracted:
+    xml = _document_xml(data, limits)
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                             remove_comments=True, remove_pis=True)
+    try:
+        root = etree.fromstring(xml, parser)
+    except etree.XMLSyntaxError as exc:
+        raise InputError("docx_corrupt", f"The Word document's text (word/document.xml) is damaged: {exc}.",
+                         422) from None
+    body = root.find(f"{_W}body")
+    lines: list[str] = []
+    if body is not None:
+        _blocks(body, lines)
+    return Extracted(text="\n".join(lines), media_type=MEDIA_TYPE)
+
+
+def _document_xml(data: bytes, limits: DocxLimits) -> bytes:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise InputError("docx_corrupt", "The file is a damaged or truncated zip archive, not a readable "
+                         "Word document. Send the complete .docx as saved.", 422) from None
+    with archive:
+        try:
+            info = archive.getinfo("word/document.xml")
+        except KeyError:
+            raise InputError("not_a_word_document", "The zip archive holds no Word document (no word/document.xml): "
+                             "send the report as .docx, PDF, HTML or text.", 415) from None
+        too_large = InputError("docx_too_large_inflated", f"The Word document's text inflates to more than "
+                               f"{limits.max_xml >> 20} MB: not read.", 413)
+        if info.file_size > limits.max_xml:
+            raise too_large
+        try:
+            with archive.open(info) as member:
+                xml = member.read(limits.max_xml + 1)  # the declared size may lie: read no more than the limit
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, OSError, EOFError, NotImplementedError) \
+                as exc:
+            message = "encrypted" if "encrypted" in str(exc) or "password" in str(exc) else "damaged"
+            raise InputError("docx_corrupt", f"The Word document inside the zip is {message}: it cannot be read.",
+                             422) from None
+        except Exception as exc:  # zlib.error and the like, from a damaged member
+            raise InputError("docx_corrupt", f"The Word document inside the zip is damaged ({type(exc).__name__}).",
+                             422) from None
+        if len(xml) > limits.max_xml:
+            raise too_large
+        return xml
+
+
+def _blocks(container, lines: list[str]) -> None:
+    """Paragraphs and tables of a body, a cell or a content control, in order."""
+    for child in container:
+        tag = child.tag
+        if tag == _P:
+            for line in _paragraph_lines(child):
+                if line:
+                    lines.append(line)
+        elif tag == _TBL:
+            _table(child, lines)
+        elif tag in (_SDT, _SDT_CONTENT) or tag == f"{_W}customXml":
+            _blocks(child.find(_SDT_CONTENT) if tag == _SDT and child.find(_SDT_CONTENT) is not None else child, lines)
+
+
+def _paragraph_lines(p) -> list[str]:
+    """A paragraph's text; a line break inside it (w:br, w:cr) starts a new line."""
+    parts: list[str] = []
+    out: list[str] = []
+    for node in _text_nodes(p):
+        if node is None:
+            out.append("".join(parts).strip())
+            parts = []
+        else:
+            parts.append(node)
+    out.append("".join(parts).strip())
+    return out
+
+
+def _text_nodes(element):
+    """The text of an element in document order: strings, and None for a line break."""
+    stack = [iter(element)]
+    while stack:
+        node = next(stack[-1], None)
+        if node is None:
+            stack.pop()
+            continue
+        tag = node.tag
+        if not isinstance(tag, str) or tag in _SKIP:
+            continue
+        if tag == _T:
+            yield node.text or ""
+        elif tag == _TAB:
+            yield "\t"
+        elif tag in (_BR, _CR):
+            if node.get(f"{_W}type") != "page":
+                yield None
+        elif tag == f"{_W}noBreakHyphen":
+            yield "-"
+        else:
+            stack.append(iter(node))
+
+
+def _cell_text(tc) -> str:
+    parts = [text for text in _text_nodes(tc) if text is not None]
+    return _SPACES.sub(" ", "".join(parts)).strip()
+
+
+def _continues_merge(tc) -> bool:
+    """A cell that continues a vertical merge (w:vMerge without w:val="restart")."""
+    props = tc.find(_TCPR)
+    if props is None:
+        return False
+    merge = props.find(_VMERGE)
+    return merge is not None and merge.get(_VAL, "continue") != "restart"
+
+
+def _children(parent, tag: str):
+    """The children of `parent` with `tag`, also those wrapped in a content control
+    (w:sdt/w:sdtContent) or custom XML."""
+    for child in parent:
+        if child.tag == tag:
+            yield child
+        elif child.tag in (_SDT, f"{_W}customXml"):
+            content = child.find(_SDT_CONTENT) if child.tag == _SDT else child
+            if content is not None:
+                yield from (c for c in content if c.tag == tag)
+
+
+def _table(tbl, lines: list[str]) -> None:
+    for row in _children(tbl, _TR):
+        cells = list(_children(row, _TC))
+        if any(tc.find(f".//{_TBL}") is not None for tc in cells):  # a row holding tables is page layout
+            for tc in cells:
+                _blocks(tc, lines)
+            continue
+        texts = [_cell_text(tc) for tc in cells if not _continues_merge(tc)]
+        if any(texts):
+            lines.append(" | ".join(texts))
