@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -73,6 +74,7 @@ from pathlib import Path  # noqa: E402
 
 from selectolax.lexbor import LexborHTMLParser  # noqa: E402
 
+from app.parsing import budget as parse_budget  # noqa: E402
 from app.parsing.html import _tree_text, html_to_text  # noqa: E402
 from app.parsing.markup import MAX_DEPTH, shape, without_attributes  # noqa: E402
 
@@ -187,3 +189,86 @@ def test_a_page_of_more_tags_than_a_tree_is_built_for_is_read_without_one():
     markup = _page("<table><tr>" + "<td>1</td>" * 120_000 + "</tr></table>")
     assert shape(markup).depth > MAX_DEPTH
     assert _timed(html_to_text, markup).count("1") == 120_000
+
+
+@pytest.mark.stress
+def test_8_mb_of_short_lines_parse_in_memory_a_small_multiple_of_their_size():
+    # issue 10: 8 MB of 'a\n' took 1.3–1.6 GB (two lists and ~150 bytes of objects a line)
+    data = b"a\n" * 4_000_000
+    assert _peak(parse_document, data, budget=None) < 10 * len(data)
+    report = _timed(parse_document, data)
+    assert [f.code for f in report.findings if f.code == "text_truncated"] == ["text_truncated"]
+    assert report.status == "failed" and report.text.count("\n") == 4_000_000  # all of it is kept
+
+
+@pytest.mark.stress
+def test_a_line_of_very_many_cells_is_read_up_to_the_bound():
+    data = ("行政许可 | " + "1 | " * 500_000).encode()
+    assert _peak(parse_document, data, budget=None) < 25 * len(data)
+    truncated = [f for f in _timed(parse_document, data).findings if f.code == "text_truncated"]
+    assert len(truncated) == 1 and truncated[0].line == 1
+
+
+def _report_with(lines: str, after: str, name: str = "ewenki-2020.simplified.txt") -> str:
+    """A real report with `lines` inserted after its first line that holds `after`."""
+    text = (CORPUS / name).read_text(encoding="utf-8").split("\n")
+    at = next(i for i, line in enumerate(text) if after in line)
+    return "\n".join(text[:at + 1] + [lines] + text[at + 1:])
+
+
+def test_a_row_label_before_a_long_line_of_blank_cells_is_read_once():
+    # each blank cell looked for a number after it on its line: quadratic in the line
+    text = _report_with("行政许可 | " + "- | " * 40_000, "信息内容")
+    assert _timed(parse_text, text).figure_map()["active.rules.total"] == 0
+
+
+def test_many_section_four_headers_are_read_once():
+    # each header read the values after it, past all the headers after it: 100 s for 8,000
+    text = _report_with("行政复议 | 结果维持\n" * 8_000, "本年新收")
+    assert _timed(parse_text, text).status in ("parsed", "partial")
+
+
+def test_many_one_column_labels_are_no_quadratic_search_for_their_run():
+    # 2021 template: each label of a run one a line looked back over the whole run (34 s for 2,000)
+    text = _report_with("行政处罚\n本年处理决定数量\n" * 8_000, "信息内容", "huaian-2024.txt")
+    assert _timed(parse_text, text).status in ("parsed", "partial")
+
+
+def test_run_together_rows_share_one_budget_of_repair_steps():
+    # each run-together row could search 200,000 splits: 50 s for 8,000 such rows
+    text = _report_with("1.属于国家秘密 | 123456789012345678\n" * 8_000, "本年新收")
+    report = _timed(parse_text, text)
+    assert report.figure_map()["active.permit.decisions"] == 41505  # the rest of the report is read
+
+
+def test_a_parse_past_its_time_budget_is_failed_with_a_finding_and_keeps_the_text():
+    data = (CORPUS / "huaian-2024.txt").read_bytes()
+    assert parse_document(data).status == "parsed"
+    report = parse_document(data, budget=1e-9)
+    assert (report.status, report.figures, report.year) == ("failed", [], None)
+    assert [(f.code, f.severity) for f in report.findings] == [("parse_budget_exceeded", "error")]
+    assert report.text == data.decode("utf-8") and report.encoding == "utf-8"
+    assert parse_text(data.decode("utf-8"), budget=parse_budget.Budget(1e-9)).status == "failed"
+
+
+def test_a_text_of_more_lines_than_are_read_says_so():
+    lines = parse_budget.MAX_LINES
+    text = (CORPUS / "huaian-2024.txt").read_text(encoding="utf-8") + "\n" * (lines + 5)
+    report = parse_text(text)
+    truncated = [f for f in report.findings if f.code == "text_truncated"]
+    assert len(truncated) == 1 and f"{lines:,}" in truncated[0].message
+    assert report.status == "partial" and len(report.figures) > 200  # what was read is kept
+
+
+def test_long_texts_are_not_kept_in_the_parsers_caches():
+    parse_text("行政许可 " * 1000)  # everything imported and warmed
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        parse_text("\n".join(f"行政许可{i} " * 20_000 for i in range(5)))  # five 1.4 MB lines
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 1_000_000, kept

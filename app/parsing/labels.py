@@ -11,6 +11,10 @@ _NUMBERING = re.compile(
     r"^\s*(?:[（(]\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s*[)）]|([一二三四五六七八九十]{1,3})\s*[、.,，．]|(\d{1,2})\s*[.、,，．](?!\d))"
 )
 _PUNCT = re.compile(r"[\s\"'“”‘’「」『』《》()（）\[\]【】〔〕、，,。.．:：;；/·\-—_*#|]+")
+# The caches below hold labels, which recur in every report. A caller with a text longer
+# than CACHED_CHARS calls `f.__wrapped__` instead (or squash_line), so that a hostile text
+# does not stay in memory: at most ~20 MB in each cache.
+CACHED_CHARS = 64
 
 
 @lru_cache(maxsize=65536)
@@ -19,14 +23,25 @@ def squash(text: str) -> str:
     return _PUNCT.sub("", text)
 
 
+@lru_cache(maxsize=4096)
+def _squash_line(text: str) -> str:
+    return _PUNCT.sub("", text)
+
+
+def squash_line(text: str) -> str:
+    """squash() for a longer text (a line of prose): a smaller cache, up to 1,024 characters."""
+    return _squash_line(text) if len(text) <= 1024 else _PUNCT.sub("", text)
+
+
 @lru_cache(maxsize=65536)
 def split_numbering(text: str) -> tuple[str | None, str]:
     """'（三）不予公开' → ('三', '不予公开'); '2.重复申请' → ('2', '重复申请')."""
     m = _NUMBERING.match(text)
+    rest = text[m.end():] if m else text
+    core = squash(rest) if len(rest) <= CACHED_CHARS else _PUNCT.sub("", rest)
     if not m:
-        return None, squash(text)
-    number = m.group(1) or m.group(2) or m.group(3)
-    return number, squash(text[m.end():])
+        return None, core
+    return m.group(1) or m.group(2) or m.group(3), core
 
 
 def within_one_edit(a: str, b: str) -> bool:

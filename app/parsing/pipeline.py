@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from app.parsing.budget import DEFAULT_SECONDS, MAX_CELLS, Budget, BudgetExceeded
 from app.parsing.check import check
 from app.parsing.decode import decode_bytes
-from app.parsing.layout import cells_of
+from app.parsing.layout import lay_out
 from app.parsing.meta import read_meta
 from app.parsing.model import Figure, Finding, ParsedReport, Source
 from app.parsing.normalize import normalize
@@ -16,24 +17,37 @@ PARSER_VERSION = "0.3.3"
 _SECTION_KEYS = ("active.", "applications.", "review_litigation.")
 # findings that mean some template figure was left out
 _INCOMPLETE = frozenset({"ambiguous_split", "incomplete_row", "unknown_row", "missing_section", "missing_rows", "incomplete_group", "ambiguous_row",
-                         "implausible_value"})
+                         "implausible_value", "text_truncated"})
 
 
-def parse_document(data: bytes, content_type: str | None = None) -> ParsedReport:
-    """Decode `data` (charset from `content_type`, else detected; HTML → text) and parse it.
+def parse_document(data: bytes, content_type: str | None = None, *,
+                   budget: float | None = DEFAULT_SECONDS) -> ParsedReport:
+    """Decode `data` (charset from `content_type`, else detected; HTML → text) and parse it,
+    in at most `budget` seconds (app/parsing/budget.py; decoding counts).
     Raises InputError for bytes that are not a readable document (empty, binary, …)."""
+    limits = Budget(budget)
     decoded = decode_bytes(data, content_type)
-    report = parse_text(decoded.text, media_type=decoded.media_type)
+    report = parse_text(decoded.text, media_type=decoded.media_type, budget=limits)
     report.encoding = decoded.encoding
     return report
 
 
-def parse_text(text: str, media_type: str = "text/plain") -> ParsedReport:
-    norm = normalize(text)
+def parse_text(text: str, media_type: str = "text/plain", *,
+               budget: float | Budget | None = DEFAULT_SECONDS) -> ParsedReport:
+    """The report in `text`; past the time budget, a `failed` report saying so."""
+    limits = budget if isinstance(budget, Budget) else Budget(budget)
+    try:
+        return _read_text(text, media_type, limits)
+    except BudgetExceeded as exc:
+        return _over_budget(text, media_type, exc)
+
+
+def _read_text(text: str, media_type: str, budget: Budget) -> ParsedReport:
+    norm = normalize(text, budget=budget)
     lines = norm.lines
     meta = read_meta(lines)
-    cells = cells_of(lines)
-    reader = Reader(norm, cells)
+    cells, stopped_at = lay_out(lines, budget=budget)
+    reader = Reader(norm, cells, budget=budget)
     normalized_text = norm.text
     template, why = reader.detect_template(normalized_text, meta.year)
     findings: list[Finding] = []
@@ -47,7 +61,9 @@ def parse_text(text: str, media_type: str = "text/plain") -> ParsedReport:
         reader.read_applications(template)
         reader.read_review()
     figures = reader.figures
+    budget.check("read")
     _add_prose(norm, normalized_text, figures)
+    findings.extend(_truncated(norm, stopped_at))
     findings.extend(reader.findings)
     findings.extend(check(figures, template))
     values = {k: f.value for k, f in figures.items()}
@@ -110,6 +126,29 @@ def parse_text(text: str, media_type: str = "text/plain") -> ParsedReport:
         normalized_text=normalized_text,
         media_type=media_type,
     )
+
+
+def _truncated(norm, stopped_at: int | None) -> list[Finding]:
+    """What was left unread of a text beyond the bounds of app/parsing/budget.py."""
+    if stopped_at is not None:
+        return [Finding("text_truncated", "warning",
+                        f"The text has more than {MAX_CELLS:,} cells: reading stopped in line {stopped_at + 1:,} "
+                        f"of {norm.lines_in_text:,}, the rest was not read.", (), stopped_at + 1)]
+    if norm.lines_in_text > len(norm.lines):
+        return [Finding("text_truncated", "warning",
+                        f"The text has {norm.lines_in_text:,} lines; only the first {len(norm.lines):,} were read.")]
+    return []
+
+
+def _over_budget(text: str, media_type: str, exc: BudgetExceeded) -> ParsedReport:
+    """A parse stopped at its deadline: nothing of it is kept (figures whose checks never ran
+    could be wrong unnoticed), only the finding and the text."""
+    finding = Finding("parse_budget_exceeded", "error",
+                      f"Parsing stopped at its time budget of {exc.seconds:g} s (while it was in {exc.stage}): "
+                      "the text is too large or too irregular to be read in time, and nothing of it is "
+                      "given. A larger budget may read it.")
+    return ParsedReport(parser_version=PARSER_VERSION, status="failed", template=None, year=None, agency=None,
+                        region_code=None, findings=[finding], text=text, normalized_text="", media_type=media_type)
 
 
 def _full_name(agency: str, match) -> str:

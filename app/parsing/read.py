@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
-from app.parsing.labels import matches, split_numbering, squash, within_one_edit
+from app.parsing.budget import Budget
+from app.parsing.labels import CACHED_CHARS, matches, split_numbering, squash, squash_line, within_one_edit
 from app.parsing.layout import Cell
 from app.parsing.model import Figure, Finding, Source
 from app.parsing.normalize import Normalized
@@ -25,6 +26,7 @@ from app.parsing.templates import (
     REVIEW_OUTCOMES,
 )
 from app.parsing.repair import Spec, solve
+from app.parsing.values import CACHED_CHARS as VALUE_CACHED_CHARS
 from app.parsing.values import Value, is_blank, parse_value
 
 _REVIEW_CHARS = frozenset("".join(REVIEW_HEADER_WORDS))
@@ -35,6 +37,7 @@ _HINT_RX = {tpl: re.compile("|".join(hints + (("逾期不补正", "逾期未按�
 _BARE_SIGNS = frozenset({"增", "减", "增加", "减少", "+"})
 _DASHES = frozenset({"-", "—", "–"})
 MAX_FIGURE = 10**12  # no count or 万元 amount in these reports comes near this
+_RUN_CELLS = 24  # cells a run of one-column labels and their headers may span (a real one: under 10)
 
 
 @dataclass(slots=True)
@@ -56,16 +59,22 @@ class Reader:
 
     _values: list[object] = field(default_factory=list)
     _positions: dict[tuple[int, int], int] | None = None
+    budget: Budget | None = None  # the parse's deadline and repair steps (app/parsing/budget.py)
+    _later: dict[int, bool] = field(default_factory=dict)  # _numeric_later_on_line, memoised
+    _kinds: dict[str, dict[int, int]] = field(default_factory=dict)  # _after_labels' kind(), memoised
 
     def __post_init__(self) -> None:
-        self._squashed = [squash(c.text) for c in self.cells]
+        # (a text longer than the caches keep is squashed without them: it must not stay in memory)
+        self._squashed = [squash(c.text) if len(c.text) <= CACHED_CHARS else squash_line(c.text) for c in self.cells]
         self._values = [_UNSET] * len(self.cells)
 
     def value_at(self, i: int) -> Value | None:
         """The cell at i read as a plain number (cached: cells are read many times)."""
         v = self._values[i]
         if v is _UNSET:
-            v = self._values[i] = parse_value(self.cells[i].text)
+            text = self.cells[i].text
+            v = self._values[i] = parse_value(text) if len(text) <= VALUE_CACHED_CHARS else \
+                parse_value.__wrapped__(text)
         return v  # type: ignore[return-value]
 
     # ------------------------------------------------------------ helpers
@@ -110,14 +119,27 @@ class Reader:
                                      line=cell.line + 1 if cell is not None else None))
 
     def _numeric_later_on_line(self, i: int) -> bool:
+        """Whether a number follows the cell at i on its line. Every cell walked past has the
+        same answer: after a long walk it is remembered, so that a line of many blank cells is
+        walked once, not once a cell."""
+        later = self._later
+        if later and i in later:
+            return later[i]
         cells = self.cells
-        line = cells[i].line
-        for j in range(i + 1, len(cells)):
-            if cells[j].line != line:
-                return False
+        line, j, n = cells[i].line, i + 1, len(cells)
+        while j < n and cells[j].line == line:
             if self.value_at(j) is not None:
-                return True
-        return False
+                answer = True
+                break
+            if later and j in later:
+                answer = later[j]
+                break
+            j += 1
+        else:
+            answer = False
+        if j - i > 8:
+            later.update(dict.fromkeys(range(i, j), answer))
+        return answer
 
     def _row_before(self, idx: int, n: int) -> int | None:
         """Where a full row of n numbers stands right before the cell at idx, starting a line
@@ -189,7 +211,12 @@ class Reader:
                 if self._numeric_later_on_line(i):
                     out.append(Taken(None, c))
             else:
-                v = parse_value(c.text, money=True, money_unit=money_unit) if len(out) in money else self.value_at(i)
+                if len(out) not in money:
+                    v = self.value_at(i)
+                elif len(c.text) <= VALUE_CACHED_CHARS:
+                    v = parse_value(c.text, money=True, money_unit=money_unit)
+                else:
+                    v = parse_value.__wrapped__(c.text, money=True, money_unit=money_unit)
                 if v is not None:
                     out.append(Taken(v, c))
                 elif skip is None or not skip(i):
@@ -208,7 +235,7 @@ class Reader:
             if v is None or v.unit or isinstance(v.value, float) or "." in v.digits:
                 return None
             runs.append(("-" if v.value < 0 else "+" if v.signed else "", v.digits))
-        solutions, complete = solve(runs, spec, signed_cols=signed_cols)
+        solutions, complete = solve(runs, spec, signed_cols=signed_cols, budget=self.budget)
         if known:
             solutions = [sol for sol in solutions if all(sol[i] == val for i, val in known.items())]
         return (solutions, complete) if solutions else None
@@ -283,7 +310,8 @@ class Reader:
             return False
         cell = self.cells[idx]
         if len(s) <= 12:
-            core = split_numbering(cell.text)[1]
+            text = cell.text
+            core = (split_numbering(text) if len(text) <= CACHED_CHARS else split_numbering.__wrapped__(text))[1]
             if core in aliases:
                 return True
             for a in aliases:  # matches(core, a, fuzzy_min=6), inlined: it is called for every cell
@@ -315,17 +343,24 @@ class Reader:
         anything but a few short headers between the labels and the numbers, and it is None
         (an amount is not read this way: its unit's header may stand anywhere)."""
         rows = ACTIVE_ROWS[template]
+        kinds = self._kinds.setdefault(template, {})  # the same cells are looked at for every label of a run
 
         def kind(j: int) -> int:
             """1 a one-column row label, 2 a wider row's label, 0 other text."""
-            for r in rows:
-                if self._is_label(j, r.aliases):
-                    return 1 if len(r.columns) == 1 else 2
-            return 0
+            k = kinds.get(j)
+            if k is None:
+                k = kinds[j] = 0
+                for r in rows:
+                    if self._is_label(j, r.aliases):
+                        k = kinds[j] = 1 if len(r.columns) == 1 else 2
+                        break
+            return k
 
         first = idx
         j = idx - 1
         while j >= begin and self.value_at(j) is None:
+            if idx - j > _RUN_CELLS:
+                return None  # no table's run of labels is this long
             k = kind(j)
             if k == 2:
                 break
@@ -335,6 +370,8 @@ class Reader:
         labels = [j for j in range(first, idx + 1) if kind(j) == 1]
         j, headers = idx + 1, 0
         while j < end and self.value_at(j) is None:
+            if j - idx > _RUN_CELLS:
+                return None
             k = kind(j)
             if k == 2:
                 return None
@@ -347,7 +384,7 @@ class Reader:
                     return None
             j += 1
         first_num = j
-        while j < end and self.value_at(j) is not None and self._alone(j):
+        while j < end and j - first_num <= len(labels) and self.value_at(j) is not None and self._alone(j):
             j += 1
         if j - first_num != len(labels) or (j < end and self.value_at(j) is not None):
             return None
@@ -363,6 +400,8 @@ class Reader:
         squashed = self._squashed
         maybe_labels = [i for i in range(begin, end) if squashed[i] and not squashed[i].isdigit()]
         for row in ACTIVE_ROWS[template]:
+            if self.budget is not None:
+                self.budget.check("read")
             money = tuple(i for i, (suffix, unit) in enumerate(row.columns) if unit == "万元")
             n = len(row.columns)
             keys = tuple(f"{row.key}.{suffix}" for suffix, _ in row.columns)
@@ -434,6 +473,8 @@ class Reader:
     # ------------------------------------------------------------ section 三
     def _match_app(self, text: str, template: str, glued: bool = False) -> tuple[str, str, str | None] | None:
         """('row' | 'group', key, group) for a label cell of section 三, or None."""
+        if len(text) > CACHED_CHARS:  # not kept in the cache
+            return _match_app.__wrapped__(text, template, glued)
         return _match_app(text, template, glued)
 
     def _alone(self, i: int) -> bool:
@@ -466,6 +507,8 @@ class Reader:
                 texts.append(idx)
                 idx += 1
                 continue
+            if self.budget is not None:
+                self.budget.check("read")
             end = idx
             while end < n and value_at(end) is not None and self._alone(end):
                 end += 1
@@ -600,6 +643,8 @@ class Reader:
             if m is None:
                 continue
             kind, key, _group = m
+            if self.budget is not None:
+                self.budget.check("read")
             if kind == "group":
                 group_cells.setdefault(key, c)
                 continue
@@ -608,7 +653,7 @@ class Reader:
             label_cells.setdefault(key, c)
             if orphans:
                 nxt = next((x for x in cells[idx + 1:idx + 2]), None)
-                label_follows = nxt is None or (parse_value(nxt.text) is None and not is_blank(nxt.text))
+                label_follows = nxt is None or (self.value_at(idx + 1) is None and not is_blank(nxt.text))
                 if len(orphans) == _APP_WIDTH and (label_follows or numbers_first is not None):
                     # the row's numbers stand on the line before its label
                     values.setdefault(key, orphans)
@@ -744,11 +789,26 @@ class Reader:
         n = len(REVIEW_KINDS) * len(REVIEW_OUTCOMES)
         best: list[Taken] = []
         keys = tuple(f"review_litigation.{kind}.{outcome}" for kind, _ in REVIEW_KINDS for outcome, _ in REVIEW_OUTCOMES)
+        cells = self.cells
+        read = checked = -1  # the last header read, and how far only headers and blanks follow it
         for idx, s in enumerate(self._squashed):
             glued_header = (self.cells[idx].glued and "行政复议" in s
                             and all(ch in _REVIEW_CHARS for ch in s[s.rfind("行政复议"):]))
             if not glued_header and (not s.startswith("行政复议") or not self._review_header(idx)):
                 continue
+            if read >= 0:
+                # only headers and blanks (that no value claims) since the last header read: the
+                # same values follow this one, read already
+                j = checked + 1
+                while j < idx and (self._review_header(j) or (
+                        is_blank(cells[j].text) and not self._numeric_later_on_line(j))):
+                    j += 1
+                if j == idx:
+                    checked = idx
+                    continue
+            if self.budget is not None:
+                self.budget.check("read")
+            read = checked = idx
             taken = self.collect(idx + 1, n, skip=self._review_header)
             if 0 < len(taken) < n and self._splittable(taken):
                 fixed = self.repair(taken, (("sum", 4),) * len(REVIEW_KINDS), keys)
@@ -844,7 +904,7 @@ def _parts(taken: list[Taken], solution: list[int]) -> list[tuple[Value, Cell]]:
 
 @lru_cache(maxsize=16384)
 def _match_app(text: str, template: str, glued: bool) -> tuple[str, str, str | None] | None:
-    number, core = split_numbering(text)
+    number, core = split_numbering(text) if len(text) <= CACHED_CHARS else split_numbering.__wrapped__(text)
     if not core or (len(core) > 60 and not glued):
         return None
     exact = _EXACT_APP.get((template, core))

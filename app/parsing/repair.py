@@ -10,9 +10,11 @@ to do when there is not exactly one.
 
 from __future__ import annotations
 
+from app.parsing.budget import Budget
+
 Spec = tuple[tuple[str, int], ...]
 MAX_PART_DIGITS = 9
-MAX_STEPS = 200_000
+MAX_STEPS = 200_000  # for one row; a report's rows together have its budget's repair_steps
 
 
 class TooManySplits(Exception):
@@ -24,11 +26,13 @@ def spec_size(spec: Spec) -> int:
 
 
 def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = 8,
-          signed_cols: frozenset[int] | None = None) -> tuple[list[list[int]], bool]:
+          signed_cols: frozenset[int] | None = None, budget: Budget | None = None) -> tuple[list[list[int]], bool]:
     """The splits of `runs` (sign '' | '+' | '-', digits) — parts never span two runs — that
     satisfy `spec`, at most `limit` of them (more than one already means ambiguous), and
     whether the search was complete (False when it gave up after MAX_STEPS). A run written
-    with a sign (增2, 减30, -7) starts a signed column: with `signed_cols` given, only there."""
+    with a sign (增2, 减30, -7) starts a signed column: with `signed_cols` given, only there.
+    With a `budget`, the steps count against its repair_steps too (a search that runs out of
+    them is incomplete), and its deadline is checked every 4,096 steps."""
     n = spec_size(spec)
     total_digits = sum(len(d) for _, d in runs)
     if total_digits < n or len(runs) > n or not runs:
@@ -50,12 +54,15 @@ def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = 8,
     unsigned = all(sign != "-" for sign, _ in runs)  # partial sums only grow: a sum's digits are known
     out: list[list[int]] = []
     steps = 0
+    max_steps = MAX_STEPS if budget is None else min(MAX_STEPS, budget.repair_steps)
 
     def rec(ri: int, at: int, acc: list[int]) -> None:
         nonlocal steps
         steps += 1
-        if steps > MAX_STEPS:
+        if steps > max_steps:
             raise TooManySplits
+        if budget is not None and not steps & 4095:
+            budget.check("repair")
         if ri == len(runs):
             if len(acc) == n:
                 out.append(list(acc))
@@ -116,4 +123,7 @@ def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = 8,
         rec(0, 0, [])
     except TooManySplits:
         return out, False
+    finally:
+        if budget is not None:
+            budget.repair_steps -= min(steps, budget.repair_steps)
     return out, True

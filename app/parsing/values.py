@@ -36,6 +36,9 @@ def is_blank(text: str) -> bool:
     return text.strip() in _BLANK
 
 
+CACHED_CHARS = 96  # a caller with a longer text calls parse_value.__wrapped__: not kept in the cache
+
+
 @lru_cache(maxsize=65536)  # pure, and the same cells ("0", "12") recur in every report
 def parse_value(text: str, *, money: bool = False, money_unit: str = "万元") -> Value | None:
     """Parse a cell that is a number. `money`: the column is in 万元 — convert 元 / 亿元, and
