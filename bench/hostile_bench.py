@@ -53,6 +53,14 @@ def _formatting_attrs(size: int) -> bytes:  # a formatting element per paragraph
     return _html("".join(f"<p><b id={i}>x</p></i>" for i in range(n)))
 
 
+def _in_report(chunk: str, after: str, name: str = "ewenki-2020.simplified.txt") -> bytes:
+    """A real report with `chunk` inserted after its first line holding `after` (so that the
+    readers of the tables, which only run once a template is found, see it)."""
+    lines = (CORPUS / name).read_text(encoding="utf-8").split("\n")
+    at = next(i for i, line in enumerate(lines) if after in line)
+    return "\n".join(lines[:at + 1] + [chunk] + lines[at + 1:]).encode()
+
+
 def _generators():
     return {
         # HTML
@@ -92,6 +100,13 @@ def _generators():
         "text_prose": (lambda s: _repeat("政务新媒体共有微信公众号，" + "发布" * 20 + "新闻发布会", s).encode(), "text/plain"),
         "text_review_headers": (lambda s: _repeat("行政复议 结果维持 结果纠正 其他结果 尚未审结 总计\n", s).encode(), "text/plain"),
         "text_report_repeated": (lambda s: _repeat((CORPUS / "ewenki-2020.txt").read_text(), s).encode(), "text/plain"),
+        # inside a real report: the table readers
+        "report_blank_cells": (lambda s: _in_report("行政许可 | " + _repeat("- | ", s), "信息内容"), "text/plain"),
+        "report_review_headers": (lambda s: _in_report(_repeat("行政复议 | 结果维持\n", s), "本年新收"), "text/plain"),
+        "report_one_column_labels": (lambda s: _in_report(_repeat("行政处罚\n本年处理决定数量\n", s), "信息内容",
+                                                          "huaian-2024.txt"), "text/plain"),
+        "report_run_together_rows": (lambda s: _in_report(_repeat("1.属于国家秘密 | 123456789012345678\n", s),
+                                                          "本年新收"), "text/plain"),
     }
 
 
