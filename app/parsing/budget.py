@@ -7,9 +7,11 @@ multiple of its size. The time budget is for what no bound foresaw: stages call
 `Budget.check(stage)` between steps of their work, and past the deadline it raises
 BudgetExceeded; parse_text then answers the report as `failed` with the one finding
 `parse_budget_exceeded` (nothing half read: figures whose checks never ran could be wrong
-unnoticed). Code that does not come back to Python until it is done (the HTML parser,
-OpenCC, one regex search) is checked when it returns; only a process of its own can be
-stopped inside it (app/services/parsepool.py).
+unnoticed). Decoding (HTML to text included: bounded itself, app/parsing/markup.py) is not
+interrupted: its time counts, and the first check after it ends the parse. Code that does
+not come back to Python until it is done (the HTML parser, OpenCC, one regex search) is
+checked when it returns; only a process of its own can be stopped inside it
+(app/services/parsepool.py).
 
     budget = Budget(5.0)  # seconds from now; None: no deadline (the caps still hold)
     budget.check("normalise")  # raises BudgetExceeded("normalise", 5.0) once 5 s have passed
