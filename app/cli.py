@@ -195,12 +195,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     errors: list[str] = []
     def outcomes():
         # files: parsed on every core, written in batches (app/services/bulk.py), in order
-        yield from ((str(path), outcome) for path, outcome in ingest_paths(engine, files, content_type_for))
+        yield from ((str(path), outcome) for path, outcome in ingest_paths(
+            engine, files, content_type_for, budget=settings.disclosure_parse_budget,
+            timeout=settings.disclosure_parse_timeout))
         for label in args.url or ():  # a URL: fetched under the same guard as POST /reports {"url"}
             try:
                 yield label, ingest_fetched(engine, fetch_report(
                     label, max_bytes=settings.disclosure_max_body_bytes, allow=settings.fetch_allow,
-                    timeout=settings.disclosure_fetch_timeout, max_redirects=settings.disclosure_fetch_max_redirects))
+                    timeout=settings.disclosure_fetch_timeout, max_redirects=settings.disclosure_fetch_max_redirects),
+                    budget=settings.disclosure_parse_budget)
             except (InputError, FetchError) as exc:
                 yield label, exc
 
@@ -235,7 +238,8 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     if not args.all and not args.outdated and not args.ids:
         print("disclosure reparse: give report ids, --outdated or --all", file=sys.stderr)
         return 2
-    url = get_settings().db_url
+    settings = get_settings()
+    url = settings.db_url
     migrate(url)
     engine = make_engine(url)
     try:
@@ -245,7 +249,7 @@ def cmd_reparse(args: argparse.Namespace) -> int:
         statuses: dict[str, int] = {}
         for done, report_id in enumerate(ids, 1):
             try:
-                report = reparse(engine, report_id)
+                report = reparse(engine, report_id, budget=settings.disclosure_parse_budget)
             except InputError as exc:  # bytes once readable, no longer: say so, keep what is stored
                 failed += 1
                 print(f"failed: report {report_id}: {exc.code}: {exc.message}", file=sys.stderr)

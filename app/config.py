@@ -16,6 +16,12 @@
     DISCLOSURE_LOG_FORMAT         json (default: one JSON object per line) or text
     DISCLOSURE_VIEW_CACHE_MB      memory per worker for report views served from memory (default 32;
                                   0: off; app/api/viewcache.py)
+    DISCLOSURE_PARSE_PROCESSES    processes each worker parses in (0: a thread; default one with 2+ cores)
+    DISCLOSURE_PARSE_BUDGET       seconds a parse may take (default 5): past it the report is stored as
+                                  failed with the finding parse_budget_exceeded (app/parsing/budget.py)
+    DISCLOSURE_PARSE_TIMEOUT      seconds after which a parse process is killed, should the budget not
+                                  stop it (default 30; more than the budget): 422 parse_timeout, nothing
+                                  stored (app/services/parsepool.py; a thread cannot be stopped this way)
 
 <root> is the source checkout when the package runs from one (editable install), else the
 current working directory.
@@ -29,7 +35,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -65,6 +71,8 @@ class Settings(BaseSettings):
     # processes each worker parses submitted reports in (0: a thread of the worker; unset: one
     # when the machine has a second core), app/services/parsepool.py
     disclosure_parse_processes: int | None = Field(None, ge=0, le=64)
+    disclosure_parse_budget: float = Field(5.0, gt=0, le=600)  # seconds (app/parsing/budget.py)
+    disclosure_parse_timeout: float = Field(30.0, gt=0, le=3600)  # seconds (app/services/parsepool.py)
 
     @field_validator("disclosure_api_keys", "disclosure_read_keys")
     @classmethod
@@ -85,6 +93,12 @@ class Settings(BaseSettings):
             raise ValueError(f"DISCLOSURE_FETCH_ALLOW: {exc} (entries: host[:port], a.b.c.d[/len][:port], "
                              "[IPv6[/len]][:port], comma-separated)") from None
         return value
+    @model_validator(mode="after")
+    def _timeout_after_budget(self) -> "Settings":
+        if self.disclosure_parse_timeout <= self.disclosure_parse_budget:
+            raise ValueError("DISCLOSURE_PARSE_TIMEOUT must be more than DISCLOSURE_PARSE_BUDGET: the budget ends "
+                             "a parse with a finding, the timeout kills what the budget could not stop")
+        return self
 
     @property
     def db_url(self) -> str:

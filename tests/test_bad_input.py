@@ -602,4 +602,36 @@ def test_a_pdf_sent_as_text_is_read_as_a_pdf_and_a_scan_is_stored_failed(client,
     assert scan.status_code == 201 and scan.json()["status"] == "failed"
     codes = [f["code"] for f in client.get(f"/reports/{scan.json()['id']}/findings").json()["findings"]]
     assert codes[0] == "no_text_layer"
+def test_a_parse_past_its_budget_is_stored_as_failed_with_a_finding_saying_so(database_url):
+    # a thread's parse (DISCLOSURE_PARSE_PROCESSES=0): the budget is what bounds it
+    from fastapi.testclient import TestClient
+
+    from app.config import Settings
+    from app.main import create_app
+    from conftest import API_KEY
+
+    settings = Settings(database_url=database_url, disclosure_api_keys=API_KEY, disclosure_parse_processes=0,
+                        disclosure_parse_budget=1e-6, disclosure_parse_timeout=1)
+    with TestClient(create_app(settings)) as client:
+        r = client.post("/reports", content=(CORPUS / SEED).read_bytes(), headers=TEXT)
+        assert r.status_code == 201, r.text
+        assert (r.json()["status"], r.json()["figure_count"]) == ("failed", 0)
+        findings = client.get(r.headers["Location"] + "/findings").json()["findings"]
+        assert [(f["code"], f["severity"]) for f in findings] == [("parse_budget_exceeded", "error")]
+        assert client.get(r.headers["Location"] + "/text").text == (CORPUS / SEED).read_text(encoding="utf-8")
+
+
+@pytest.mark.stress
+def test_the_parser_blow_ups_of_issue_10_are_stored_at_once(client, stored):
+    # one tag of 100k attributes (1.5 MB: 69 s), 8 MB of 'a\n' (1.3-1.6 GB); each now well
+    # inside the parse budget, stored as a failed report with findings
+    attributes = "<html><body><div " + " ".join(f'a{i}="x"' for i in range(100_000)) + ">x</div></body></html>"
+    for body, headers in ((attributes.encode(), HTML), (b"a\n" * 4_000_000, TEXT)):
+        t0 = time.monotonic()
+        r = client.post("/reports", content=body, headers=headers)
+        assert time.monotonic() - t0 < 30
+        assert r.status_code == 201, r.text[:300]
+        assert r.json()["status"] == "failed"
+        codes = [f["code"] for f in client.get(r.headers["Location"] + "/findings").json()["findings"]]
+        assert "parse_budget_exceeded" not in codes
     stored(extra_reports=2)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import httpx
 import pytest
 
 from app.parsing import InputError, parse_document
-from app.services.parsepool import ParsePool
+from app.services.parsepool import ParsePool, ParseTimeout, ParseWorkers
 from conftest import API_KEY, CORPUS, SEED, assert_problem, content_type_for, expected_for, figure_map
 from servers import Server
 
@@ -91,3 +92,103 @@ def test_server_parses_in_its_pool_and_survives_the_pool_dying(tmp_path, empty_d
                 assert {k: got.get(k) for k in want if k in got} == {k: v for k, v in want.items() if k in got}
                 assert len(got) >= len(want) - 2
         assert "parse pool broke" in srv.log()
+
+
+# ----------------------------------------------------------------------------- bounds (issue 10)
+# a document whose parse runs ~1 s per MB, all of it before the parser's first look at its
+# budget (the HTML stage): what a parse stuck in C code looks like from outside
+def _runaway(megabytes: float) -> bytes:
+    n = int(megabytes * 1_000_000 / 24)
+    return ("<html><body>" + "".join(f"<p><b id={i}>x</p></i>" for i in range(n)) + "</body></html>").encode()
+
+
+def _gone(pid: int) -> bool:
+    """Exited (a zombie not yet reaped by whoever it was left to counts as exited)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except OSError:
+        return True
+
+
+def test_a_parse_past_the_hard_timeout_is_stopped_and_its_process_replaced_once():
+    good = (CORPUS / "huaian-2024.txt").read_bytes()
+    workers = ParseWorkers(1, budget=None, timeout=0.3)  # no budget: only the hard timeout stops it
+    try:
+        assert workers.parse(good, None).status == "parsed"
+        [first] = workers.pids()
+        with pytest.raises(ParseTimeout) as caught:
+            workers.parse(_runaway(1.5), "text/html")
+        assert (caught.value.code, caught.value.status) == ("parse_timeout", 422)
+        assert _gone(first) and workers.pids() == []
+        assert workers.parse(good, None).status == "parsed"  # a new process
+        [second] = workers.pids()
+        assert second != first
+        for _ in range(3):
+            with pytest.raises(ParseTimeout):
+                workers.parse(_runaway(1.5), "text/html")
+        # one process started for each parse that needed one: no storm, none left running
+        assert (workers.started, workers.killed, workers.pids()) == (4, 4, [])
+    finally:
+        workers.close()
+
+
+@pytest.mark.stress
+def test_the_server_answers_a_runaway_parse_with_a_problem_and_keeps_what_it_stored(tmp_path, empty_database_url):
+    # 9 MB of markup keep the HTML parser (C code: no budget check inside) busy for ~0.8 s on a
+    # quiet machine, well past the timeout however fast the machine
+    env = {"DISCLOSURE_PARSE_PROCESSES": "1", "DISCLOSURE_PARSE_BUDGET": "0.2", "DISCLOSURE_PARSE_TIMEOUT": "0.3"}
+    with Server(empty_database_url, tmp_path / "server.log", env=env) as srv:
+        with httpx.Client(base_url=srv.base, headers=AUTH, timeout=60) as client:
+            seed = client.post("/reports", content=(CORPUS / SEED).read_bytes(), headers={"Content-Type": "text/plain"})
+            assert seed.status_code == 201, seed.text
+            before = _descendants(srv.proc.pid)
+            t0 = time.monotonic()
+            r = client.post("/reports", content=_runaway(9), headers={"Content-Type": "text/html"})
+            assert time.monotonic() - t0 < 20
+            assert_problem(r, 422, "parse_timeout")
+            assert client.get("/reports").json()["data"][0]["id"] == seed.json()["id"]  # nothing stored
+            after = client.post("/reports", content=(CORPUS / "huaian-2024.txt").read_bytes(),
+                                headers={"Content-Type": "text/plain"})
+            assert after.status_code == 201 and after.json()["status"] == "parsed"
+            assert client.get(f"/reports/{seed.json()['id']}").json() == seed.json()
+            assert len(client.get("/reports").json()["data"]) == 2
+            now = _descendants(srv.proc.pid)
+            assert len(set(before) - set(now)) == 1 and len(now) == len(before)  # the one process, replaced
+        assert "its process" in srv.log() and "was killed" in srv.log()
+
+
+@pytest.mark.stress
+def test_parse_processes_exit_when_their_server_is_killed_even_mid_parse(tmp_path, empty_database_url):
+    # issue 10, defect 8: kill -9 of a server left its parse processes running, reparented to PID 1
+    env = {"DISCLOSURE_PARSE_PROCESSES": "1", "DISCLOSURE_PARSE_BUDGET": "60", "DISCLOSURE_PARSE_TIMEOUT": "120"}
+    with Server(empty_database_url, tmp_path / "server.log", env=env) as srv:
+        r = httpx.post(f"{srv.base}/reports", content=(CORPUS / SEED).read_bytes(),
+                       headers={"Content-Type": "text/plain", **AUTH}, timeout=60)
+        assert r.status_code == 201, r.text
+        left = _descendants(srv.proc.pid)  # the forkserver, the parse process, the resource tracker
+        assert len(left) >= 2, left
+
+        def post_runaway() -> None:  # a parse of many seconds, in C code much of the time
+            try:
+                httpx.post(f"{srv.base}/reports", content=_runaway(8), headers={"Content-Type": "text/html", **AUTH},
+                           timeout=60)
+            except httpx.TransportError:
+                pass  # the server is gone
+
+        poster = threading.Thread(target=post_runaway)
+        poster.start()
+        try:
+            time.sleep(1.0)  # the parse is under way
+            os.kill(srv.proc.pid, signal.SIGKILL)  # the server alone, not its process group
+            srv.proc.wait(timeout=10)
+            deadline = time.monotonic() + 3  # well before the parse would have ended
+            while not all(_gone(pid) for pid in left) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert [pid for pid in left if not _gone(pid)] == []
+        finally:
+            for pid in left:  # should it fail: leave nothing running
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            poster.join(timeout=60)

@@ -112,8 +112,11 @@ def _writer(request: Request) -> BatchWriter:
 def _parse_pool(request: Request) -> ParsePool:
     pool = getattr(request.app.state, "parse_pool", None)
     if pool is None:
-        processes = request.app.state.settings.disclosure_parse_processes
-        pool = request.app.state.parse_pool = ParsePool(default_processes() if processes is None else processes)
+        settings = request.app.state.settings
+        processes = settings.disclosure_parse_processes
+        pool = request.app.state.parse_pool = ParsePool(
+            default_processes() if processes is None else processes,
+            budget=settings.disclosure_parse_budget, timeout=settings.disclosure_parse_timeout)
     return pool
 
 
@@ -254,8 +257,9 @@ async def _create_from_url(request: Request, response: Response, database: Datab
         # a 422 is a validation problem (its `errors` name the field), as the spec says
         extra = {"errors": [{"loc": ["body", "url"], "msg": exc.message, "type": exc.code}]} if exc.status == 422 else {}
         raise ProblemError(exc.status, exc.code, exc.message, **extra) from None
-    result = await anyio.to_thread.run_sync(ingest_fetched, database.engine, fetched,
-                                            limiter=_ingest_limiter(request))
+    result = await anyio.to_thread.run_sync(
+        functools.partial(ingest_fetched, database.engine, fetched, budget=settings.disclosure_parse_budget),
+        limiter=_ingest_limiter(request))
     public = report_public(result.report, request)
     response.headers["Location"] = public.links.self
     if not result.created:
@@ -273,7 +277,8 @@ async def _create_from_url(request: Request, response: Response, database: Datab
     responses=problem_responses(401, 403, 404, 422),
 )
 async def reparse_report(report: ReportDep, request: Request, database: DatabaseDep) -> ReportPublic:
-    updated = await anyio.to_thread.run_sync(reparse, database.engine, report.id,
+    budget = request.app.state.settings.disclosure_parse_budget
+    updated = await anyio.to_thread.run_sync(functools.partial(reparse, database.engine, report.id, budget=budget),
                                              limiter=_ingest_limiter(request))
     if updated is None:  # deleted between the lookup and the reparse
         raise ProblemError(404, "not_found", f"There is no report {report.id}.")

@@ -35,10 +35,12 @@ class _ActiveReader:
         # the cells that may be a row label: not blank, not a bare digit string (no alias is one)
         squashed = grid.squashed
         self.maybe_labels = [i for i in range(self.begin, self.end) if squashed[i] and not squashed[i].isdigit()]
+        self._kinds: dict[int, int] = {}  # _label_kind's answers: a run of labels is looked at for each of them
 
     def read(self) -> Reading:
         found_any = False
         for row in self.template.active:
+            self.grid.check_budget()
             found_any = self._row(row) or found_any
         if not found_any:
             self.out.finding(Code.MISSING_SECTION, "No section 二 table (主动公开政府信息情况) was found.", ("active",))
@@ -64,7 +66,7 @@ class _ActiveReader:
             if taken and len(taken) < n and grid.splittable(taken) and not grid.spaced_runs(taken):
                 hints = {i: self.known[k] for i, k in enumerate(keys) if k in self.known}
                 signed = frozenset(i for i, (suffix, _) in enumerate(row.columns) if suffix == "change")
-                fixed = split_row(out, taken, (("free", n),), keys, hints, signed)
+                fixed = split_row(out, taken, (("free", n),), keys, hints, signed, grid.budget)
                 if fixed is not None:
                     for (_, unit), key, t in zip(row.columns, keys, fixed):
                         if t is not None:
@@ -130,10 +132,11 @@ class _ActiveReader:
 
     def _label_kind(self, j: int) -> int:
         """1 a one-column row's label, 2 a wider row's label, 0 other text."""
-        for r in self.template.active:
-            if is_active_label(self.grid, j, r.aliases):
-                return 1 if len(r.columns) == 1 else 2
-        return 0
+        kind = self._kinds.get(j)
+        if kind is None:
+            kind = self._kinds[j] = next((1 if len(r.columns) == 1 else 2 for r in self.template.active
+                                          if is_active_label(self.grid, j, r.aliases)), 0)
+        return kind
 
     def _after_labels(self, idx: int) -> Taken | None:
         """The number of a one-column row whose label stands in a run of such labels, one a
@@ -145,7 +148,10 @@ class _ActiveReader:
         grid, begin, end = self.grid, self.begin, self.end
         first = idx
         j = idx - 1
+        run = TOLERANCES.box_run_cells
         while j >= begin and grid.value_at(j) is None:
+            if idx - j > run:
+                return None  # no table's run of labels is this long
             k = self._label_kind(j)
             if k == 2:
                 break
@@ -155,6 +161,8 @@ class _ActiveReader:
         labels = [j for j in range(first, idx + 1) if self._label_kind(j) == 1]
         j, headers = idx + 1, 0
         while j < end and grid.value_at(j) is None:
+            if j - idx > run:
+                return None
             k = self._label_kind(j)
             if k == 2:
                 return None
@@ -167,7 +175,7 @@ class _ActiveReader:
                     return None
             j += 1
         first_num = j
-        while j < end and grid.value_at(j) is not None and grid.alone(j):
+        while j < end and j - first_num <= len(labels) and grid.value_at(j) is not None and grid.alone(j):
             j += 1
         if j - first_num != len(labels) or (j < end and grid.value_at(j) is not None):
             return None

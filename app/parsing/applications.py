@@ -111,6 +111,7 @@ class _Rows:
             m = match_application_label(c.text, template, c.glued)
             if m is None:
                 continue
+            grid.check_budget()
             if m.kind == "group":
                 self.group_cells.setdefault(m.key, c)
             else:
@@ -165,7 +166,8 @@ class _Rows:
         pending, taken = self.pending, self.taken
         if pending is None or not taken or len(taken) >= self.width:
             return
-        found = fitting_splits(taken, (("sum", self.width - 1),)) if self.grid.splittable(taken) else None
+        found = (fitting_splits(taken, (("sum", self.width - 1),), budget=self.grid.budget)
+                 if self.grid.splittable(taken) else None)
         if found is not None:
             self.candidates.setdefault(pending, (list(taken), found[0], found[1]))
             return

@@ -43,6 +43,7 @@ def read_boxes(grid: Grid, out: Reading, start: int, stop: int, template: Templa
             texts.append(idx)
             idx += 1
             continue
+        grid.check_budget()
         end = idx
         while end < n and value_at(end) is not None and grid.alone(end):
             end += 1

@@ -16,6 +16,8 @@ from app.parsing.model import Finding, Severity
 class Code(StrEnum):
     # the document as a whole
     NO_TEXT_LAYER = "no_text_layer"  # PDF pages without text (a scan): error when no page has any
+    PARSE_BUDGET_EXCEEDED = "parse_budget_exceeded"  # the parse ran out of time: nothing of it is given
+    TEXT_TRUNCATED = "text_truncated"  # past the lines or cells a parse reads: the rest was not read
     UNKNOWN_TEMPLATE = "unknown_template"  # neither headers, citation nor year tell the template
     MISSING_YEAR = "missing_year"
     MISSING_AGENCY = "missing_agency"
@@ -38,13 +40,14 @@ class Code(StrEnum):
 
 SEVERITY: dict[Code, Severity] = {code: "warning" for code in Code} | {
     Code.UNKNOWN_TEMPLATE: "error",
+    Code.PARSE_BUDGET_EXCEEDED: "error",
     Code.REPAIRED: "info",
 }
 
 # codes that make a report partial: some figure of its template is left out
 INCOMPLETE = frozenset({
     Code.AMBIGUOUS_SPLIT, Code.INCOMPLETE_ROW, Code.UNKNOWN_ROW, Code.MISSING_SECTION, Code.MISSING_ROWS,
-    Code.INCOMPLETE_GROUP, Code.AMBIGUOUS_ROW, Code.IMPLAUSIBLE_VALUE,
+    Code.INCOMPLETE_GROUP, Code.AMBIGUOUS_ROW, Code.IMPLAUSIBLE_VALUE, Code.TEXT_TRUNCATED,
 })
 
 

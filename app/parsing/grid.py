@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.parsing.budget import Budget
 from app.parsing.labels import squash
 from app.parsing.layout import Cell
 from app.parsing.model import Source
 from app.parsing.normalize import Normalized
+from app.parsing.tolerances import TOLERANCES
 from app.parsing.values import Value, is_blank, parse_value
 
 _UNSET = object()
@@ -38,14 +40,23 @@ def numbers(row: list[Taken]) -> list[int | float]:
 
 
 class Grid:
-    __slots__ = ("norm", "cells", "squashed", "_values", "_positions")
+    """`budget`: the parse's deadline and repair steps (app/parsing/budget.py), which the
+    readers check between rows."""
 
-    def __init__(self, norm: Normalized, cells: list[Cell]) -> None:
+    __slots__ = ("norm", "cells", "squashed", "budget", "_values", "_positions", "_later")
+
+    def __init__(self, norm: Normalized, cells: list[Cell], budget: Budget | None = None) -> None:
         self.norm = norm
         self.cells = cells
         self.squashed = [squash(c.text) for c in cells]
+        self.budget = budget
         self._values: list[object] = [_UNSET] * len(cells)
         self._positions: dict[tuple[int, int], int] | None = None
+        self._later: dict[int, bool] = {}  # numeric_later_on_line's answers after long walks
+
+    def check_budget(self, stage: str = "read") -> None:
+        if self.budget is not None:
+            self.budget.check(stage)
 
     def value_at(self, i: int) -> Value | None:
         """The cell at i read as a plain number (cached)."""
@@ -74,14 +85,27 @@ class Grid:
         return (i == 0 or cells[i - 1].line != cells[i].line) and (i + 1 == len(cells) or cells[i + 1].line != cells[i].line)
 
     def numeric_later_on_line(self, i: int) -> bool:
+        """Whether a number follows the cell at i on its line. Every cell walked past has the
+        same answer: after a long walk it is remembered, so that a line of many blank cells is
+        walked once, not once a cell."""
+        later = self._later
+        if later and i in later:
+            return later[i]
         cells = self.cells
-        line = cells[i].line
-        for j in range(i + 1, len(cells)):
-            if cells[j].line != line:
-                return False
+        line, j, n = cells[i].line, i + 1, len(cells)
+        while j < n and cells[j].line == line:
             if self.value_at(j) is not None:
-                return True
-        return False
+                answer = True
+                break
+            if later and j in later:
+                answer = later[j]
+                break
+            j += 1
+        else:
+            answer = False
+        if j - i > TOLERANCES.remembered_walk:
+            later.update(dict.fromkeys(range(i, j), answer))
+        return answer
 
     def row_before(self, idx: int, n: int) -> int | None:
         """Where a full row of n numbers stands right before the cell at idx, starting a line

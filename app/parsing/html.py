@@ -10,6 +10,10 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser
 
+from app.parsing.markup import MAX_DEPTH, shape, without_attributes
+
+from app.parsing.markup import MAX_DEPTH, shape, without_attributes
+
 _SKIP = frozenset({"script", "style", "noscript", "template", "head", "iframe", "svg", "select", "button",
                    "object", "canvas", "-comment"})
 _BLOCK = frozenset({"tr", "td", "th", "p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article",
@@ -45,35 +49,28 @@ def _cell_text(cell) -> str:
     return _SPACES.sub(" ", "".join(parts)).strip()
 
 
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>")
-_VOID = frozenset({"br", "hr", "img", "meta", "link", "input", "col", "area", "base", "wbr", "source", "param"})
-MAX_DEPTH = 1000  # real pages nest a few dozen deep; the HTML parser slows with the square of depth
-
-
-def _depth(markup: str) -> int:
-    depth = deepest = 0
-    for m in _TAG.finditer(markup):
-        closing, name, self_closing = m.group(1), m.group(2).lower(), m.group(3)
-        if name in _VOID or self_closing:
-            continue
-        depth = max(depth - 1, 0) if closing else depth + 1
-        deepest = max(deepest, depth)
-    return deepest
+_FLAT_TAG = re.compile(r"<[a-zA-Z/][^>]*+>?")
 
 
 def _flat_text(markup: str) -> str:
-    """Markup too deeply nested for a tree: tags out, rows and blocks as lines, cells as ' | '."""
-    markup = re.sub(r"(?is)<(script|style|noscript|template)\b.*?</\1\s*>", " ", markup)
-    markup = re.sub(r"(?i)</t[dh]\s*>", " | ", markup)
-    markup = re.sub(r"(?i)<(?:/?(?:p|div|tr|table|li|h[1-6]|section|article)\b[^>]*|br\s*/?)>", "\n", markup)
-    text = html.unescape(_TAG.sub("", markup))
+    """Markup too deeply nested for a tree: tags out, rows and blocks as lines, cells as ' | '.
+    Every pattern ends where it starts to fail or at the end of the markup: linear."""
+    markup = re.sub(r"(?is)<(script|style|noscript|template)\b.*?(?:</\1\s*>|\Z)", " ", markup)
+    markup = re.sub(r"(?i)</t[dh]\s*+>", " | ", markup)
+    markup = re.sub(r"(?i)<(?:/?(?:p|div|tr|table|li|h[1-6]|section|article)\b[^>]*+(?:>|\Z)|br\s*+/?>)", "\n", markup)
+    text = html.unescape(_FLAT_TAG.sub("", markup))
     lines = (_SPACES_INLINE.sub(" ", line).strip(" |") for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
 
 
 def html_to_text(markup: str) -> str:
-    if _depth(markup) > MAX_DEPTH:
+    found = shape(markup)  # what the tree builder would face (app/parsing/markup.py)
+    if found.depth > MAX_DEPTH:
         return _flat_text(markup)
+    return _tree_text(without_attributes(markup) if found.rewrite else markup)
+
+
+def _tree_text(markup: str) -> str:
     tree = LexborHTMLParser(markup)
     lines: list[str] = []
     title = tree.css_first("title")

@@ -5,28 +5,30 @@ on long labels."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+
+from app.parsing.memo import text_cache
 
 _NUMBERING = re.compile(
     r"^\s*(?:[（(]\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s*[)）]|([一二三四五六七八九十]{1,3})\s*[、.,，．]|(\d{1,2})\s*[.、,，．](?!\d))"
 )
 _PUNCT = re.compile(r"[\s\"'“”‘’「」『』《》()（）\[\]【】〔〕、，,。.．:：;；/·\-—_*#|]+")
+# Labels recur in every report: their functions are cached, texts up to 64 characters
+# (app/parsing/memo.py: a longer text is computed, not kept).
 
 
-@lru_cache(maxsize=65536)
+@text_cache(maxsize=65536, max_chars=64)
 def squash(text: str) -> str:
     """Text with spacing, brackets, quotes and punctuation removed."""
     return _PUNCT.sub("", text)
 
 
-@lru_cache(maxsize=65536)
+@text_cache(maxsize=65536, max_chars=64)
 def split_numbering(text: str) -> tuple[str | None, str]:
     """'（三）不予公开' → ('三', '不予公开'); '2.重复申请' → ('2', '重复申请')."""
     m = _NUMBERING.match(text)
     if not m:
         return None, squash(text)
-    number = m.group(1) or m.group(2) or m.group(3)
-    return number, squash(text[m.end():])
+    return m.group(1) or m.group(2) or m.group(3), squash(text[m.end():])
 
 
 def within_one_edit(a: str, b: str) -> bool:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from app.parsing.budget import MAX_CELLS, MAX_SPLIT_CHARS, Budget
 from app.parsing.values import is_blank, parse_value
 
 _SEPARATOR_ROW = re.compile(r"^[\s|:\-—=+]*$")
@@ -26,10 +28,12 @@ class Cell:
     glued: bool = False  # cut out of a run-together line (a table flattened with no separators)
 
 
-def _split_pipes(line: str, line_no: int) -> list[Cell]:
+def _split_pipes(line: str, line_no: int, limit: int) -> list[Cell]:
     cells: list[Cell] = []
     pos = 0
-    parts = line.split("|")
+    parts = line.split("|", limit + 1)
+    if len(parts) > limit + 1:
+        parts.pop()  # beyond the cells that are read: not split
     n = len(parts)
     for i, part in enumerate(parts):
         start = pos
@@ -47,10 +51,12 @@ _ONE_CJK = re.compile(r"[\u3400-\u9fff]")
 _LETTER_GAP = 6  # at most this many spaces between the letters of a letter-spaced label
 
 
-def _split_gaps(line: str, line_no: int) -> list[Cell]:
+def _split_gaps(line: str, line_no: int, limit: int) -> list[Cell]:
     out: list[Cell] = []
     run = 0  # letters of a letter-spaced label (行  政  许  可) gathered into out[-1]
     for m in re.finditer(r"\S+(?: \S+)*", line):
+        if len(out) > limit:
+            break
         text = m.group(0)
         letter = len(text) == 1 and _ONE_CJK.match(text) is not None and text not in ("无", "空")
         if letter and run and m.start() - out[-1].end <= _LETTER_GAP:
@@ -67,7 +73,8 @@ def _split_gaps(line: str, line_no: int) -> list[Cell]:
 _PAGE_MARK = re.compile(r"^\s*(?:[-—–_]+\s*\d{1,4}\s*[-—–_]+|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})\s*$")
 
 
-def cells_of_line(line: str, line_no: int) -> list[Cell]:
+def cells_of_line(line: str, line_no: int, limit: int = MAX_CELLS) -> list[Cell]:
+    """The cells of one line (about `limit` at most: the rest of a longer line is not read)."""
     if not line.strip() or _PAGE_MARK.match(line):
         return []
     offset = 0
@@ -84,9 +91,9 @@ def cells_of_line(line: str, line_no: int) -> list[Cell]:
     if "|" in body:
         if _SEPARATOR_ROW.match(body):
             return []
-        cells = _split_pipes(body, line_no)
+        cells = _split_pipes(body, line_no, limit)
     elif "  " in body.strip():
-        cells = _split_gaps(body, line_no)
+        cells = _split_gaps(body, line_no, limit)
     else:
         s = body.strip()
         lead = len(body) - len(body.lstrip())
@@ -165,7 +172,7 @@ def _split_spaced(cell: Cell) -> list[Cell] | None:
     numbers = 0
     while k > 0:
         tok = text[tokens[k - 1][0]:tokens[k - 1][1]]
-        if parse_value(tok) is not None:
+        if len(tok) <= 80 and parse_value(tok) is not None:  # (a longer token is no number, nor cached)
             numbers += 1
         elif not (is_blank(tok) and tok != "无"):
             break
@@ -195,6 +202,8 @@ def _split_spaced(cell: Cell) -> list[Cell] | None:
 
 def _refine(cell: Cell) -> list[Cell]:
     text = cell.text
+    if len(text) > MAX_SPLIT_CHARS:
+        return [cell]  # no row of a table: not cut into cells
     if " " in text and (text[-1:].isdigit() or text[-1:] in _VALUE_ENDS):
         spaced = _split_spaced(cell)
         if spaced is not None:
@@ -213,9 +222,25 @@ def _refine(cell: Cell) -> list[Cell]:
     return [cell]
 
 
-def cells_of(lines: list[str]) -> list[Cell]:
+class Layout(NamedTuple):
+    cells: list[Cell]
+    stopped_at: int | None  # the line (0-based) where MAX_CELLS cells were reached, if they were
+
+
+def lay_out(lines: list[str], *, budget: Budget | None = None, max_cells: int = MAX_CELLS) -> Layout:
+    """The cells of `lines`, at most `max_cells` of them: reading stops at the line that
+    reaches them."""
     out: list[Cell] = []
     for i, line in enumerate(lines):
-        for cell in cells_of_line(line, i):
+        if budget is not None and not i & 1023:
+            budget.check("lay out")
+        for cell in cells_of_line(line, i, max_cells - len(out)):
             out.extend(_refine(cell))
-    return out
+        if len(out) >= max_cells:
+            del out[max_cells:]
+            return Layout(out, i)
+    return Layout(out, None)
+
+
+def cells_of(lines: list[str]) -> list[Cell]:
+    return lay_out(lines).cells

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+
+from app.parsing.budget import MAX_LINES, Budget
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
 # a pinyin syllable (or two) in brackets right after a CJK character, with at least one tone mark
@@ -43,6 +46,9 @@ _SPACED_TOKEN = re.compile("[^ \u3000\u00a0]+|[ \u3000\u00a0]+")
 def _joinable(c: str) -> bool:
     return "\u4e00" <= c <= "\u9fff" or "\u3001" <= c <= "\u303f" or "\uff01" <= c <= "\uff5e" and not c.isdigit() \
         or c in "·“”‘’"
+
+
+_MAX_SPACED_LINE = 10_000  # letter-spaced text is a title or a label; a longer line is left as it is
 
 
 def _squeeze_spaced(line: str) -> tuple[str, list[int]] | None:
@@ -98,13 +104,16 @@ def to_simplified(text: str) -> str:
 
 @dataclass(slots=True)
 class Normalized:
-    """The normalised text, line by line, and how to map a (line, column) back to the original."""
+    """The normalised text, line by line, and how to map a (line, column) back to the original.
+    At most MAX_LINES lines are read: `lines_in_text` says how many the text has."""
 
     original_lines: list[str]
     lines: list[str]
     # per line: sorted normalised columns where characters were removed, and the cumulative shift
-    _shift_cols: list[list[int]]
-    _shift_vals: list[list[int]]
+    # (one shared empty tuple for the lines where nothing was: most of them)
+    _shift_cols: list[Sequence[int]]
+    _shift_vals: list[Sequence[int]]
+    lines_in_text: int = 0
 
     def original_span(self, line: int, start: int, end: int) -> tuple[int, int]:
         """Map a [start, end) column span on normalised line `line` (0-based) to the original."""
@@ -123,14 +132,22 @@ class Normalized:
         return "\n".join(self.lines)
 
 
-def normalize(text: str) -> Normalized:
-    original_lines = text.split("\n")
+_NO_SHIFT: tuple[int, ...] = ()
+
+
+def normalize(text: str, *, budget: Budget | None = None, max_lines: int = MAX_LINES) -> Normalized:
+    original_lines = text.split("\n", max_lines)
+    lines_in_text = len(original_lines)
+    if lines_in_text > max_lines:  # the rest of the text, unsplit, is not read
+        lines_in_text = max_lines + original_lines.pop().count("\n") + 1
     lines: list[str] = []
-    shift_cols: list[list[int]] = []
-    shift_vals: list[list[int]] = []
+    shift_cols: list[Sequence[int]] = []
+    shift_vals: list[Sequence[int]] = []
     stripped: list[str] = []
     spaced = _SPACED.search(text) is not None
-    for line in original_lines:
+    for i, line in enumerate(original_lines):
+        if budget is not None and not i & 1023:
+            budget.check("normalise")
         cols: list[int] = []
         vals: list[int] = []
         if "(" in line or "（" in line:
@@ -146,7 +163,7 @@ def normalize(text: str) -> Normalized:
             if out:
                 out.append(line[pos:])
                 line = "".join(out)
-        if spaced and _SPACED.search(line):
+        if spaced and len(line) <= _MAX_SPACED_LINE and _SPACED.search(line):
             squeezed = _squeeze_spaced(line)
             if squeezed is not None:
                 line, keep = squeezed
@@ -164,17 +181,23 @@ def normalize(text: str) -> Normalized:
                         prev = k - c
                 cols, vals = cols2, vals2
         stripped.append(line)
-        shift_cols.append(cols)
-        shift_vals.append(vals)
+        shift_cols.append(cols or _NO_SHIFT)
+        shift_vals.append(vals or _NO_SHIFT)
     joined = "\n".join(stripped)
+    del stripped[:]  # the joined text holds them now
     converted = to_simplified(joined)
+    if budget is not None:
+        budget.check("normalise")
     if len(converted) == len(joined):
+        del joined
         lines = _translate(converted).split("\n")
     else:  # a phrase changed length somewhere: convert line by line, keep what lines up
         lines = []
-        for i, line in enumerate(stripped):
+        for i, line in enumerate(joined.split("\n")):
+            if budget is not None and not i & 1023:
+                budget.check("normalise")
             c = to_simplified(line)
             if len(c) != len(line):
-                shift_cols[i], shift_vals[i] = [], []
+                shift_cols[i], shift_vals[i] = _NO_SHIFT, _NO_SHIFT
             lines.append(_translate(c))
-    return Normalized(original_lines, lines, shift_cols, shift_vals)
+    return Normalized(original_lines, lines, shift_cols, shift_vals, lines_in_text)

@@ -12,14 +12,15 @@ from __future__ import annotations
 import time
 from typing import Any, TypeVar
 
+from app.parsing.budget import DEFAULT_SECONDS, MAX_CELLS, Budget, BudgetExceeded
 from app.parsing.check import check
 from app.parsing.decode import decode_bytes
 from app.parsing.findings import INCOMPLETE, Code, finding
 from app.parsing.grid import Grid
-from app.parsing.layout import cells_of
+from app.parsing.layout import lay_out
 from app.parsing.meta import Meta, read_meta
 from app.parsing.model import Figure, Finding, ParsedReport
-from app.parsing.normalize import normalize
+from app.parsing.normalize import Normalized, normalize
 from app.parsing.place import Place, locate
 from app.parsing.provenance import place as place_on_pages
 from app.parsing.prose import find_hints, prose_disagreements, prose_figures
@@ -59,15 +60,18 @@ def _untraced(stage: str, result: T) -> T:
     return result
 
 
-def parse_document(data: bytes, content_type: str | None = None, *, trace: Trace | None = None) -> ParsedReport:
+def parse_document(data: bytes, content_type: str | None = None, *, budget: float | None = DEFAULT_SECONDS,
+                   trace: Trace | None = None) -> ParsedReport:
     """Decode `data` (charset from `content_type`, else detected; HTML, PDF, Word → text) and
-    parse it. Raises InputError for bytes that are not a readable document (empty, binary, …).
-    Figures from a PDF carry their page and box; what the PDF/Word reader found comes first
-    among the findings, and a PDF without any text layer is `failed`."""
+    parse it, in at most `budget` seconds (app/parsing/budget.py; decoding counts). Raises
+    InputError for bytes that are not a readable document (empty, binary, …). Figures from a
+    PDF carry their page and box; what the PDF/Word reader found comes first among the
+    findings, and a PDF without any text layer is `failed`."""
+    limits = Budget(budget)
     decoded = decode_bytes(data, content_type)
     if trace is not None:
         trace.keep("decode", decoded)
-    report = parse_text(decoded.text, media_type=decoded.media_type, trace=trace)
+    report = parse_text(decoded.text, media_type=decoded.media_type, budget=limits, trace=trace)
     report.encoding = decoded.encoding
     extracted = decoded.extracted
     if extracted is not None:
@@ -79,21 +83,55 @@ def parse_document(data: bytes, content_type: str | None = None, *, trace: Trace
     return report
 
 
-def parse_text(text: str, media_type: str = "text/plain", *, trace: Trace | None = None) -> ParsedReport:
-    """The report in `text` (the document as decoded: what figure sources point into)."""
-    stage = trace.keep if trace is not None else _untraced
-    norm = stage("normalise", normalize(text))
+def parse_text(text: str, media_type: str = "text/plain", *, budget: float | Budget | None = DEFAULT_SECONDS,
+               trace: Trace | None = None) -> ParsedReport:
+    """The report in `text` (the document as decoded: what figure sources point into); past
+    the time budget, a `failed` report saying so."""
+    limits = budget if isinstance(budget, Budget) else Budget(budget)
+    try:
+        return _read_text(text, media_type, limits, trace.keep if trace is not None else _untraced)
+    except BudgetExceeded as exc:
+        return _over_budget(text, media_type, exc)
+
+
+def _read_text(text: str, media_type: str, budget: Budget, stage) -> ParsedReport:
+    norm = stage("normalise", normalize(text, budget=budget))
     flat = norm.text
     meta = stage("meta", read_meta(norm.lines, flat))
-    grid = stage("lay out", Grid(norm, cells_of(norm.lines)))
+    layout = lay_out(norm.lines, budget=budget)
+    grid = stage("lay out", Grid(norm, layout.cells, budget))
     template = stage("template", detect_template(grid, flat, meta.year))
     hints = find_hints(flat, template.name) if template is not None else {}
     tables = stage("tables", read_tables(grid, template, hints))
+    budget.check("read")
     figures = {**tables.figures, **stage("prose", prose_figures(norm, flat, skip=tables.figures))}
     checks = stage("check", check(figures, template) + prose_disagreements(flat, figures, hints))
     place = stage("place", locate(meta, norm.lines))
     return stage("report", _report(text, flat, media_type, meta, place, template, figures,
-                                   [*tables.findings, *checks]))
+                                   [*_truncated(norm, layout.stopped_at), *tables.findings, *checks]))
+
+
+def _truncated(norm: Normalized, stopped_at: int | None) -> list[Finding]:
+    """What was left unread of a text beyond the bounds of app/parsing/budget.py."""
+    if stopped_at is not None:
+        return [finding(Code.TEXT_TRUNCATED, f"The text has more than {MAX_CELLS:,} cells: reading stopped in line "
+                                             f"{stopped_at + 1:,} of {norm.lines_in_text:,}, the rest was not read.",
+                        (), stopped_at + 1)]
+    if norm.lines_in_text > len(norm.lines):
+        return [finding(Code.TEXT_TRUNCATED, f"The text has {norm.lines_in_text:,} lines; only the first "
+                                             f"{len(norm.lines):,} were read.")]
+    return []
+
+
+def _over_budget(text: str, media_type: str, exc: BudgetExceeded) -> ParsedReport:
+    """A parse stopped at its deadline: nothing of it is kept (figures whose checks never ran
+    could be wrong unnoticed), only the finding and the text."""
+    over = finding(Code.PARSE_BUDGET_EXCEEDED,
+                   f"Parsing stopped at its time budget of {exc.seconds:g} s (while it was in {exc.stage}): the text "
+                   "is too large or too irregular to be read in time, and nothing of it is given. A larger budget "
+                   "may read it.")
+    return ParsedReport(parser_version=PARSER_VERSION, status="failed", template=None, year=None, agency=None,
+                        region_code=None, findings=[over], text=text, normalized_text="", media_type=media_type)
 
 
 def _report(text: str, flat: str, media_type: str, meta: Meta, place: Place, template: Template | None,

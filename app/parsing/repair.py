@@ -17,6 +17,7 @@ the table's identities).
 
 from __future__ import annotations
 
+from app.parsing.budget import Budget
 from app.parsing.findings import Code
 from app.parsing.grid import Taken
 from app.parsing.layout import Cell
@@ -37,17 +38,20 @@ def spec_size(spec: Spec) -> int:
 
 
 def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = TOLERANCES.split_limit,
-          signed_cols: frozenset[int] | None = None) -> tuple[list[list[int]], bool]:
+          signed_cols: frozenset[int] | None = None, budget: Budget | None = None) -> tuple[list[list[int]], bool]:
     """The splits of `runs` (sign '' | '+' | '-', digits) — parts never span two runs — that
     satisfy `spec`, at most `limit` of them (more than one already means ambiguous), and
     whether the search was complete (False when it gave up after TOLERANCES.split_steps). A
     run written with a sign (增2, 减30, -7) starts a signed column: with `signed_cols` given,
-    only there. Parts have at most TOLERANCES.split_part_digits digits.
+    only there. Parts have at most TOLERANCES.split_part_digits digits. With a `budget`, the
+    steps count against its repair_steps too (a search that runs out of them is incomplete),
+    and its deadline is checked every 4,096 steps.
 
     One function on purpose (~95 lines): the recursion `rec` shares the spec's sum blocks,
     the pruning tables and the step count through its closure; it is the parser's hottest
     loop, where attribute look-ups or long argument lists would cost."""
-    max_steps, part_digits = TOLERANCES.split_steps, TOLERANCES.split_part_digits
+    part_digits = TOLERANCES.split_part_digits
+    max_steps = TOLERANCES.split_steps if budget is None else min(TOLERANCES.split_steps, budget.repair_steps)
     n = spec_size(spec)
     total_digits = sum(len(d) for _, d in runs)
     if total_digits < n or len(runs) > n or not runs:
@@ -76,6 +80,8 @@ def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = TOLERANCES.split
         steps += 1
         if steps > max_steps:
             raise TooManySplits
+        if budget is not None and not steps & 4095:
+            budget.check("repair")
         if ri < n_runs and at == run_len[ri]:  # this run used up: on to the next
             ri, at = ri + 1, 0
         if ri == n_runs:
@@ -131,13 +137,17 @@ def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = TOLERANCES.split
         rec(0, 0, [])
     except TooManySplits:
         return out, False
+    finally:
+        if budget is not None:
+            budget.repair_steps -= min(steps, budget.repair_steps)
     return out, True
 
 
 # ---------------------------------------------------------------- a reader's side
 
 def fitting_splits(taken: list[Taken], spec: Spec, known: dict[int, int | float] | None = None,
-           signed_cols: frozenset[int] = frozenset()) -> tuple[list[list[int]], bool] | None:
+                   signed_cols: frozenset[int] = frozenset(),
+                   budget: Budget | None = None) -> tuple[list[list[int]], bool] | None:
     """The ways to split the run-together digit strings among `taken` that satisfy `spec`
     (and values `known` from elsewhere, by position), and whether the search was complete;
     None when the cells are not plain digit strings or nothing fits."""
@@ -147,7 +157,7 @@ def fitting_splits(taken: list[Taken], spec: Spec, known: dict[int, int | float]
         if v is None or v.unit or isinstance(v.value, float) or "." in v.digits:
             return None
         runs.append(("-" if v.value < 0 else "+" if v.signed else "", v.digits))
-    solutions, complete = solve(runs, spec, signed_cols=signed_cols)
+    solutions, complete = solve(runs, spec, signed_cols=signed_cols, budget=budget)
     if known:
         solutions = [sol for sol in solutions if all(sol[i] == val for i, val in known.items())]
     return (solutions, complete) if solutions else None
@@ -182,9 +192,9 @@ def settle(out: Reading, taken: list[Taken], solutions: list[list[int]], complet
 
 def split_row(out: Reading, taken: list[Taken], spec: Spec, keys: tuple[str, ...],
               known: dict[int, int | float] | None = None,
-              signed_cols: frozenset[int] = frozenset()) -> list[Taken | None] | None:
+              signed_cols: frozenset[int] = frozenset(), budget: Budget | None = None) -> list[Taken | None] | None:
     """fitting_splits, then settle; None when no split fits."""
-    found = fitting_splits(taken, spec, known, signed_cols)
+    found = fitting_splits(taken, spec, known, signed_cols, budget)
     if found is None:
         return None
     return settle(out, taken, found[0], found[1], keys)

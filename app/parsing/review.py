@@ -15,6 +15,7 @@ from app.parsing.reading import Reading
 from app.parsing.sections import REVIEW_ANCHOR, review_anchor, review_header
 from app.parsing.repair import split_row
 from app.parsing.templates import Template, adds_up
+from app.parsing.values import is_blank
 
 
 def read_review(grid: Grid, template: Template) -> Reading:
@@ -28,12 +29,26 @@ def read_review(grid: Grid, template: Template) -> Reading:
     units = [o.unit for _ in table.kinds for o in table.outcomes]
     words = table.header_chars
     best: list[Taken] = []
+    cells = grid.cells
+    read = checked = -1  # the last header read, and how far only headers and blanks follow it
     for idx, s in enumerate(grid.squashed):
         if REVIEW_ANCHOR not in s or not review_anchor(grid, idx, words):
             continue
+        if read >= 0:
+            # only headers and blanks (that no value claims) since the last header read: the
+            # same values follow this one, read already
+            j = checked + 1
+            while j < idx and (review_header(grid, j, words) or (
+                    is_blank(cells[j].text) and not grid.numeric_later_on_line(j))):
+                j += 1
+            if j == idx:
+                checked = idx
+                continue
+        grid.check_budget()
+        read = checked = idx
         taken = grid.collect(idx + 1, n, skip=lambda j: review_header(grid, j, words))
         if 0 < len(taken) < n and grid.splittable(taken):
-            fixed = split_row(out, taken, (("sum", width - 1),) * kinds, keys)
+            fixed = split_row(out, taken, (("sum", width - 1),) * kinds, keys, budget=grid.budget)
             if fixed is not None:
                 for key, t, unit in zip(keys, fixed, units):
                     if t is not None:

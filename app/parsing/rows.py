@@ -11,11 +11,11 @@ label broken over two lines, a label at the end of a text cut from a flattened t
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import NamedTuple
 
 from app.parsing.grid import Grid
 from app.parsing.labels import split_numbering, within_one_edit
+from app.parsing.memo import text_cache
 from app.parsing.templates import GENERIC_LABELS, TEMPLATES, Template
 from app.parsing.tolerances import TOLERANCES
 
@@ -66,7 +66,7 @@ def _exact_index(template: Template) -> dict[str, list[_Exact]]:
 _EXACT = {t.name: _exact_index(t) for t in TEMPLATES.values()}
 
 
-@lru_cache(maxsize=16384)
+@text_cache(maxsize=16384, max_chars=64)
 def match_application_label(text: str, template: Template, glued: bool) -> AppLabel | None:
     """The section 三 row or group a label cell names, or None. The label as the template
     writes it first; else the best-ranked alias (see _rank), the numbering breaking ties;

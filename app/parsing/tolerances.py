@@ -28,6 +28,7 @@ class Tolerances:
     unit_header_cells: int = 11  # cells looked back from an amount row's label for its 单位 / 金额 header
     box_headers: int = 4  # header cells allowed between a run of labels and their numbers (box by box)
     box_header_len: int = 20  # … each at most this long
+    box_run_cells: int = 24  # cells a run of one-column labels and their headers may span (a real one: under 10)
 
     # section 三 labels
     app_label_len: int = 60  # a longer cell is prose, unless cut from a flattened table
@@ -37,6 +38,9 @@ class Tolerances:
     app_fuzzy_len: int = 5  # aliases this long forgive one slip
     glued_label_len: int = 3  # a text cut from a flattened table, at least this long, may end with …
     glued_alias_len: int = 4  # … an alias this long or longer
+
+    # bounds on work (app/parsing/budget.py holds the bounds on what a parse reads)
+    remembered_walk: int = 8  # a walk along a line past this many cells is remembered for each of them
 
     # values
     cell_len: int = 80  # a longer cell is no number

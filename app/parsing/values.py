@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
+from app.parsing.memo import text_cache
 from app.parsing.tolerances import TOLERANCES
 
 _NUMBER_CELL = re.compile(
@@ -37,7 +37,8 @@ def is_blank(text: str) -> bool:
     return text.strip() in _BLANK
 
 
-@lru_cache(maxsize=65536)  # pure, and the same cells ("0", "12") recur in every report
+# pure, and the same cells ("0", "12") recur in every report: cached up to 96 characters
+@text_cache(maxsize=65536, max_chars=96)
 def parse_value(text: str, *, money: bool = False, money_unit: str = "万元") -> Value | None:
     """Parse a cell that is a number. `money`: the column is in 万元 — convert 元 / 亿元, and
     read a bare number in `money_unit` (the unit the column header gives)."""

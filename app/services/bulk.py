@@ -2,42 +2,50 @@
 batches.
 
 The main process reads the files and looks their sha256 up, a batch at a time (bytes
-stored already are not parsed again); new bytes are parsed in a pool of processes (parsing is pure CPU, so threads
-would share one core), a window of files ahead of the writer; the main process writes the
-parses in batches of `batch` reports a transaction (app.services.ingest.store_many). Results
-come back in the order of the files. Small imports (fewer files than `pool_from`) parse in
-the main process: starting the pool costs more than it saves there.
+stored already are not parsed again); new bytes are parsed in processes of their own
+(app/services/parsepool.py: parsing is pure CPU, so threads would share one core; each parse
+bounded by the budget and, past the hard timeout, its process killed and replaced: that file
+fails with parse_timeout, the import goes on), a window of files ahead of the writer; the
+main process writes the parses in batches of `batch` reports a transaction
+(app.services.ingest.store_many). Results come back in the order of the files. With
+`processes=0` (or fewer files than `pool_from`) files are parsed in the main process, where
+only the budget bounds a parse.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from app.parsing import InputError, ParsedReport
+from app.parsing.budget import DEFAULT_SECONDS
 from app.services.ingest import IngestResult, sha256_hex, store_many, stored_digests, stored_result
-from app.services.parsepool import parse_or_error
+from app.services.parsepool import DEFAULT_TIMEOUT, ParseWorkers, parse_or_error
 
 Outcome = IngestResult | OSError | InputError
 
 
 def ingest_paths(engine: Engine, paths: Iterable[Path], content_type_of: Callable[[Path], str | None], *,
-                 batch: int = 32, processes: int | None = None, pool_from: int = 64) -> Iterator[tuple[Path, Outcome]]:
+                 batch: int = 32, processes: int | None = None, pool_from: int = 1,
+                 budget: float | None = DEFAULT_SECONDS, timeout: float = DEFAULT_TIMEOUT,
+                 ) -> Iterator[tuple[Path, Outcome]]:
     """(path, its stored report or why it failed) for every path, in order."""
     paths = list(paths)
-    workers = processes if processes is not None else (os.cpu_count() or 1)
-    pool = None
-    if workers > 1 and len(paths) >= pool_from:
-        # forkserver: workers forked from a clean process, never from one holding database connections
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+    workers = min(processes if processes is not None else (os.cpu_count() or 1), len(paths))
+    pool = ParseWorkers(workers, budget=budget, timeout=timeout) if workers > 0 and len(paths) >= pool_from else None
+    # a thread for each process waits for its answer (the processes parse; the threads only wait)
+    threads = ThreadPoolExecutor(workers, thread_name_prefix="parse-wait") if pool is not None else None
     window: deque[tuple[Path, bytes | None, Future | ParsedReport | Outcome]] = deque()
     pending: list[tuple[Path, bytes, ParsedReport]] = []
+
+    def parse_here(data: bytes, content_type: str | None) -> ParsedReport | InputError:
+        job = parse_or_error(data, content_type, budget)
+        return InputError(*job) if isinstance(job, tuple) else job
 
     def write() -> Iterator[tuple[Path, Outcome]]:
         if pending:
@@ -49,8 +57,6 @@ def ingest_paths(engine: Engine, paths: Iterable[Path], content_type_of: Callabl
         """The next file in order: written with its batch, or passed on as it is."""
         if isinstance(job, Future):
             job = job.result()
-        if isinstance(job, tuple):
-            job = InputError(*job)
         if isinstance(job, ParsedReport):
             assert data is not None
             pending.append((path, data, job))
@@ -75,15 +81,19 @@ def ingest_paths(engine: Engine, paths: Iterable[Path], content_type_of: Callabl
                     window.append((path, None, data))
                 elif digest in known and (existing := stored_result(engine, digest)) is not None:
                     window.append((path, None, existing))
-                elif pool is not None:
-                    window.append((path, data, pool.submit(parse_or_error, data, content_type_of(path))))
+                elif pool is not None and threads is not None:
+                    window.append((path, data, threads.submit(pool.outcome, data, content_type_of(path))))
                 else:
-                    window.append((path, data, parse_or_error(data, content_type_of(path))))
+                    window.append((path, data, parse_here(data, content_type_of(path))))
             while len(window) > 2 * batch or (pool is None and window):
                 yield from settle(*window.popleft())
         while window:
             yield from settle(*window.popleft())
         yield from write()
     finally:
+        if threads is not None:
+            threads.shutdown(wait=False, cancel_futures=True)
         if pool is not None:
-            pool.shutdown(cancel_futures=True)
+            pool.close()  # (a parse still running ends here: its thread has its answer at once)
+        if threads is not None:
+            threads.shutdown()

@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 from app.parsing import InputError, ParsedReport, parse_document
+from app.parsing.budget import DEFAULT_SECONDS
 from app.parsing.decode import DOCX_TYPE
 
 LEGACY_MEDIA_TYPE = "application/msword"
@@ -57,14 +58,16 @@ def legacy_to_docx(data: bytes, binary: str, timeout: float = CONVERT_SECONDS) -
         return result.read_bytes()
 
 
-def parse_upload(data: bytes, content_type: str | None = None) -> ParsedReport:
-    """parse_document, and legacy Word files through LibreOffice where it is installed."""
+def parse_upload(data: bytes, content_type: str | None = None, *,
+                 budget: float | None = DEFAULT_SECONDS) -> ParsedReport:
+    """parse_document (in at most `budget` seconds), and legacy Word files through
+    LibreOffice where it is installed."""
     try:
-        return parse_document(data, content_type)
+        return parse_document(data, content_type, budget=budget)
     except InputError as exc:
         binary = soffice() if exc.code == "legacy_word_document" else None
         if binary is None:
             raise
-    report = parse_document(legacy_to_docx(data, binary), DOCX_TYPE)
+    report = parse_document(legacy_to_docx(data, binary), DOCX_TYPE, budget=budget)
     report.media_type = LEGACY_MEDIA_TYPE
     return report

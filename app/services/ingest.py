@@ -18,6 +18,7 @@ from sqlmodel import Session, delete, select
 
 from app.models import Document, FigureRow, FindingRow, Report, ReportText, utcnow
 from app.parsing import ParsedReport
+from app.parsing.budget import DEFAULT_SECONDS
 from app.parsing.decode import DOCX_TYPE, PDF_TYPE
 from app.services import rollup
 from app.services.convert import LEGACY_MEDIA_TYPE, parse_upload
@@ -67,17 +68,19 @@ def _rows(parsed: ParsedReport, data: bytes, digest: str, source_url: str | None
 
 
 def ingest(engine: Engine, data: bytes, content_type: str | None = None, source_url: str | None = None,
-           *, lookup_first: bool = True, document_fields: dict | None = None) -> IngestResult:
+           *, lookup_first: bool = True, document_fields: dict | None = None,
+           budget: float | None = DEFAULT_SECONDS) -> IngestResult:
     """Store `data` and its parse, or return the report already stored for these bytes.
     Raises app.parsing.InputError for bytes that are no document. Blocking (parses and
     writes): call it from a worker thread in async code. `lookup_first=False` skips the
     pre-parse lookup, leaving the decision to the UNIQUE constraint alone. `document_fields`:
     more Document columns (a fetch's fetched_at, etag, last_modified; `attachment_url`: the
-    file's URL when `source_url` is the page that linked to it)."""
+    file's URL when `source_url` is the page that linked to it). `budget`: seconds the parse
+    may take (app/parsing/budget.py)."""
     digest = sha256_hex(data)
     if lookup_first and (existing := stored_result(engine, digest)) is not None:
         return existing
-    parsed = parse_upload(data, content_type)
+    parsed = parse_upload(data, content_type, budget=budget)
     return store(engine, data, parsed, source_url or parsed.source_url, digest=digest,
                  document_fields=document_fields)
 
@@ -272,7 +275,7 @@ def document_content_type(document: Document) -> str:
     return f"{media}; charset={document.encoding}" if document.encoding else media
 
 
-def reparse(engine: Engine, report_id: int) -> Report | None:
+def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SECONDS) -> Report | None:
     """Run the current parser again on the stored bytes of report `report_id` and replace its
     figures, findings and text in one transaction; the document itself is never touched.
     None when there is no such report."""
@@ -282,7 +285,7 @@ def reparse(engine: Engine, report_id: int) -> Report | None:
             return None
         document = session.get(Document, report.document_id)
         assert document is not None
-        parsed = storable(parse_upload(document.content, document_content_type(document)))
+        parsed = storable(parse_upload(document.content, document_content_type(document), budget=budget))
         before = rollup.cells_of(session, [report.id])  # the rollup cells it leaves (refreshed below)
         for table in (FigureRow, FindingRow):
             session.exec(delete(table).where(table.report_id == report.id))  # type: ignore[call-overload]
@@ -318,7 +321,7 @@ def report_ids(engine: Engine, *, outdated_only: bool = False) -> list[int]:
         return list(session.exec(stmt))
 
 
-def ingest_fetched(engine: Engine, fetched) -> IngestResult:
+def ingest_fetched(engine: Engine, fetched, *, budget: float | None = DEFAULT_SECONDS) -> IngestResult:
     """Store a document fetched by URL (app.services.fetch.Fetched): the final URL as its
     source, with when it was fetched and the server's ETag and Last-Modified; a file followed
     from a page that linked to it keeps the page as the report's source and its own URL as
@@ -327,4 +330,4 @@ def ingest_fetched(engine: Engine, fetched) -> IngestResult:
     fields = {"fetched_at": fetched.fetched_at, "etag": fetched.etag, "last_modified": fetched.last_modified}
     if fetched.page_url:
         fields["attachment_url"] = fetched.url
-    return ingest(engine, fetched.content, fetched.content_type, source_url, document_fields=fields)
+    return ingest(engine, fetched.content, fetched.content_type, source_url, budget=budget, document_fields=fields)

@@ -1,36 +1,81 @@
-"""Parsing in processes of its own, beside the server's event loop.
+"""Parsing in processes of its own, beside the server's event loop, each parse bounded.
 
 Parsing is pure Python CPU (~3 ms a report): in a thread it holds the GIL and shares one core
 with the event loop, the writer and every other request of the worker. A server worker
-therefore hands parses to a small pool of processes (DISCLOSURE_PARSE_PROCESSES; by default
+therefore hands parses to a few processes of its own (DISCLOSURE_PARSE_PROCESSES; by default
 one when the machine has a second core), so that the worker's own core serves HTTP and
-writes while another parses. The pool is started on the first parse (a read-only server
-never starts it) from a forkserver — a clean process, never a fork of one holding database
-connections and threads — and shut down with the app.
+writes while another parses. They are started on the first parse (a read-only server never
+starts any) from a forkserver — a clean process, never a fork of one holding database
+connections and threads — one parse at a time each, and stopped with the app.
 
-A pool that breaks (a process killed, or processes that cannot start) is dropped and the
-parse that was in it done in a thread instead: a request never fails because of the pool.
-Parses then stay in threads for RETRY_AFTER seconds before a new pool is tried, so a pool
-that cannot start costs one attempt a while, not one per request. `processes=0` parses in a
-thread, as before.
+Bounds. A parse has a time budget (DISCLOSURE_PARSE_BUDGET, app/parsing/budget.py) that the
+parser keeps itself: past it the report is stored as `failed` with the finding
+parse_budget_exceeded. A parse still running DISCLOSURE_PARSE_TIMEOUT seconds after it began
+all the same — stuck in code the budget cannot interrupt (the HTML parser, OpenCC, a regex) —
+is ended: its process is killed and replaced, and the parse raises ParseTimeout (an
+InputError: 422 `parse_timeout`, nothing stored). A process is replaced only when a parse
+asks for it, and each kill took a parse of DISCLOSURE_PARSE_TIMEOUT seconds: runaway
+documents cost one process start each, never a storm. In a thread (processes=0, and while a
+broken pool waits to be tried again) the cooperative budget is the only bound: a thread
+cannot be killed.
+
+Parse processes die with the server: the forkserver asks the kernel for SIGKILL when the
+server dies and each parse process for SIGKILL when the forkserver dies (prctl
+PR_SET_PDEATHSIG, Linux; app/services/parsefork.py), so a `kill -9` of the server ends them
+at once, a parse stuck in C code too. Elsewhere (and should a signal be missed) a thread of
+each parse process checks every second that its parent and the server are still there, and
+the forkserver ends when no one is left holding its pipe. The signal goes with the thread
+that forked the process: the forkserver is started from a thread of its own that lives as
+long as the server.
+
+A process that dies on its own (killed by the OOM killer or an operator, or unable to start)
+breaks the pool: the parse that was in it is done in a thread instead — a request never fails
+because of the pool — and parses stay in threads for RETRY_AFTER seconds before processes are
+tried again, so that a pool that cannot start costs one attempt a while, not one per request.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import functools
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import os
+import queue
+import signal
+import sys
+import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import traceback
+from multiprocessing.connection import Connection
 
 import anyio.to_thread
 
 from app.parsing import InputError, ParsedReport
+from app.parsing.budget import DEFAULT_SECONDS
 from app.services.convert import parse_upload
 
 log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 30.0  # seconds: a parse process past this is killed (DISCLOSURE_PARSE_TIMEOUT)
+WATCH_SECONDS = 1.0  # how often a parse process checks that its parent and the server live
+OWNER_VARIABLE = "DISCLOSURE_PARSE_OWNER"  # the pid of the process the forkserver is started for
+_PR_SET_PDEATHSIG = 1
+
+
+class ParseTimeout(InputError):
+    """A parse ran past the hard timeout: its process was killed; nothing was read."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__("parse_timeout",
+                         f"The document could not be parsed within {seconds:g} s: parsing it was stopped and "
+                         "nothing was stored. It may be too large or too irregular to read.", 422)
+
+
+class PoolBroken(Exception):
+    """A parse process died on its own (not on a timeout)."""
 
 
 def default_processes() -> int:
@@ -38,50 +83,287 @@ def default_processes() -> int:
     return 1 if (os.cpu_count() or 1) >= 2 else 0
 
 
-def parse_or_error(data: bytes, content_type: str | None) -> ParsedReport | tuple[str, str, int]:
-    """In a pool process: the parse, or the InputError's fields (rebuilt by the caller: an
-    InputError does not survive pickling with its code and status)."""
+def parse_or_error(data: bytes, content_type: str | None,
+                   budget: float | None = DEFAULT_SECONDS) -> ParsedReport | tuple[str, str, int]:
+    """The parse, or the InputError's fields (rebuilt by the caller: an InputError does not
+    survive pickling with its code and status)."""
     try:
-        return parse_upload(data, content_type)
+        return parse_upload(data, content_type, budget=budget)
     except InputError as exc:
         return exc.code, exc.message, exc.status
 
 
+# ----------------------------------------------------------------------------- in a parse process
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def ask_for_death_signal() -> None:
+    """SIGKILL for this process when its parent ends (Linux; elsewhere nothing)."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no libc to ask: the watch of die_with_parent is the bound
+            pass
+
+
+def die_with_parent(owner: int) -> None:
+    """Make this process end when its parent or the process `owner` (the server) ends."""
+    parent = os.getppid()
+    ask_for_death_signal()
+
+    def watch() -> None:
+        while os.getppid() == parent and _alive(owner):
+            time.sleep(WATCH_SECONDS)
+        os._exit(0)  # a parse in progress has no one left to answer
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _serve(conn: Connection, owner: int) -> None:
+    """A parse process: parse what comes through `conn` until it closes."""
+    die_with_parent(owner)
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            result: object = parse_or_error(*job)
+        except Exception:  # a parser bug: told to the server as such
+            result = _Crash(traceback.format_exc())
+        conn.send(result)
+
+
+class _Crash:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+# ----------------------------------------------------------------------------- the processes
+
+
+class _Starter(threading.Thread):
+    """Starts the forkserver (one per server process, shared by every pool in it), so that
+    its parent thread is this one, which lives as long as the process."""
+
+    def __init__(self) -> None:
+        super().__init__(name="parse-forkserver", daemon=True)
+        self._asks: queue.SimpleQueue[tuple[threading.Event, list[BaseException]]] = queue.SimpleQueue()
+
+    def run(self) -> None:
+        while True:
+            done, errors = self._asks.get()
+            try:
+                os.environ[OWNER_VARIABLE] = str(os.getpid())
+                multiprocessing.forkserver.ensure_running()
+            except BaseException as exc:  # told to the one who asked
+                errors.append(exc)
+            done.set()
+
+    def ensure_running(self) -> None:
+        done, errors = threading.Event(), []
+        self._asks.put((done, errors))
+        done.wait()
+        if errors:
+            raise errors[0]
+
+
+_starter: _Starter | None = None
+_starter_lock = threading.Lock()
+
+
+def _ensure_forkserver() -> None:
+    global _starter
+    with _starter_lock:
+        if _starter is None:
+            _starter = _Starter()
+            _starter.start()
+    _starter.ensure_running()
+
+
+class _Process:
+    """One parse process and the pipe to it."""
+
+    def __init__(self, context, owner: int) -> None:
+        ours, theirs = context.Pipe()
+        self.process = context.Process(target=_serve, args=(theirs, owner), name="disclosure-parse", daemon=True)
+        self.process.start()
+        theirs.close()
+        self.conn = ours
+
+    def run(self, job: tuple, timeout: float):
+        """The answer to `job`. Raises ParseTimeout (the process killed) or PoolBroken."""
+        try:
+            self.conn.send(job)
+            if not self.conn.poll(timeout):
+                self.kill()
+                raise ParseTimeout(timeout)
+            return self.conn.recv()
+        except (EOFError, OSError) as exc:  # it died (BrokenPipeError is an OSError)
+            self.kill()
+            raise PoolBroken(f"parse process {self.process.pid} died") from exc
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        """Let it end on its own (the pipe closed), killed if it does not at once."""
+        self.conn.close()
+        self.process.join(2)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
+
+
+class ParseWorkers:
+    """`processes` parse processes (started as parses need them), one parse at a time each;
+    blocking calls, for threads. `parse` raises InputError, ParseTimeout or PoolBroken."""
+
+    def __init__(self, processes: int, *, budget: float | None = DEFAULT_SECONDS,
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.processes = processes
+        self.budget = budget
+        self.timeout = timeout
+        self.started = 0  # processes started, replacements included
+        self.killed = 0  # processes killed at the timeout
+        self._context = multiprocessing.get_context("forkserver")
+        # the forkserver (started with the first process, one per server process) imports the
+        # parser once: a process forked from it is ready at once, a replacement too
+        self._context.set_forkserver_preload(["app.services.parsefork"])
+        self._slots = threading.BoundedSemaphore(processes)
+        self._idle: list[_Process] = []
+        self._busy: set[_Process] = set()
+        self._lock = threading.Lock()
+        self._owner = os.getpid()
+        self._closed = False
+
+    def _take(self) -> _Process:
+        with self._lock:
+            if self._closed:
+                raise PoolBroken("the parse processes were stopped")
+            if self._idle:
+                proc = self._idle.pop()
+                self._busy.add(proc)
+                return proc
+        try:
+            _ensure_forkserver()  # (started, or started again, from the long-lived thread)
+            proc = _Process(self._context, self._owner)
+        except (OSError, EOFError, RuntimeError) as exc:
+            raise PoolBroken(f"a parse process could not start: {exc}") from exc
+        with self._lock:
+            self.started += 1
+            self._busy.add(proc)
+        return proc
+
+    def parse(self, data: bytes, content_type: str | None) -> ParsedReport:
+        with self._slots:
+            proc = self._take()
+            try:
+                result = proc.run((data, content_type, self.budget), self.timeout)
+            except ParseTimeout:
+                self.killed += 1
+                log.warning("parse past %g s: its process %s was killed", self.timeout, proc.process.pid)
+                raise
+            finally:
+                with self._lock:
+                    self._busy.discard(proc)
+                    if proc.process.is_alive() and not self._closed:
+                        self._idle.append(proc)
+        if isinstance(result, tuple):
+            raise InputError(*result)
+        if isinstance(result, _Crash):
+            raise RuntimeError("the parser failed in its process:\n" + result.text)
+        return result
+
+    def outcome(self, data: bytes, content_type: str | None) -> ParsedReport | InputError:
+        """parse(), with an InputError (ParseTimeout included) as the answer, not raised; a
+        process that died on the document is a `parse_failed` answer too (for folder imports:
+        one file's outcome, the next file gets a new process)."""
+        try:
+            return self.parse(data, content_type)
+        except InputError as exc:
+            return exc
+        except PoolBroken as exc:
+            return InputError("parse_failed", f"The parse process ended while parsing this document ({exc}); "
+                                              "nothing was stored.", 422)
+
+    def pids(self) -> list[int]:
+        with self._lock:
+            return [p.process.pid for p in (*self._idle, *self._busy) if p.process.pid is not None]
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, busy = self._idle[:], list(self._busy)
+            self._idle.clear()
+        for proc in idle:
+            proc.stop()
+        for proc in busy:  # a parse still running at shutdown: no one will read its answer
+            proc.kill()
+
+
+# ----------------------------------------------------------------------------- for the server
+
+
 class ParsePool:
+    """The server worker's parse processes, awaited from the event loop."""
+
     RETRY_AFTER = 30.0  # seconds in threads after the pool broke
 
-    def __init__(self, processes: int) -> None:
+    def __init__(self, processes: int, *, budget: float | None = DEFAULT_SECONDS,
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
         self.processes = processes
-        self._pool: ProcessPoolExecutor | None = None
+        self.budget = budget
+        self.timeout = timeout
+        self._workers: ParseWorkers | None = None
+        self._free: asyncio.Semaphore | None = None  # made on first use: it belongs to the running loop
         self._threads_until = 0.0
         self.breaks = 0
 
-    def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("forkserver"))
-        return self._pool
+    def _pool(self) -> ParseWorkers:
+        if self._workers is None:
+            self._workers = ParseWorkers(self.processes, budget=self.budget, timeout=self.timeout)
+        return self._workers
 
     async def parse(self, data: bytes, content_type: str | None,
                     limiter: anyio.CapacityLimiter | None = None) -> ParsedReport:
-        """The parse of `data` (raises InputError as parse_upload does)."""
+        """The parse of `data` (raises InputError as parse_upload does, ParseTimeout past
+        the hard timeout)."""
+        in_thread = functools.partial(parse_upload, data, content_type, budget=self.budget)
         if self.processes <= 0 or time.monotonic() < self._threads_until:
-            return await anyio.to_thread.run_sync(parse_upload, data, content_type, limiter=limiter)
-        pool = self._executor()
-        try:
-            result = await asyncio.get_running_loop().run_in_executor(pool, parse_or_error, data, content_type)
-        except BrokenProcessPool:
-            if self._pool is pool:  # the first request to see it: drop the pool, threads for a while
-                self._pool = None
-                self.breaks += 1
-                self._threads_until = time.monotonic() + self.RETRY_AFTER
-                log.warning("parse pool broke; parsing in threads, a new pool in %.0f s", self.RETRY_AFTER)
-                pool.shutdown(wait=False, cancel_futures=True)
-            return await anyio.to_thread.run_sync(parse_upload, data, content_type, limiter=limiter)
-        if isinstance(result, tuple):
-            raise InputError(*result)
-        return result
+            return await anyio.to_thread.run_sync(in_thread, limiter=limiter)
+        if self._free is None:
+            self._free = asyncio.Semaphore(self.processes)
+        async with self._free:  # a process free: waited for here, not in a thread
+            workers = self._pool()
+            try:
+                return await anyio.to_thread.run_sync(workers.parse, data, content_type, limiter=limiter)
+            except PoolBroken as exc:
+                if self._workers is workers:  # the first request to see it: threads for a while
+                    self._workers = None
+                    self.breaks += 1
+                    self._threads_until = time.monotonic() + self.RETRY_AFTER
+                    log.warning("parse pool broke (%s); parsing in threads, processes again in %.0f s",
+                                exc, self.RETRY_AFTER)
+                    workers.close()
+        return await anyio.to_thread.run_sync(in_thread, limiter=limiter)
+
+    def pids(self) -> list[int]:
+        return self._workers.pids() if self._workers is not None else []
 
     def close(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        workers, self._workers = self._workers, None
+        if workers is not None:
+            workers.close()
