@@ -83,7 +83,8 @@ def fetch_report(url: str, *, max_bytes: int, allow: Iterable[str] = (), timeout
         return page
     if decoded.media_type != "text/html" or has_report_tables(decoded.text):
         return page
-    links = attachment_links(decoded.raw_text, page.url)
+    # the links are in the markup: the page's bytes in the charset they were read with
+    links = attachment_links(page.content.decode(decoded.encoding or "utf-8", errors="replace"), page.url)
     if not links:
         return page
     try:
