@@ -13,6 +13,10 @@
     DISCLOSURE_LOG_FORMAT         json (default: one JSON object per line) or text
     DISCLOSURE_VIEW_CACHE_MB      memory per worker for report views served from memory (default 32;
                                   0: off; app/api/viewcache.py)
+    DISCLOSURE_READ_CONCURRENCY   database reads a worker runs at once, each in a thread with its own
+                                  pooled connection (default 4; app/db.py ReadGate)
+    DISCLOSURE_QUEUE_TIMEOUT      longest a read waits for its turn; longer (or expected longer): 503
+                                  with Retry-After (default 2 s)
 
 <root> is the source checkout when the package runs from one (editable install), else the
 current working directory.
@@ -62,6 +66,9 @@ class Settings(BaseSettings):
     # processes each worker parses submitted reports in (0: a thread of the worker; unset: one
     # when the machine has a second core), app/services/parsepool.py
     disclosure_parse_processes: int | None = Field(None, ge=0, le=64)
+    # load: database reads at once per worker and the longest wait for one (app/db.py ReadGate)
+    disclosure_read_concurrency: int = Field(4, ge=1, le=64)
+    disclosure_queue_timeout: float = Field(2.0, gt=0, le=60)
 
     @field_validator("disclosure_api_keys", "disclosure_read_keys")
     @classmethod

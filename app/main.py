@@ -10,13 +10,14 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app import __version__
-from app.api import caching, changes, docs, figures, health, problems, query, regions, reports
+from app.api import caching, changes, deps, docs, figures, health, problems, query, regions, reports
 from app.api.auth import ReadKeyMiddleware
 from app.api.guards import NulGuardMiddleware
 from app.api.viewcache import ReportViewCache
 from app.config import Settings, get_settings
 from app.db import Database
 from app.observability import RequestIdMiddleware
+from app.runtime import Runtime
 from app.models import ReportSubmission
 
 DESCRIPTION = """\
@@ -27,16 +28,22 @@ the line of the report it came from.
 Errors are RFC 9457 `application/problem+json` documents with a stable `code`.
 Writes need `Authorization: Bearer <key>` with a key from `DISCLOSURE_API_KEYS`; reads are
 public unless the server sets `DISCLOSURE_READS_REQUIRE_KEY` (then any read or write key).
+
+Under load, a read that would wait too long for its turn at the database answers `503`
+`overloaded` with `Retry-After` (seconds).
 """
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    database = Database(settings.db_url)
+    database = Database(settings.db_url, read_slots=settings.disclosure_read_concurrency)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        _app.state.runtime = Runtime.build(settings, _app.state.db)  # on the loop that serves
         yield
+        _app.state.runtime.close()
+        del _app.state.runtime
         pool = getattr(_app.state, "parse_pool", None)
         if pool is not None:
             pool.close()
@@ -81,6 +88,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     spec["components"]["schemas"]["ReportSubmission"] = ReportSubmission.model_json_schema(
         ref_template="#/components/schemas/{model}"
     )
+    deps.document_overload(spec, app.routes)  # 503 with Retry-After where a read may have to wait
     caching.document(spec)  # If-None-Match, 304, ETag on every GET
     app.openapi_schema = spec
     return spec

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.db import Overloaded
 from app.models import Problem, ValidationProblem
 from app.parsing import InputError
 
@@ -118,6 +119,18 @@ async def _data_error(request: Request, exc: DataError) -> JSONResponse:
     return problem_response(422, "invalid_value", "A value in this request is outside what the database can store.")
 
 
+OVERLOADED_DETAIL = ("The server is answering as many requests as it can; this one would have waited too long "
+                     "for its turn. Retry after the seconds in Retry-After.")
+
+
+def overloaded_response(retry_after: int) -> JSONResponse:
+    return problem_response(503, "overloaded", OVERLOADED_DETAIL, headers={"Retry-After": str(retry_after)})
+
+
+async def _overloaded(_request: Request, exc: Overloaded) -> JSONResponse:
+    return overloaded_response(exc.retry_after)
+
+
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)  # app.observability
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc,
@@ -135,6 +148,7 @@ def register(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(InputError, _input_error)
     app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(Overloaded, _overloaded)
     app.add_exception_handler(Exception, _unhandled)
 
 
