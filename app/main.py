@@ -30,7 +30,11 @@ Writes need `Authorization: Bearer <key>` with a key from `DISCLOSURE_API_KEYS`;
 public unless the server sets `DISCLOSURE_READS_REQUIRE_KEY` (then any read or write key).
 
 Under load, a read that would wait too long for its turn at the database answers `503`
-`overloaded` with `Retry-After` (seconds).
+`overloaded` with `Retry-After` (seconds). `disclosure serve` also refuses, as problem+json
+and closing the connection: request line and headers not sent within the header timeout
+(`408`), a body that stalls (`408`), a request target over 8 KiB (`414`) or headers over
+32 KiB (`431`) by default, a URL that is not UTF-8 (`400`), and connections beyond its cap
+(`503` `too_many_connections`; `/healthz` and `/readyz` still answered).
 """
 
 

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from app.db import Overloaded
 from app.models import Problem, ValidationProblem
@@ -131,6 +132,13 @@ async def _overloaded(_request: Request, exc: Overloaded) -> JSONResponse:
     return overloaded_response(exc.retry_after)
 
 
+async def _client_disconnect(request: Request, _exc: ClientDisconnect) -> JSONResponse:
+    # the client went away while sending its body (or the server's body timeout ended it,
+    # app/server.py): nothing to answer, nothing went wrong here
+    log.info("client went away during the request body of %s %s", request.method, request.url.path)
+    return problem_response(400, "client_disconnected", "The request body ended before it was complete.")
+
+
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)  # app.observability
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc,
@@ -149,6 +157,7 @@ def register(app: FastAPI) -> None:
     app.add_exception_handler(InputError, _input_error)
     app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(Overloaded, _overloaded)
+    app.add_exception_handler(ClientDisconnect, _client_disconnect)
     app.add_exception_handler(Exception, _unhandled)
 
 
