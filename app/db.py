@@ -163,7 +163,7 @@ class ReadGate:
         self.max_wait = max_wait
         self.free = slots
         self._lines: tuple[deque[asyncio.Future], deque[asyncio.Future]] = (deque(), deque())
-        self._waiting = [0, 0]  # requests waiting in each line
+        self._waiting = [0, 0]  # requests waiting in each line and not handed a slot yet
         self._threads = anyio.CapacityLimiter(slots)  # one worker thread per slot held
         self.hold = [0.01, 0.05]  # seconds a slot is held, per line: moving averages
         self.refused = 0
@@ -191,7 +191,7 @@ class ReadGate:
         return Overloaded(max(1, math.ceil(self._next_return - now)))
 
     async def _acquire(self, line: int, limit: float, queue: bool) -> None:
-        if self.free > 0 and not self.waiting:
+        if self.free > 0:  # then nobody waits: a released slot goes to a waiter before it is free
             self.free -= 1
             return
         expected = self.expected_wait(line)
@@ -212,16 +212,18 @@ class ReadGate:
                 self._release()
             raise
         finally:
-            self._waiting[line] -= 1
             if not waiter.done():
                 waiter.cancel()  # _release skips it
+            if waiter.cancelled():  # never handed a slot (a handed one was counted off by _release)
+                self._waiting[line] -= 1
 
     def _release(self) -> None:
-        for line in self._lines:
+        for index, line in enumerate(self._lines):
             while line:
                 waiter = line.popleft()
                 if not waiter.done():
                     waiter.set_result(None)  # the slot passes to it
+                    self._waiting[index] -= 1
                     return
         self.free += 1
 
