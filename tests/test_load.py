@@ -190,6 +190,32 @@ def test_read_gate_serves_reads_of_one_report_first_and_bounds_waits():
     asyncio.run(scenario())
 
 
+def test_read_gate_never_leaves_a_slot_free_while_requests_wait():
+    """Two slots released before the waiter handed the first one runs: the second is free, and
+    the next request takes it at once (it once queued behind the free slot, and under load
+    every slot ended up free and unused while everybody waited out their time: all 503s)."""
+    async def scenario() -> None:
+        gate = ReadGate(slots=2, max_wait=0.5)
+        await gate._acquire(gate.QUERY, 1.0, False)
+        await gate._acquire(gate.QUERY, 1.0, False)
+        waiter = asyncio.ensure_future(gate._acquire(gate.POINT, 1.0, False))
+        await asyncio.sleep(0)
+        assert gate.waiting == 1
+        gate._release()  # to the waiter, which has not run yet
+        gate._release()  # nobody else waits: free
+        assert gate.free == 1 and gate.waiting == 0
+        started = time.monotonic()
+        await gate._acquire(gate.QUERY, 0.5, False)  # takes the free slot, no wait
+        assert time.monotonic() - started < 0.1
+        await waiter
+        assert gate.free == 0 and gate.waiting == 0
+        gate._release()
+        gate._release()
+        assert gate.free == 2
+
+    asyncio.run(scenario())
+
+
 # ----------------------------------------------------------------------------- real servers
 
 
