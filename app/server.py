@@ -22,6 +22,11 @@ per connection (DISCLOSURE_* settings, app/config.py):
   still answered, so that a saturated worker is not taken for a dead one. (uvicorn's own
   `limit_concurrency` counts every open connection, kept ones too, so that at its limit
   every request of every client is refused, in plain text.)
+- Retry-After is held to: after a 503 with Retry-After on a connection, the next request on
+  it (probes excepted) starts when that time has passed (at most MAX_HOLD seconds). A client
+  that ignores it and asks again at once waits instead of costing the worker another
+  refusal: 1,000 such clients once kept a worker busy answering ~1,800 refusals a second,
+  its reads and probes starved (bench/load_bench.py --ignore-retry-after).
 
 Every refusal is application/problem+json with a stable `code`, `Connection: close`.
 """
@@ -44,6 +49,7 @@ from app.config import Settings, get_settings
 log = logging.getLogger("app.server")
 
 PROBES = frozenset({"/healthz", "/readyz"})
+MAX_HOLD = 15.0  # seconds a request sent before its connection's Retry-After is held at most
 PROBLEM_MEDIA_TYPE = b"application/problem+json"
 ENCODE_HINT = ("Percent-encode the query, e.g. with curl -G --data-urlencode 'agency=淮安' "
                "http://localhost:8000/reports.")
@@ -142,6 +148,7 @@ class HttpProtocol(HttpToolsProtocol):
         self._line_pending = True  # the next bytes start a request line (held until its end)
         self._line = b""
         self._head_bytes = 0  # of the request line and headers so far
+        self._retry_at = 0.0  # loop time before which this connection was told not to come back
 
     # --------------------------------------------------------------- connection
 
@@ -259,14 +266,47 @@ class HttpProtocol(HttpToolsProtocol):
         before = self.cycle
         super().on_headers_complete()
         cycle = self.cycle
-        if cycle is not None and cycle is not before and cycle.more_body:
-            cycle.receive = self._timed_receive(cycle, cycle.receive)  # type: ignore[method-assign]
+        if cycle is not None and cycle is not before:
+            cycle.send = self._noting_send(cycle.send)  # type: ignore[method-assign]
+            if cycle.more_body:
+                cycle.receive = self._timed_receive(cycle, cycle.receive)  # type: ignore[method-assign]
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self._in_head = True
         self._line_pending = True
         self._head_bytes = 0
+
+    # --------------------------------------------------------------- Retry-After, held to
+
+    def _noting_send(self, send):
+        async def noting_send(message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 503:
+                for name, value in message.get("headers", ()):
+                    if name.lower() == b"retry-after":
+                        try:
+                            self._retry_at = self.loop.time() + min(float(value), MAX_HOLD)
+                        except ValueError:
+                            pass
+            await send(message)
+
+        return noting_send
+
+    def _start_asgi_task(self, cycle, app) -> None:
+        """Start the request's app — or, when it came before this connection's Retry-After,
+        once that has passed (its task starts then; nothing of it runs meanwhile)."""
+        wait = self._retry_at - self.loop.time()
+        if wait > 0 and cycle.scope["path"] not in PROBES:
+            self.loop.call_later(wait, self._start_held, cycle, app)
+            return
+        super()._start_asgi_task(cycle, app)
+
+    def _start_held(self, cycle, app) -> None:
+        if self.transport.is_closing():  # the client did not wait: nothing to answer
+            cycle.disconnected = True
+            cycle.message_event.set()
+            return
+        super()._start_asgi_task(cycle, app)
 
     # --------------------------------------------------------------- body timeout
 

@@ -183,3 +183,59 @@ def test_beyond_the_connection_cap_requests_are_503_and_probes_answer(tmp_path):
                 s.close()
         time.sleep(0.2)
         assert httpx.get(f"{srv.base}/reports", timeout=10).status_code == 200
+
+
+def test_a_request_sent_before_its_retry_after_waits_for_it():
+    """After a 503 with Retry-After on a connection, the next request on it starts when that
+    time has passed (a probe does not wait); a fresh connection is not held."""
+    import threading
+
+    import uvicorn
+
+    from servers import free_port
+
+    handled: list[tuple[str, float]] = []
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        handled.append((scope["path"], time.monotonic()))
+        if scope["path"] == "/busy":
+            status, headers = 503, [(b"retry-after", b"1")]
+        else:
+            status, headers = 200, []
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [*headers, (b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, http="app.server:HttpProtocol",
+                                           loop="asyncio", lifespan="off", log_level="warning"))
+    thread = threading.Thread(target=server.run)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+
+        def ask(s: socket.socket, path: str) -> bytes:
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            out = b""
+            while not out.endswith(b"ok"):
+                out += s.recv(65536)
+            return out
+
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            assert ask(s, "/busy").startswith(b"HTTP/1.1 503")
+            refused_at = time.monotonic()
+            assert ask(s, "/healthz").startswith(b"HTTP/1.1 200")  # probes are not held
+            assert handled[-1][1] - refused_at < 0.5
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as other:
+                assert ask(other, "/x").startswith(b"HTTP/1.1 200")  # another connection: not held
+            assert handled[-1][1] - refused_at < 0.5
+            assert ask(s, "/again").startswith(b"HTTP/1.1 200")
+            assert handled[-1][0] == "/again" and handled[-1][1] - refused_at >= 0.9
+    finally:
+        server.should_exit = True
+        thread.join(10)
