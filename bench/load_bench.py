@@ -245,6 +245,7 @@ def summarise(result: dict, seconds: float) -> dict:
         "ok_p99_ms": pct([r[2] * 1000 for r in ok], 99),
         "max_ms": max((r[2] * 1000 for r in records), default=float("nan")),
         "share_503": len(overloaded) / len(answered) if answered else float("nan"),
+        "p50_503_ms": pct([r[2] * 1000 for r in overloaded], 50),
         "p99_503_ms": pct([r[2] * 1000 for r in overloaded], 99),
         "other_5xx": len(other_5xx),
         "status_4xx": len(client_4xx),
@@ -256,7 +257,7 @@ def summarise(result: dict, seconds: float) -> dict:
         "health_after": (pct(probe_ms(after), 50), pct(probe_ms(after), 99), max(probe_ms(after), default=float("nan")),
                          sum(1 for p in after if p[2] != 200), len(after)),
         "per_kind": per_kind,
-        "slow_probes": [(round(p[0], 1), round(p[1] * 1000)) for p in result["probes"] if p[1] > 0.5],
+        "slow_probes": sorted((round(p[0], 1), round(p[1] * 1000)) for p in result["probes"] if p[1] > 0.5),
         "statuses": sorted({r[1] for r in records}),
     }
 
@@ -280,8 +281,18 @@ def run_level(url: str, clients: int, args, env: dict[str, str]) -> dict:
         summary = summarise(result, args.seconds)
         summary["rss_mb"] = rss.max_worker_mb
         log = srv.log()
-    summary["log_errors"] = sum(1 for line in log.splitlines() if '"level": "error"' in line or "Traceback" in line)
-    summary["log_tail"] = [ln for ln in log.splitlines() if "error" in ln.lower()][-3:]
+    errors = [line for line in log.splitlines() if '"level": "error"' in line]
+    summary["log_errors"] = len(errors)
+    # what they were: the last line of each one's exception (e.g. QueuePool limit … reached), counted
+    kinds: dict[str, int] = {}
+    for line in errors:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        what = (record.get("exc") or record.get("msg") or "").strip().splitlines()[-1][:160]
+        kinds[what] = kinds.get(what, 0) + 1
+    summary["log_kinds"] = kinds
     return summary
 
 
@@ -292,7 +303,7 @@ def fmt_ms(v: float) -> str:
 
 
 def print_table(kind: str, rows: list[tuple[int, dict]]) -> None:
-    print(f"\n| clients | answers/s | 2xx/304 per s | p50 / p99 ms | 503 share (p99 ms) | other 5xx | timeouts "
+    print(f"\n| clients | answers/s | 2xx/304 per s | p50 / p99 ms | 503 share (p50 / p99 ms) | other 5xx | timeouts "
           f"| conn errors | /healthz during p50 / p99 / max ms | after p99 / max ms | worker RSS MB |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for clients, s in rows:
@@ -300,7 +311,8 @@ def print_table(kind: str, rows: list[tuple[int, dict]]) -> None:
         bad = f" ({hd[3]} of {hd[4]} not 200)" if hd[3] else ""
         bad_after = f" ({ha[3]} of {ha[4]} not 200)" if ha[3] else ""
         print(f"| {clients} | {s['answers_per_s']:.0f} | {s['ok_per_s']:.0f} | {fmt_ms(s['p50_ms'])} / "
-              f"{fmt_ms(s['p99_ms'])} | {s['share_503']:.0%} ({fmt_ms(s['p99_503_ms'])}) | {s['other_5xx']} | "
+              f"{fmt_ms(s['p99_ms'])} | {s['share_503']:.0%} ({fmt_ms(s['p50_503_ms'])} / {fmt_ms(s['p99_503_ms'])}) | "
+              f"{s['other_5xx']} | "
               f"{s['timeouts']} | {s['conn_errors']} | {fmt_ms(hd[0])} / {fmt_ms(hd[1])} / {fmt_ms(hd[2])}{bad} | "
               f"{fmt_ms(ha[1])} / {fmt_ms(ha[2])}{bad_after} | {s['rss_mb']:.0f} |")
     base = rows[0][1]["ok_per_s"] if rows else 0
@@ -316,12 +328,15 @@ def print_table(kind: str, rows: list[tuple[int, dict]]) -> None:
         if s["status_4xx"]:
             extra.append(f"{s['status_4xx']} answers 4xx")
         if s["unanswered"]:
-            extra.append(f"{s['unanswered']} clients still waiting at the end")
+            extra.append(f"{s['unanswered']} clients waiting for an answer when the load ended")
         if s["log_errors"]:
-            extra.append(f"{s['log_errors']} error lines in the server log, e.g. {s['log_tail']}")
-        extra.append(f"longest request {fmt_ms(s['max_ms'])} ms; statuses {s['statuses']}")
+            extra.append(f"{s['log_errors']} errors in the server log: "
+                         + "; ".join(f"{n} × {what}" for what, n in s["log_kinds"].items()))
+        extra.append(f"longest answered request {fmt_ms(s['max_ms'])} ms; statuses {s['statuses']}")
         if s["slow_probes"]:
-            extra.append("probes over 0.5 s (sent at s, took ms): " + ", ".join(f"{t}: {ms}" for t, ms in s["slow_probes"]))
+            shown = ", ".join(f"{t}: {ms}" for t, ms in s["slow_probes"][:8])
+            more = f" and {len(s['slow_probes']) - 8} more" if len(s["slow_probes"]) > 8 else ""
+            extra.append(f"{len(s['slow_probes'])} probes over 0.5 s (sent at s: took ms) {shown}{more}")
         print(f"  {clients:5d}: " + "; ".join(extra))
 
 
@@ -343,7 +358,8 @@ def main() -> None:
     if args.quick:
         args.seconds, args.clients, args.reports, args.database = 8, "50,200", 300, "sqlite"
     env = dict(e.split("=", 1) for e in args.env)
-    print(f"# load_bench on {h.machine()}")
+    machine = h.machine().replace(f"load generator: {h.load_tool()}", "load generator: its own (asyncio, httptools)")
+    print(f"# load_bench on {machine}")
     print(f"# {args.seconds:g} s per level, request deadline {args.timeout:g} s, Retry-After "
           f"{'ignored' if args.ignore_retry_after else 'honoured'}, server env {env or '{}'}")
     for kind in h.database_kinds(args.database.split(",")):
