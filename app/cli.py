@@ -105,10 +105,35 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     config = log_config(settings.disclosure_log_format)
     logging.config.dictConfig(config)
+    open_files_for(settings.disclosure_max_connections)
     migrate(settings.db_url)
+    # http: uvicorn's httptools protocol with header and body timeouts, URL and header size limits,
+    # a connection cap and problem+json refusals (app/server.py). loop: asyncio's, which accepts every
+    # waiting connection at once; uvloop accepts one per loop iteration, so that under load a new
+    # connection (a health probe) waited seconds behind the busy loop (bench/load_bench.py). ws: the
+    # API has no WebSocket: upgrade requests are plain requests.
     uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                proxy_headers=True, log_config=config, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
+                proxy_headers=True, log_config=config, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+                http="app.server:HttpProtocol", loop="asyncio", ws="none",
+                timeout_keep_alive=settings.disclosure_keepalive_timeout)
     return 0
+
+
+def open_files_for(connections: int) -> None:
+    """Raise this process's open-file limit (soft, up to the hard one) so that the connection cap
+    can be reached: a connection is a file descriptor, and the database, logs and parse
+    processes need some too. Warns when the hard limit is too low for it."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + 256
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        new = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+        if new < wanted:
+            logging.getLogger("app.server").warning(
+                "open-file limit %d is below DISCLOSURE_MAX_CONNECTIONS=%d + 256: connections beyond it fail "
+                "to be accepted", new, connections)
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:

@@ -22,6 +22,17 @@
     DISCLOSURE_PARSE_TIMEOUT      seconds after which a parse process is killed, should the budget not
                                   stop it (default 30; more than the budget): 422 parse_timeout, nothing
                                   stored (app/services/parsepool.py; a thread cannot be stopped this way)
+    DISCLOSURE_READ_CONCURRENCY   database reads a worker runs at once, each in a thread with its own
+                                  pooled connection (default 4; app/db.py ReadGate)
+    DISCLOSURE_QUEUE_TIMEOUT      longest a read waits for its turn; longer (or expected longer): 503
+                                  with Retry-After (default 2 s)
+    DISCLOSURE_MAX_CONNECTIONS    open connections per worker; beyond: 503 (probes still answered)
+    DISCLOSURE_HEADER_TIMEOUT     seconds a client has to send a request's line and headers (10)
+    DISCLOSURE_BODY_TIMEOUT       seconds without a byte of a body the server is reading (20)
+    DISCLOSURE_KEEPALIVE_TIMEOUT  seconds an idle keep-alive connection is kept (5)
+    DISCLOSURE_MAX_URL_BYTES      longest request target (default 8192; longer: 414)
+    DISCLOSURE_MAX_HEADER_BYTES   largest request line and headers together (default 32768; larger: 431)
+                                  (the last six: `disclosure serve`'s HTTP layer, app/server.py)
 
 <root> is the source checkout when the package runs from one (editable install), else the
 current working directory.
@@ -73,6 +84,16 @@ class Settings(BaseSettings):
     disclosure_parse_processes: int | None = Field(None, ge=0, le=64)
     disclosure_parse_budget: float = Field(5.0, gt=0, le=600)  # seconds (app/parsing/budget.py)
     disclosure_parse_timeout: float = Field(30.0, gt=0, le=3600)  # seconds (app/services/parsepool.py)
+    # load: database reads at once per worker and the longest wait for one (app/db.py ReadGate)
+    disclosure_read_concurrency: int = Field(4, ge=1, le=64)
+    disclosure_queue_timeout: float = Field(2.0, gt=0, le=60)
+    # the HTTP layer of `disclosure serve` (app/server.py)
+    disclosure_max_connections: int = Field(2048, ge=1)
+    disclosure_header_timeout: float = Field(10.0, gt=0)
+    disclosure_body_timeout: float = Field(20.0, gt=0)
+    disclosure_keepalive_timeout: int = Field(5, ge=1)
+    disclosure_max_url_bytes: int = Field(8192, ge=256)
+    disclosure_max_header_bytes: int = Field(32768, ge=1024)
 
     @field_validator("disclosure_api_keys", "disclosure_read_keys")
     @classmethod

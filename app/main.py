@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app import __version__
-from app.api import caching, changes, docs, figures, health, home, problems, query, regions, reports
+from app.api import caching, changes, deps, docs, figures, health, home, problems, query, regions, reports
 from app.api.auth import ReadKeyMiddleware
 from app.api.guards import NulGuardMiddleware
 from app.api.security_headers import SecurityHeadersMiddleware
@@ -18,6 +18,7 @@ from app.api.viewcache import ReportViewCache
 from app.config import Settings, get_settings
 from app.db import Database
 from app.observability import RequestIdMiddleware
+from app.runtime import Runtime
 from app.models import ReportSubmission
 
 DESCRIPTION = """\
@@ -28,16 +29,26 @@ the line of the report it came from.
 Errors are RFC 9457 `application/problem+json` documents with a stable `code`.
 Writes need `Authorization: Bearer <key>` with a key from `DISCLOSURE_API_KEYS`; reads are
 public unless the server sets `DISCLOSURE_READS_REQUIRE_KEY` (then any read or write key).
+
+Under load, a read that would wait too long for its turn at the database answers `503`
+`overloaded` with `Retry-After` (seconds). `disclosure serve` also refuses, as problem+json
+and closing the connection: request line and headers not sent within the header timeout
+(`408`), a body that stalls (`408`), a request target over 8 KiB (`414`) or headers over
+32 KiB (`431`) by default, a URL that is not UTF-8 (`400`), and connections beyond its cap
+(`503` `too_many_connections`; `/healthz` and `/readyz` still answered).
 """
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    database = Database(settings.db_url)
+    database = Database(settings.db_url, read_slots=settings.disclosure_read_concurrency)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        _app.state.runtime = Runtime.build(settings, _app.state.db)  # on the loop that serves
         yield
+        _app.state.runtime.close()
+        del _app.state.runtime
         pool = getattr(_app.state, "parse_pool", None)
         if pool is not None:
             pool.close()
@@ -84,6 +95,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     spec["components"]["schemas"]["ReportSubmission"] = ReportSubmission.model_json_schema(
         ref_template="#/components/schemas/{model}"
     )
+    deps.document_overload(spec, app.routes)  # 503 with Retry-After where a read may have to wait
     caching.document(spec)  # If-None-Match, 304, ETag on every GET
     app.openapi_schema = spec
     return spec

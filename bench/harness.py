@@ -258,7 +258,7 @@ class Server:
             command = [str(VENV_BIN / "disclosure"), "serve"]
             self.ready_path = "/healthz"
         else:
-            command = [sys.executable, str(ROOT / "bench" / "bare_app.py")]
+            command = [sys.executable, str(ROOT / "bench" / "bare_app.py"), *(["--uvloop"] if kind == "bare-uvloop" else [])]
             self.ready_path = "/bare"
         command += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)]
         self._log = tempfile.TemporaryFile()

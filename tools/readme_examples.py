@@ -68,6 +68,11 @@ EXAMPLES: list[tuple[str, str, str]] = [
      "(substring), `template`, `status`, `level`, `on_time`; `sort` (`id`, `year`, `agency`, `region`, "
      "`published_at`, `-` for descending); `limit` (1–500, default 50); follow `next` (also a `Link` header):",
      f"curl -s '{SHOWN}/reports?region=1507&year=2020&limit=2' | {PRETTY} | grep -E '\"(id|agency|next)\"'"),
+    ("", "Chinese in the URL as people type it (raw UTF-8: the server reads it as if percent-encoded), or "
+     "percent-encoded by curl with `-G --data-urlencode`; bytes that are not UTF-8 are a `400 url_not_utf8`:",
+     f"curl -s '{SHOWN}/reports?agency=鄂温克&limit=1' | {PRETTY} | grep -E '\"(id|agency)\"'"),
+    ("", "", f"curl -s -G {SHOWN}/reports --data-urlencode 'agency=鄂温克' -d limit=1 | {PRETTY} | "
+             "grep -E '\"(id|agency)\"'"),
     ("One report", "", f"curl -s {SHOWN}/reports/1 | {PRETTY}"),
     ("Figures", "Every figure with its unit, section and source (line number in `/text`, span, the line); "
      "`prefix` narrows:",
@@ -194,6 +199,8 @@ EXAMPLES: list[tuple[str, str, str]] = [
     ("", "", f"curl -s -X POST {SHOWN}/reports -H 'Content-Type: text/plain' --data-binary @../shared/corpus/ewenki-2020.txt"),
     ("", "", f"head -c 100000 ../shared/corpus/huaian-2024.pdf | curl -s -X POST {SHOWN}/reports {POST} "
      "-H 'Content-Type: application/pdf' --data-binary @-"),
+    ("", "The HTTP layer's refusals too, e.g. a request target over 8 KiB (see Limits and overload):",
+     f"curl -s \"{SHOWN}/reports?agency=$(python3 -c 'print(\"a\" * 9000)')\""),
 ]
 
 

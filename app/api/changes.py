@@ -40,7 +40,7 @@ def change_public(report: Report, request: Request) -> ChangePublic:
                         "from the beginning. Accepts the report filters (e.g. `region=1507`). "
                         "`format=csv|ndjson` streams every change at once.",
             responses=list_responses(problem_responses(422)))
-async def list_changes(
+def list_changes(
     request: Request,
     response: Response,
     session: SessionDep,

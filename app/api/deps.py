@@ -7,15 +7,17 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BeforeValidator
 from sqlmodel import Session
 
 from app.api.auth import check_writer
-from app.api.problems import ProblemError
+from app.api.problems import PROBLEM_MEDIA_TYPE, ProblemError
 from app.config import Settings
 from app.db import Database
 from app.models import Report
+from app.runtime import runtime
 
 
 def get_settings(request: Request) -> Settings:
@@ -26,16 +28,34 @@ def get_database(request: Request) -> Database:
     return request.app.state.db
 
 
-# async on purpose: a sync generator dependency would cost a thread hand-off per request;
-# opening a Session does no I/O (the connection is checked out on first use).
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    with request.app.state.db.session() as session:
-        yield session
+    """A session for the request's reads, with a slot of the read gate (app.db.ReadGate) held
+    until the endpoint returns: the endpoints that take one are plain `def`s, which FastAPI
+    runs in a worker thread, so no query runs on the event loop and none waits there for a
+    pooled connection (the pool has one for every slot). Reads of one report (routes under
+    /reports/{report_id}) wait in the gate's first line, the rest in the second. No slot in
+    time: 503 with Retry-After (app.api.problems). Opening a Session does no I/O; closing it
+    is a rollback, done in a worker thread on PostgreSQL (a round trip) and inline on SQLite
+    (a read-only transaction's rollback runs no statement)."""
+    gate = runtime(request.app).reads
+    route = request.scope.get("route")
+    line = gate.POINT if getattr(route, "path", "").startswith("/reports/{report_id}") else gate.QUERY
+    database = request.app.state.db
+    async with gate.slot(line=line):
+        session = database.session()
+        try:
+            yield session
+        finally:
+            if database.engine.dialect.name == "sqlite":
+                session.close()  # reads only: its rollback is no statement (microseconds)
+            else:
+                await gate.thread(session.close)  # a round trip to the server
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the slot and the session go when the endpoint returns, before the answer is sent
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 _bearer = HTTPBearer(auto_error=False, description="One of the keys in DISCLOSURE_API_KEYS")
 
@@ -66,7 +86,7 @@ def _canonical_id(value: Any) -> Any:
 ReportId = Annotated[int, Path(ge=1, le=2**31 - 1, description="report id"), BeforeValidator(_canonical_id)]
 
 
-async def get_report(report_id: ReportId, session: SessionDep, request: Request) -> Report:
+def get_report(report_id: ReportId, session: SessionDep, request: Request) -> Report:  # in a worker thread
     report = session.get(Report, report_id)
     if report is None:
         raise ProblemError(404, "not_found", f"No report with id {report_id}.")
@@ -75,3 +95,27 @@ async def get_report(report_id: ReportId, session: SessionDep, request: Request)
 
 
 ReportDep = Annotated[Report, Depends(get_report)]
+
+
+OVERLOADED_RESPONSE = {
+    "description": "Overloaded: the request would have waited too long for a database read "
+                   "(`code` overloaded); retry after the seconds in Retry-After",
+    "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait before retrying"}},
+    "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+
+
+def _reads(dependant) -> bool:
+    return any(d.call is get_session or _reads(d) for d in dependant.dependencies)
+
+
+def document_overload(spec: dict[str, Any], routes) -> None:
+    """The 503 `overloaded` answer on every operation whose route takes a read session."""
+    for route in iter_route_contexts(routes):
+        if not isinstance(route.original_route, APIRoute) or not _reads(route.dependant):
+            continue
+        operations = spec.get("paths", {}).get(route.path_format, {})
+        for method in route.methods:
+            operation = operations.get(method.lower())
+            if operation is not None:
+                operation.setdefault("responses", {}).setdefault("503", OVERLOADED_RESPONSE)

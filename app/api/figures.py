@@ -1,4 +1,4 @@
-"""/reports/{id}/figures and the per-section views over them (async, reads inline: see reports.py)."""
+"""/reports/{id}/figures and the per-section views over them (reads in a worker thread: see reports.py)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ FIGURE_CSV_COLUMNS = ["report_id", "key", "value", "unit", "section", "note", "f
 
 @router.get("/figures", response_model=FiguresPublic, summary="Every figure, with its source",
             responses={200: {"content": REPORT_ROWS_CONTENT}, **_NOT_FOUND})
-async def read_figures(
+def read_figures(
     request: Request,
     report: ReportDep,
     session: SessionDep,
@@ -67,50 +67,50 @@ def _head(report: Report) -> dict:
 
 @router.get("/active", response_model=ActiveView, summary="Section 二: proactive disclosure",
             responses=_NOT_FOUND)
-async def read_active(report: ReportDep, session: SessionDep) -> ActiveView:
+def read_active(report: ReportDep, session: SessionDep) -> ActiveView:
     return ActiveView(**_head(report), **views.active(figure_values(session, report, "active.")))
 
 
 @router.get("/permits", response_model=PermitsView, summary="Permits, other services, penalties, enforcement",
             responses=_NOT_FOUND)
-async def read_permits(report: ReportDep, session: SessionDep) -> PermitsView:
+def read_permits(report: ReportDep, session: SessionDep) -> PermitsView:
     return PermitsView(**_head(report), **views.permits(figure_values(session, report, "active.")))
 
 
 @router.get("/fees", response_model=FeesView, summary="Administrative fees", responses=_NOT_FOUND)
-async def read_fees(report: ReportDep, session: SessionDep) -> FeesView:
+def read_fees(report: ReportDep, session: SessionDep) -> FeesView:
     fees = views.fees(figure_values(session, report, "active.fees."))
     return FeesView(**_head(report), **fees.model_dump())
 
 
 @router.get("/procurement", response_model=ProcurementView, summary="Government procurement",
             responses=_NOT_FOUND)
-async def read_procurement(report: ReportDep, session: SessionDep) -> ProcurementView:
+def read_procurement(report: ReportDep, session: SessionDep) -> ProcurementView:
     procurement = views.procurement(figure_values(session, report, "active.procurement."))
     return ProcurementView(**_head(report), **procurement.model_dump())
 
 
 @router.get("/applications", response_model=ApplicationsView, summary="Section 三: applications, rows × applicants",
             responses=_NOT_FOUND)
-async def read_applications(report: ReportDep, session: SessionDep) -> ApplicationsView:
+def read_applications(report: ReportDep, session: SessionDep) -> ApplicationsView:
     values = figure_values(session, report, "applications")  # applications.* and applications_channel.*
     return ApplicationsView(**_head(report), **views.applications(report.template, values))
 
 
 @router.get("/review-litigation", response_model=ReviewLitigationView,
             summary="Section 四: administrative reconsideration and litigation", responses=_NOT_FOUND)
-async def read_review_litigation(report: ReportDep, session: SessionDep) -> ReviewLitigationView:
+def read_review_litigation(report: ReportDep, session: SessionDep) -> ReviewLitigationView:
     values = figure_values(session, report, "review_litigation.")
     return ReviewLitigationView(**_head(report), **views.review_litigation(values))
 
 
 @router.get("/media-accounts", response_model=MediaAccountsView, summary="Government new-media accounts",
             responses=_NOT_FOUND)
-async def read_media_accounts(report: ReportDep, session: SessionDep) -> MediaAccountsView:
+def read_media_accounts(report: ReportDep, session: SessionDep) -> MediaAccountsView:
     return MediaAccountsView(**_head(report), **views.media_accounts(figure_values(session, report, "media.accounts.")))
 
 
 @router.get("/publishing", response_model=PublishingView, summary="What the body published, by channel",
             responses=_NOT_FOUND)
-async def read_publishing(report: ReportDep, session: SessionDep) -> PublishingView:
+def read_publishing(report: ReportDep, session: SessionDep) -> PublishingView:
     return PublishingView(**_head(report), **views.publishing(figure_values(session, report, "publishing.")))

@@ -8,7 +8,7 @@ the change sequence (app/services/changes.data_version) so that polling them is 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -20,8 +20,9 @@ from sqlmodel import Session
 
 from app import __version__
 from app.api.caching import etag_matches
-from app.db import Database
+from app.db import Database, Overloaded, ReadGate
 from app.models import Status, Template
+from app.runtime import runtime
 from app.services import export
 from app.services.changes import data_version
 from app.services.divisions import REGION_PATTERN
@@ -143,12 +144,22 @@ def conditional(request: Request, response: Response, session: Session, fmt: str
     return None
 
 
+# a batch of a stream already started waits this long for a read slot before the stream is cut
+STREAM_WAIT = 30.0
+
+
 def bulk(request: Request, database: Database, session: Session, fmt: str, *, stmt: Select, sort: Sort,
          item: Callable[[Any], dict[str, Any]], columns: list[str], name: str, cursor: str | None,
          limit: int | None, cursor_param: str = "cursor") -> Response:
     """Stream `stmt` as CSV or NDJSON, or answer 304 when the client's ETag still holds.
     The cursor (the query parameter `cursor_param`) is checked before anything is sent:
-    a bad one is a 422, never a stream cut off after its first bytes."""
+    a bad one is a 422, never a stream cut off after its first bytes.
+
+    Called in the endpoint's worker thread, with the request's read slot: the data version,
+    then the first batch (so that overload is still a 503 here, not a stream cut short).
+    Each later batch is read — and turned into bytes — in a worker thread with a read slot of
+    its own, on a short session (app.services.query.batches): between batches, while the
+    client reads, the stream holds no slot and no connection."""
     try:
         if cursor:
             sort.decode(cursor)
@@ -158,6 +169,7 @@ def bulk(request: Request, database: Database, session: Session, fmt: str, *, st
     headers = {"ETag": etag, "Vary": "Accept"}  # Cache-Control: the middleware's
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
+    session.close()  # its connection back to the pool: each batch takes one of its own
 
     def items() -> Iterator[list[dict[str, Any]]]:
         for rows in batches(database.session, stmt, sort, cursor=cursor, limit=limit):
@@ -165,9 +177,34 @@ def bulk(request: Request, database: Database, session: Session, fmt: str, *, st
 
     if fmt == "csv":
         headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return StreamingResponse(export.csv_chunks(columns, items()), media_type=export.CSV_MEDIA_TYPE,
-                                 headers=headers)
-    return StreamingResponse(export.ndjson_chunks(items()), media_type=export.NDJSON_MEDIA_TYPE, headers=headers)
+        chunks, media_type = export.csv_chunks(columns, items()), export.CSV_MEDIA_TYPE
+        first = [next(chunks), next(chunks, None)]  # the header row, the first batch
+    else:
+        chunks, media_type = export.ndjson_chunks(items()), export.NDJSON_MEDIA_TYPE
+        first = [next(chunks, None)]
+    return StreamingResponse(_stream(runtime(request.app).reads, first, chunks), media_type=media_type,
+                             headers=headers)
+
+
+class StreamCut(RuntimeError):
+    """A stream already started got no read slot for its next batch in STREAM_WAIT seconds: the
+    connection is closed mid-body (the client sees an incomplete answer, never a short one
+    that looks whole)."""
+
+
+async def _stream(gate: ReadGate, first: list[bytes | None], chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    for chunk in first:
+        if chunk is None:
+            return
+        yield chunk
+    while True:
+        try:
+            chunk = await gate.run(next, chunks, None, max_wait=STREAM_WAIT, queue=True)
+        except Overloaded:
+            raise StreamCut(f"no read slot for the next batch in {STREAM_WAIT:g} s") from None
+        if chunk is None:
+            return
+        yield chunk
 
 
 def rows_response(request: Request, fmt: str, items: list[dict[str, Any]], columns: list[str],

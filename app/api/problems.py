@@ -13,8 +13,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from app.api.security_headers import HEADERS as SECURITY_HEADERS
+from app.db import Overloaded
 from app.models import Problem, ValidationProblem
 from app.parsing import InputError
 
@@ -119,6 +121,27 @@ async def _data_error(request: Request, exc: DataError) -> JSONResponse:
     return problem_response(422, "invalid_value", "A value in this request is outside what the database can store.")
 
 
+OVERLOADED_DETAIL = ("The server is answering as many requests as it can; this one would have waited too long "
+                     "for its turn. Retry after the seconds in Retry-After.")
+
+
+def overloaded_response(retry_after: int) -> JSONResponse:
+    return problem_response(503, "overloaded", OVERLOADED_DETAIL, headers={"Retry-After": str(retry_after)})
+
+
+async def _overloaded(_request: Request, exc: Overloaded) -> JSONResponse:
+    return overloaded_response(exc.retry_after)
+
+
+async def _client_disconnect(request: Request, _exc: ClientDisconnect) -> JSONResponse:
+    # the client went away while sending its body (or the server's body timeout ended it,
+    # app/server.py): nothing to answer, nothing went wrong here
+    # (an aborted upload): one info line, and 499 in the access log, never a traceback
+    log.info("client went away during the request body of %s %s", request.method, request.url.path)
+    return problem_response(499, "client_closed_request", "The client closed the connection before the body was "
+                            "received.", title="Client Closed Request")
+
+
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)  # app.observability
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc,
@@ -138,6 +161,8 @@ def register(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(InputError, _input_error)
     app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(Overloaded, _overloaded)
+    app.add_exception_handler(ClientDisconnect, _client_disconnect)
     app.add_exception_handler(Exception, _unhandled)
 
 

@@ -1,7 +1,7 @@
 """Queries across reports: the report list, figures across reports, statistics by region
-or year, and year-over-year comparison. Reads run inline on the event loop like the other
-reads (one or two indexed queries each; see reports.py); bulk answers stream from a
-worker thread, batch by batch.
+or year, and year-over-year comparison. Reads run in a worker thread through the read gate
+like the other reads (see reports.py); bulk answers stream batch by batch, each batch read
+in a worker thread with a slot of its own (app/api/listing.py bulk).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def _page(session, stmt, sort, cursor, limit, count):
             description="Filtered, sorted, keyset-paginated: follow `next` (also sent as a Link header). "
                         "`format=csv|ndjson` (or the Accept header) streams every matching report instead.",
             responses=list_responses(problem_responses(422)))
-async def list_reports(
+def list_reports(
     request: Request,
     response: Response,
     session: SessionDep,
@@ -93,7 +93,7 @@ async def list_reports(
                         "select: e.g. `key=active.permit.decisions&year=2020&region=1507`. One indexed query. "
                         "`format=csv|ndjson` streams every row.",
             responses=list_responses(problem_responses(422)))
-async def figures_across(
+def figures_across(
     request: Request,
     response: Response,
     session: SessionDep,
@@ -137,7 +137,7 @@ STATS_COLUMNS_BASE = ["key", "unit", "count", "sum", "min", "max", "mean", "repo
             responses={200: {"content": {"text/csv": {"schema": {"type": "string"}},
                                          "application/x-ndjson": {"schema": {"type": "string"}}}},
                        **problem_responses(422)})
-async def statistics(
+def statistics(
     request: Request,
     response: Response,
     session: SessionDep,
@@ -190,7 +190,7 @@ COMPARE_COLUMNS = ["key", "unit", "value", "other_value", "change", "change_pct"
             responses={200: {"content": {"text/csv": {"schema": {"type": "string"}},
                                          "application/x-ndjson": {"schema": {"type": "string"}}}},
                        **problem_responses(404, 422)})
-async def compare_report(
+def compare_report(
     request: Request,
     session: SessionDep,
     report: ReportDep,

@@ -58,7 +58,7 @@ def region_public(d: Division, counts: Counter[str], request: Request) -> Region
             responses={200: {"content": {"text/csv": {"schema": {"type": "string"}},
                                          "application/x-ndjson": {"schema": {"type": "string"}}}},
                        **problem_responses(422)})
-async def list_regions(
+def list_regions(
     request: Request,
     response: Response,
     session: SessionDep,
@@ -105,7 +105,7 @@ async def list_regions(
 @router.get("/{code}", response_model=RegionDetail, summary="One division",
             description="Name, level, parent and ancestors, the divisions directly under it, and report counts.",
             responses=problem_responses(404, 422))
-async def read_region(
+def read_region(
     request: Request,
     session: SessionDep,
     code: Annotated[str, Path(pattern=r"^\d{6}$", description="six-digit GB/T 2260 code, e.g. 150700")],

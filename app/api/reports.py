@@ -1,20 +1,20 @@
 """/reports: submit a report, list and read reports, their findings and text.
 
-Concurrency choice: endpoints are `async def`. Submitting streams the body on the event
-loop, looks the bytes up in a worker thread, and hands the parse (milliseconds of CPU) to
-the worker's parse processes (app/services/parsepool.py: another core, not the loop's GIL),
-so the loop keeps serving; the write joins the other requests' in one commit (group commit,
-app/services/writer.py: a commit costs about the same for one report or thirty). Reads run their small indexed
-queries inline on the loop: measured (bench/api_reads.py, SQLite) at ~0.15 ms for one
-report, ~0.4 ms for a section view and ~2 ms for all 234 figures of the seed, mostly
-Python CPU that a thread would not run in parallel under the GIL, against ~0.1 ms for
-each thread hand-off. SQLite runs in WAL mode, so a read never waits for a writer.
+Concurrency choice: submitting is `async def`: it streams the body on the event loop, looks
+the bytes up in a worker thread, and hands the parse (milliseconds of CPU) to the worker's
+parse processes (app/services/parsepool.py: another core, not the loop's GIL), so the loop
+keeps serving; the write joins the other requests' in one commit (group commit,
+app/services/writer.py: a commit costs about the same for one report or thirty). Reads are
+plain `def`s with a SessionDep: FastAPI runs them in a worker thread, each holding a slot of
+the read gate (app.db.ReadGate, app.api.deps.get_session), so that no query runs on the loop
+and none waits there for a pooled connection, whatever the load; overload is a quick 503.
+Views of a report that did not change are answered from memory before any of that
+(app/api/viewcache.py). SQLite runs in WAL mode, so a read never waits for a writer.
 """
 
 from __future__ import annotations
 
 import functools
-import logging
 from typing import Annotated, Any, Literal
 
 import anyio
@@ -24,7 +24,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse
 from pydantic import ValidationError
-from starlette.requests import ClientDisconnect
 from sqlmodel import select
 
 from app.api.caching import etag_matches
@@ -43,7 +42,6 @@ from app.services.writer import BatchWriter
 from app.services.present import finding_row_json
 
 router = APIRouter(prefix="/reports", tags=["reports"])
-log = logging.getLogger("app.reports")
 
 ACCEPTED_MEDIA_TYPES = ("text/plain", "text/markdown", "text/html", "application/xhtml+xml", "application/json",
                         PDF_TYPE, DOCX_TYPE, *LEGACY_WORD_TYPES, "application/octet-stream")
@@ -137,17 +135,12 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise ProblemError(400, "bad_request", "Content-Length is not a number.") from None
     chunks: list[bytes] = []
     size = 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise too_large
-            chunks.append(chunk)
-    except ClientDisconnect:
-        # the client hung up (an aborted upload): no error of ours, nobody to answer
-        log.info("client disconnected while sending the body (%d bytes received)", size)
-        raise ProblemError(499, "client_closed_request", "The client closed the connection before the body was "
-                           "received.", title="Client Closed Request") from None
+    # a client that hangs up meanwhile raises ClientDisconnect: app.api.problems answers it (499)
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
     return b"".join(chunks)
 
 
@@ -299,7 +292,7 @@ FINDING_CSV_COLUMNS = ["report_id", "code", "severity", "message", "keys", "line
 
 @router.get("/{report_id}/findings", response_model=FindingsPublic, summary="What the checks found",
             responses={200: {"content": REPORT_ROWS_CONTENT}, **problem_responses(404, 422)})
-async def read_findings(request: Request, report: ReportDep, session: SessionDep,
+def read_findings(request: Request, report: ReportDep, session: SessionDep,
                         fmt: ReportRowsFormat = None) -> Any:
     rows = session.exec(select(FindingRow).where(FindingRow.report_id == report.id).order_by(FindingRow.id))
     findings = [finding_row_json(r) for r in rows]
@@ -313,7 +306,7 @@ async def read_findings(request: Request, report: ReportDep, session: SessionDep
                         "`normalized`: the simplified, normalised copy the parser matched on.",
             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
                        **problem_responses(404, 422)})
-async def read_text(
+def read_text(
     report: ReportDep,
     session: SessionDep,
     form: Annotated[Literal["original", "normalized"], Query()] = "original",
@@ -337,7 +330,7 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
                              "headers": {"Content-Disposition": {"schema": {"type": "string"},
                                                                  "description": "inline, with a file name"}}},
                        **problem_responses(404, 422)})
-async def read_document(report: ReportDep, session: SessionDep, request: Request) -> Response:
+def read_document(report: ReportDep, session: SessionDep, request: Request) -> Response:  # in a worker thread
     digest = session.exec(select(Document.sha256).where(Document.id == report.document_id)).first()
     if digest is None:  # deleted meanwhile
         raise ProblemError(404, "not_found", f"No report with id {report.id}.")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import threading
 from datetime import datetime
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -46,9 +47,11 @@ _VERSION = select(Report.change_seq, Report.updated_at).where(Report.id == bindp
 
 
 class _VersionLookup:
-    """SQLite: (change_seq, updated_at) of a report by id, on a DBAPI connection of its own taken
-    from the engine's pool and kept (in autocommit, so that every look-up sees the latest
-    commit): a pool check-out and SQLAlchemy's execution path cost more than the query.
+    """SQLite: (change_seq, updated_at) of a report by id, on a DBAPI connection of its own,
+    made outside the engine's pool (Database.direct: so that the loop never waits for a pooled
+    connection, and the pool keeps one for every read slot) and kept (in autocommit, so that
+    every look-up sees the latest commit): a pool check-out and SQLAlchemy's execution path
+    cost more than the query, a primary-key look-up in SQLite's page cache (microseconds).
     Used from the event loop's thread only. A failed connection is dropped and the look-up
     tried once more on a new one."""
 
@@ -70,7 +73,7 @@ class _VersionLookup:
         self.engine, self.raw = engine, raw
 
     def version(self, database, report_id: int):
-        engine = database.engine
+        engine = database.direct
         for attempt in (1, 2):
             if self.raw is None or self.engine is not engine:
                 self.close()
@@ -94,7 +97,7 @@ class _VersionLookup:
         return None
 
     def close(self) -> None:
-        """Drop the connection: closed, never handed back to the pool (it is in autocommit)."""
+        """Drop the connection (closed: it belongs to no pool)."""
         if self.raw is not None:
             try:
                 self.raw.invalidate()
@@ -106,58 +109,84 @@ class _VersionLookup:
 class _PostgresLookup:
     """PostgreSQL: the look-up awaited on the event loop, over a few psycopg AsyncConnections
     of its own (autocommit), so that the loop serves other requests during each round trip
-    instead of waiting for it (a blocking look-up held the loop ~0.1 ms a request). The
-    connections belong to the loop that made them; on another loop (or a disposed engine)
-    they are dropped and made anew."""
+    instead of waiting for it (a blocking look-up held the loop ~0.1 ms a request). Look-ups
+    asked for while a round trip is under way are answered together by the next one (one
+    `id = ANY(…)` query for every report asked meanwhile): under load a round trip takes
+    several turns of the busy loop, and one look-up per round trip and connection capped the
+    report views served from memory at a few dozen a second. The connections belong to the
+    loop that made them; on another loop (or a disposed engine) they are dropped and made
+    anew."""
 
-    SIZE = 4
-    SQL = "SELECT change_seq, updated_at FROM report WHERE id = %s"
+    SIZE = 4  # round trips at once
+    SQL = "SELECT id, change_seq, updated_at FROM report WHERE id = ANY(%s)"
 
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.engine = None
         self.conninfo = ""
         self.idle: list = []
-        self.slots: asyncio.Semaphore | None = None
+        self.pending: dict[int, list[asyncio.Future]] = {}
+        self.running = 0
 
     async def version(self, database, report_id: int):
-        import psycopg
-
         engine = database.engine
         loop = asyncio.get_running_loop()
         if self.loop is not loop or self.engine is not engine:
             self.close()
-            self.loop, self.engine, self.slots = loop, engine, asyncio.Semaphore(self.SIZE)
+            self.loop, self.engine = loop, engine
             self.conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
             database.on_dispose(self.close)
-        slots = self.slots
-        assert slots is not None
-        async with slots:
-            conn = self.idle.pop() if self.idle else None
-            for attempt in (1, 2):
-                try:
-                    if conn is None or conn.closed:
-                        conn = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
-                    cursor = await conn.execute(self.SQL, (report_id,))
-                    row = await cursor.fetchone()
-                except psycopg.Error:
-                    _finish(conn)
-                    conn = None
-                    if attempt == 2:
-                        raise
-                    continue
-                if self.loop is loop:
-                    self.idle.append(conn)
-                else:
-                    _finish(conn)
-                return row
-        return None
+        answer = loop.create_future()
+        self.pending.setdefault(report_id, []).append(answer)
+        if self.running < self.SIZE:
+            self.running += 1
+            loop.create_task(self._round_trips(loop))
+        return await answer
+
+    async def _round_trips(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Answer what is pending, a batch a round trip, until nothing is."""
+        import psycopg
+
+        try:
+            while self.pending and self.loop is loop:
+                batch, self.pending = self.pending, {}
+                conn = self.idle.pop() if self.idle else None
+                error: BaseException | None = None
+                rows: dict[int, tuple] = {}
+                for attempt in (1, 2):
+                    try:
+                        if conn is None or conn.closed:
+                            conn = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+                        cursor = await conn.execute(self.SQL, (list(batch),))
+                        rows = {row[0]: (row[1], row[2]) for row in await cursor.fetchall()}
+                        error = None
+                        break
+                    except psycopg.Error as exc:
+                        _finish(conn)
+                        conn, error = None, exc
+                if conn is not None:
+                    if self.loop is loop:
+                        self.idle.append(conn)
+                    else:
+                        _finish(conn)
+                for report_id, answers in batch.items():
+                    for answer in answers:
+                        if answer.done():
+                            continue
+                        if error is not None:
+                            answer.set_exception(error)
+                        else:
+                            answer.set_result(rows.get(report_id))
+        finally:
+            if self.loop is loop:
+                self.running -= 1
 
     def close(self) -> None:
         idle, self.idle = self.idle, []
         for conn in idle:
             _finish(conn)
         self.loop = self.engine = None
+        self.pending, self.running = {}, 0  # round trips of the old loop, if any, end on their own
 
 
 def _finish(conn) -> None:
@@ -286,22 +315,28 @@ class AnswerCache:
         self.max_bytes = max_bytes
         self.size = 0
         self.answers: OrderedDict[str, tuple[bytes, str, dict[str, str]]] = OrderedDict()
+        self._lock = threading.Lock()  # used from the endpoints' worker threads
 
     def get(self, etag: str) -> tuple[bytes, str, dict[str, str]] | None:
-        answer = self.answers.get(etag)
-        if answer is not None:
-            self.answers.move_to_end(etag)
-        return answer
+        with self._lock:
+            answer = self.answers.get(etag)
+            if answer is not None:
+                self.answers.move_to_end(etag)
+            return answer
 
     def put(self, etag: str, body: bytes, media_type: str, headers: dict[str, str]) -> None:
         cost = len(body) + 200
-        if cost > self.max_bytes // 8 or etag in self.answers:
-            return
-        self.answers[etag] = (body, media_type, headers)
-        self.size += cost
-        while self.size > self.max_bytes and self.answers:
-            _, (dropped, _, _) = self.answers.popitem(last=False)
-            self.size -= len(dropped) + 200
+        with self._lock:
+            if cost > self.max_bytes // 8 or etag in self.answers:
+                return
+            self.answers[etag] = (body, media_type, headers)
+            self.size += cost
+            while self.size > self.max_bytes and self.answers:
+                _, (dropped, _, _) = self.answers.popitem(last=False)
+                self.size -= len(dropped) + 200
+
+
+_ANSWER_CACHE_LOCK = threading.Lock()
 
 
 def answer_cache(app: Any) -> AnswerCache | None:
@@ -311,5 +346,8 @@ def answer_cache(app: Any) -> AnswerCache | None:
         mb = getattr(app.state.settings, "disclosure_view_cache_mb", 0)
         if not mb:
             return None
-        cache = app.state.answer_cache = AnswerCache(mb * 1024 * 1024 // 4)
+        with _ANSWER_CACHE_LOCK:  # two threads at once make one store
+            cache = getattr(app.state, "answer_cache", None)
+            if cache is None:
+                cache = app.state.answer_cache = AnswerCache(mb * 1024 * 1024 // 4)
     return cache
