@@ -137,7 +137,7 @@ async def _client_disconnect(request: Request, _exc: ClientDisconnect) -> JSONRe
     # the client went away while sending its body (or the server's body timeout ended it,
     # app/server.py): nothing to answer, nothing went wrong here
     # (an aborted upload): one info line, and 499 in the access log, never a traceback
-    log.info("client went away during the request body of %s %s", request.method, request.url.path)
+    log.info("client disconnected while sending the body of %s %s", request.method, request.url.path)
     return problem_response(499, "client_closed_request", "The client closed the connection before the body was "
                             "received.", title="Client Closed Request")
 
