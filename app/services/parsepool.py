@@ -129,8 +129,12 @@ def die_with_parent(owner: int) -> None:
 
 
 def _serve(conn: Connection, owner: int) -> None:
-    """A parse process: parse what comes through `conn` until it closes."""
+    """A parse process: says it is ready, then parses what comes through `conn` until it closes."""
     die_with_parent(owner)
+    try:
+        conn.send(_READY)
+    except (EOFError, OSError):
+        return
     while True:
         try:
             job = conn.recv()
@@ -141,6 +145,13 @@ def _serve(conn: Connection, owner: int) -> None:
         except Exception:  # a parser bug: told to the server as such
             result = _Crash(traceback.format_exc())
         conn.send(result)
+
+
+_READY = "ready"  # a process's first message: the hard timeout counts from here, its start excluded
+
+# how long a new process may take to say it is ready (forked from the forkserver it takes
+# milliseconds; the forkserver's own start imports the parser, about a second on a quiet machine)
+START_TIMEOUT = 60.0
 
 
 class _Crash:
@@ -199,10 +210,22 @@ class _Process:
         self.process.start()
         theirs.close()
         self.conn = ours
+        self.ready = False
+
+    def _wait_ready(self) -> None:
+        """Its start is not the document's time: wait (bounded) for its first message before the
+        parse's timeout starts, so that a busy machine or a forkserver still importing the parser
+        never counts against a document."""
+        if self.ready:
+            return
+        if not self.conn.poll(START_TIMEOUT) or self.conn.recv() != _READY:
+            raise EOFError("the parse process did not start")
+        self.ready = True
 
     def run(self, job: tuple, timeout: float):
         """The answer to `job`. Raises ParseTimeout (the process killed) or PoolBroken."""
         try:
+            self._wait_ready()
             self.conn.send(job)
             if not self.conn.poll(timeout):
                 self.kill()
