@@ -16,9 +16,10 @@ from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, ColumnElement, Select, and_, false, func, or_, union_all
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, false, func, literal_column, or_, true, union_all
 from sqlmodel import Session, select
 
+from app import indicators as ind
 from app.models import FigureRollup, FigureRow, Report, RollupCell, RollupPending
 from app.services import catalogue, divisions, rollup as rollups
 from app.services.present import emit_value
@@ -536,6 +537,123 @@ def stats(session: Session, keys: list[str], filters: ReportFilter, by: list[str
                 "coverage": round(a.count / scope, 6) if scope else None,
             })
     return out
+
+
+def _stat_dims(source: Any, by: list[str]) -> list:
+    """The columns /stats groups on (template first), on the report table or the rollup's cells."""
+    dims = [source.template]
+    for d in by:
+        if d in divisions.LEVELS:
+            dims.append(getattr(source, f"{d}_code"))
+    if "year" in by:
+        dims.append(source.year)
+    if "level" in by:
+        dims.append(source.level)
+    return dims
+
+
+def _indicator_live(indicator: ind.Indicator, scope: ColumnElement[bool], dims: list) -> list[Select]:
+    """Per group of `dims` (report columns), over the reports of `scope` that have both sides
+    of the indicator: (rollup key, *dims, reports, sum) for the numerator and the denominator."""
+    sides = rollups.indicator_sides(indicator, scope).subquery()
+    out = []
+    for side, key in zip(("numerator", "denominator"), ind.rollup_keys(indicator)):
+        out.append(select(literal_column(f"'{key}'").label("key"), *dims, func.count(sides.c.report_id),
+                          func.sum(sides.c[side]))
+                   .select_from(sides).join(Report, Report.id == sides.c.report_id).group_by(*dims))
+    return out
+
+
+def indicator_stats(session: Session, ids: list[str], filters: ReportFilter, by: list[str],
+                    rollup: bool | None = None) -> list[dict[str, Any]]:
+    """Per indicator and group: the sum of the numerators and of the denominators over the
+    reports of the group that have every key of both sides (`count` of them), and their
+    ratio: a ratio of sums, never a mean of the reports' ratios. Both sums come from the
+    same reports: the rollup keeps them per cell over exactly those reports (ind.rollup_keys,
+    written with the figures' own sums), never a ratio of two keys' sums, which would count
+    a report with only one side on that side. Read like `stats` (the rollup and the pending
+    reports, or the tables)."""
+    chosen = [ind.BY_ID[i] for i in ids]
+    grain = rollup_grain(filters, by) if rollup is not False else None
+    if rollup and grain is None:
+        raise ValueError("the rollup cannot answer these filters or groups")
+    source: Any = Report if grain is None else RollupCell
+    dims = _stat_dims(source, by)
+    names = [d.key for d in dims]
+    live_dims = [getattr(Report, n) for n in names]
+    base = and_(*filters.conditions()) if filters.conditions() else true()
+    if grain is None:
+        parts = [s for i in chosen for s in _indicator_live(i, base, live_dims)]
+        rep_stmt = filters.apply(select(*dims, func.count(Report.id))).group_by(*dims)
+    else:
+        conds = _cell_conditions(filters, grain)
+        pending = Report.id.in_(select(RollupPending.report_id))
+        keys = [k for i in chosen for k in ind.rollup_keys(i)]
+        parts = [select(FigureRollup.key, *dims, func.sum(FigureRollup.figures), func.sum(FigureRollup.total))
+                 .join(RollupCell, RollupCell.id == FigureRollup.cell_id)
+                 .where(FigureRollup.grain == grain, FigureRollup.key.in_(keys), *conds)
+                 .group_by(FigureRollup.key, *dims),
+                 *(s for i in chosen for s in _indicator_live(i, and_(base, pending), live_dims))]
+        rep_stmt = union_all(
+            select(*dims, func.sum(RollupCell.reports)).where(*conds).group_by(*dims),
+            filters.apply(select(*live_dims, func.count(Report.id)).where(pending)).group_by(*live_dims))
+
+    memo: dict[tuple, tuple] = {}
+
+    def group_of(attrs: tuple) -> tuple:
+        g = memo.get(attrs)
+        if g is None:
+            named = dict(zip(names, attrs))
+            g = memo[attrs] = tuple(_group_value(d, named) for d in by)
+        return g
+
+    conn = session.connection()
+    width = len(names)
+    in_scope: dict[tuple, dict[str, int]] = {}
+    for row in conn.execute(rep_stmt):
+        attrs = tuple(row[:width])
+        per = in_scope.setdefault(group_of(attrs), {})
+        per[attrs[0]] = per.get(attrs[0], 0) + row[width]
+    sums: dict[str, dict[tuple, list]] = {}  # rollup key → group → [reports, parts of the sum]
+    for row in conn.execute(union_all(*parts)):
+        key, attrs = row[0], tuple(row[1:1 + width])
+        acc = sums.setdefault(key, {}).setdefault(group_of(attrs), [0, []])
+        acc[0] += row[1 + width]
+        acc[1].append(row[2 + width] or 0.0)
+
+    def sort_key(g: tuple) -> tuple:
+        return tuple((v is None, str(v)) for v, _, _ in g)
+
+    out = []
+    for indicator in chosen:
+        nkey, dkey = ind.rollup_keys(indicator)
+        groups = {g for g, per in in_scope.items() if any(per.get(t) for t in indicator.templates)}
+        groups |= sums.get(nkey, {}).keys()
+        for g in sorted(groups, key=sort_key):
+            scope = sum(in_scope.get(g, {}).get(t, 0) for t in indicator.templates)
+            count, nparts = sums.get(nkey, {}).get(g, [0, []])
+            dparts = sums.get(dkey, {}).get(g, [0, []])[1]
+            num = math.fsum(nparts) if count else None
+            den = math.fsum(dparts) if count else None
+            out.append({
+                "indicator": indicator.id,
+                "unit": indicator.unit,
+                "group": _group_json(by, g),
+                "count": count,
+                "numerator": _plain(num),
+                "denominator": _plain(den),
+                "value": round(num / den, 6) + 0.0 if num is not None and den else None,
+                "reports_in_scope": scope,
+                "coverage": round(count / scope, 6) if scope else None,
+            })
+    return out
+
+
+def _plain(x: float | None) -> int | float | None:
+    if x is None:
+        return None
+    x = round(x, 6)
+    return int(x) if x.is_integer() else x
 
 
 # ----------------------------------------------------------------------------- year over year

@@ -42,11 +42,13 @@ import hashlib
 from collections.abc import Iterable
 
 from sqlalchemy import (
-    Connection, Integer, String, and_, cast, delete, func, literal_column, or_, select, text, true,
+    Connection, ColumnElement, Integer, Select, String, and_, case, cast, delete, func, literal_column, or_, select,
+    text, true,
 )
 from sqlalchemy.dialects import postgresql as pg_dialect, sqlite as sqlite_dialect
 from sqlmodel import Session
 
+from app import indicators as ind
 from app.models import FigureRollup, FigureRow, Report, RollupCell, RollupPending
 
 CITY = 1  # the grain kept: the one there is today (rollup_cell.grain leaves room for others)
@@ -141,6 +143,45 @@ def _accumulate(conn: Connection, grain: int, scope) -> None:
                .where(scope)
                .group_by(cell_t.c.id, FigureRow.key))
     conn.execute(_upsert(conn, _insert(conn)(fig_t).from_select(list(FIGURE_COLUMNS), figures)))
+    accumulate_indicators(conn, grain, scope)
+
+
+def accumulate_indicators(conn: Connection, grain: int, scope) -> None:
+    """Add the reports of `scope` (in their cells already) to the indicators' rows of their
+    cells: per indicator, the count, sum, min and max of the numerators and of the
+    denominators over the reports that have both sides (`indicator_sides`)."""
+    cols = _cell_columns(grain)
+    cell_t, fig_t = RollupCell.__table__, FigureRollup.__table__  # type: ignore[attr-defined]
+    for indicator in ind.INDICATORS:
+        if not indicator.rollup:
+            continue
+        sides = indicator_sides(indicator, scope).subquery()
+        for side, key in zip(("numerator", "denominator"), ind.rollup_keys(indicator)):
+            rows = (select(cols["grain"], _sql(f"'{key}'"), cell_t.c.id, func.count(sides.c.report_id),
+                           func.sum(sides.c[side]), func.min(sides.c[side]), func.max(sides.c[side]))
+                    .select_from(sides)
+                    .join(Report, Report.id == sides.c.report_id)
+                    .join(cell_t, cell_t.c.cell == cols["cell"])
+                    .where(sides.c.report_id.is_not(None))  # SQLite: a WHERE before ON CONFLICT, never ambiguous
+                    .group_by(cell_t.c.id))
+            conn.execute(_upsert(conn, _insert(conn)(fig_t).from_select(list(FIGURE_COLUMNS), rows)))
+
+
+def indicator_sides(indicator: ind.Indicator, scope: ColumnElement[bool]) -> Select:
+    """Per report of `scope` (a condition on the report table) that has every key of both
+    sides of the indicator: report_id, numerator (the sum of its numerator keys) and
+    denominator. The rollup keeps these sums per cell (under ind.rollup_keys), so that a
+    ratio of two sums over a group counts the same reports on both sides."""
+    num, den = indicator.numerator, indicator.denominator
+    in_num, in_den = FigureRow.key.in_(num), FigureRow.key.in_(den)
+    return (select(FigureRow.report_id.label("report_id"),
+                   func.sum(case((in_num, FigureRow.value), else_=0.0)).label("numerator"),
+                   func.sum(case((in_den, FigureRow.value), else_=0.0)).label("denominator"))
+            .join(Report, Report.id == FigureRow.report_id)
+            .where(FigureRow.key.in_(indicator.keys), scope)
+            .group_by(FigureRow.report_id)
+            .having(and_(func.count(func.distinct(case((in_num, FigureRow.key)))) == len(num),
+                         func.count(func.distinct(case((in_den, FigureRow.key)))) == len(den))))
 
 
 FOLD_AT = 128  # pending reports a write folds into the rollup (one fold per this many new reports)
