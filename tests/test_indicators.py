@@ -198,3 +198,36 @@ def test_bad_indicator_requests(client, series):
     assert_problem(client.get("/stats", params={"indicator": "disclosure_rate", "key": "active.permit.decisions",
                                                 "format": "csv"}), 422, "validation_error")
     assert_problem(client.get("/reports/999999/indicators"), 404, "not_found")
+
+
+def test_figures_with_an_indicator(client, series):
+    """/figures?indicator=: a row per report that has both sides, as /reports/{id}/indicators
+    says, in every sort order, page by page and in CSV."""
+    want = {}
+    for rid in series.values():
+        r = {x["indicator"]: x for x in client.get(f"/reports/{rid}/indicators").json()["indicators"]}
+        if not r["denial_rate"]["missing"]:
+            want[rid] = r["denial_rate"]
+    assert want
+    for sort in ("report", "-value", "value", "year", "-agency"):
+        rows, url = [], f"/figures?indicator=denial_rate&limit=4&sort={sort}"
+        while url:
+            body = client.get(url).json()
+            rows += body["data"]
+            url = body["next"]
+        assert sorted(r["report_id"] for r in rows) == sorted(want), sort
+        for row in rows:
+            w = want[row["report_id"]]
+            assert (row["value"], row["numerator"], row["denominator"], row["key"]) == \
+                   (w["value"], w["numerator"], w["denominator"], "denial_rate")
+        if sort == "-value":
+            values = [r["value"] for r in rows]
+            present = [v for v in values if v is not None]
+            assert present == sorted(present, reverse=True) and values[:len(present)] == present  # nulls last
+    csv = client.get("/figures", params={"indicator": "denial_rate", "format": "csv"})
+    assert csv.status_code == 200 and len(csv.text.strip().splitlines()) == 1 + len(want)
+    assert csv.text.lstrip("\ufeff").splitlines()[0].endswith(",numerator,denominator")
+    assert_problem(client.get("/figures", params={"indicator": "denial_rate", "key": "active.permit.decisions"}),
+                   422, "validation_error")
+    assert_problem(client.get("/figures", params={"indicator": "new_applications_change"}), 422, "validation_error")
+    assert_problem(client.get("/figures"), 422, "validation_error")

@@ -17,7 +17,7 @@ from app.api.listing import (
 )
 from app.api.problems import ProblemError, problem_responses
 from app.api.reports import report_public
-from app.api.shapes import Comparison, FiguresPage, StatsPublic
+from app.api.shapes import Comparison, FiguresPage, IndicatorFiguresPage, StatsPublic
 from app.api.viewcache import answer_cache
 from app import indicators as ind
 from app.models import Report, ReportsPage
@@ -32,6 +32,7 @@ REPORT_COLUMNS = ["id", "status", "template", "year", "agency", "region_code", "
                   "deadline", "on_time", "source_url", "parser_version", "figure_count", "finding_count",
                   "created_at", "updated_at", "change_seq"]
 FIGURE_COLUMNS = ["report_id", "agency", "region_code", "region_name", "year", "template", "key", "value", "unit"]
+INDICATOR_FIGURE_COLUMNS = [*FIGURE_COLUMNS, "numerator", "denominator"]
 
 ReportSort = Literal[tuple(query.REPORT_SORTS)]  # type: ignore[valid-type]
 FigureSort = Literal[tuple(query.FIGURE_SORTS)]  # type: ignore[valid-type]
@@ -115,9 +116,12 @@ def list_reports(
                        next=set_next(request, response, result.next_cursor), total=result.total)
 
 
-@router.get("/figures", response_model=FiguresPage, summary="Figures across reports", tags=["queries"],
+@router.get("/figures", response_model=FiguresPage | IndicatorFiguresPage, summary="Figures across reports",
+            tags=["queries"],
             description="One row per (report, key) for the keys asked, over every report the filters "
                         "select: e.g. `key=active.permit.decisions&year=2020&region=1507`. One indexed query. "
+                        "`indicator=<id>` (GET /indicators) instead of `key`: one row per report with every key "
+                        "of both sides, its numerator, denominator and their ratio (`value`). "
                         "`format=csv|ndjson` streams every row.",
             responses=list_responses(problem_responses(422)))
 def figures_across(
@@ -126,7 +130,9 @@ def figures_across(
     session: SessionDep,
     database: DatabaseDep,
     filters: FiltersDep,
-    key: KeyParam,
+    key: OptionalKeyParam = None,
+    indicator: Annotated[str | None, Query(max_length=60, description="an indicator id instead of keys: its value "
+                                                                       "per report")] = None,
     sort: Annotated[FigureSort, Query(description="order; `-` for descending; ties by report, then the "
                                                   "report's own figure order")] = "report",
     limit: Annotated[int, Query(ge=1, le=1000, description="page size (JSON); CSV/NDJSON: at most this many "
@@ -134,19 +140,29 @@ def figures_across(
     cursor: CursorParam = None,
     count: CountParam = False,
     fmt: FormatParam = None,
-) -> FiguresPage | Response:
-    order = query.FIGURE_SORTS[sort]
-    stmt = query.figures_stmt(_keys(key), filters)
+) -> FiguresPage | IndicatorFiguresPage | Response:
+    if indicator is not None:
+        if key:
+            raise query_error(QueryError("indicator", "either key or indicator, not both"))
+        chosen_ind = ind.BY_ID[_indicators([indicator])[0]]
+        stmt, sorts_ = query.indicator_figures(chosen_ind, filters)
+        order, item, columns = sorts_[sort], query.indicator_item(chosen_ind), INDICATOR_FIGURE_COLUMNS
+    elif key:
+        order, item, columns = query.FIGURE_SORTS[sort], query.figure_item, FIGURE_COLUMNS
+        stmt = query.figures_stmt(_keys(key), filters)
+    else:
+        raise query_error(QueryError("key", "give at least one key, or an indicator"))
     chosen = negotiate(request, fmt)
     if chosen != "json":
         given = limit if "limit" in request.query_params else None
-        return bulk(request, database, session, chosen, stmt=stmt, sort=order, item=query.figure_item,
-                    columns=FIGURE_COLUMNS, name="figures", cursor=cursor, limit=given)
+        return bulk(request, database, session, chosen, stmt=stmt, sort=order, item=item,
+                    columns=columns, name="figures", cursor=cursor, limit=given)
     if (not_modified := conditional(request, response, session, chosen)) is not None:
         return not_modified
     result = _page(session, stmt, order, cursor, limit, count)
-    return FiguresPage(data=[query.figure_item(r) for r in result.rows],
-                       next=set_next(request, response, result.next_cursor), total=result.total)
+    page = IndicatorFiguresPage if indicator is not None else FiguresPage
+    return page(data=[item(r) for r in result.rows],  # type: ignore[misc]
+                next=set_next(request, response, result.next_cursor), total=result.total)
 
 
 STATS_NOTE = ("Each key aggregates only the reports whose template defines it (`templates`): the 2019 and 2021 "

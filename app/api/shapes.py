@@ -60,6 +60,26 @@ class FiguresPage(BaseModel):
     total: int | None = Field(default=None, description="how many rows match, with ?count=true")
 
 
+class IndicatorAcross(BaseModel):
+    report_id: int
+    agency: str | None
+    region_code: str | None
+    region_name: str | None
+    year: int | None
+    template: Template | None
+    key: str = Field(description="the indicator's id")
+    value: float | None = Field(description="numerator / denominator; null when the denominator is 0")
+    unit: str
+    numerator: Number
+    denominator: Number
+
+
+class IndicatorFiguresPage(BaseModel):
+    data: list[IndicatorAcross] = Field(description="one row per report with every key of both sides")
+    next: str | None = Field(description="URL of the next page, null on the last one")
+    total: int | None = Field(default=None, description="how many rows match, with ?count=true")
+
+
 class StatRow(BaseModel):
     key: str
     unit: str

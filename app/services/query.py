@@ -16,7 +16,9 @@ from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, ColumnElement, Select, and_, false, func, literal_column, or_, true, union_all
+from sqlalchemy import (
+    BigInteger, ColumnElement, Select, and_, case, false, func, literal_column, or_, true, union_all,
+)
 from sqlmodel import Session, select
 
 from app import indicators as ind
@@ -335,6 +337,40 @@ def figure_item(row: Any) -> dict[str, Any]:
         "region_name": divisions.name_of(row.region_code), "year": row.year, "template": row.template,
         "key": row.key, "value": emit_value(row.key, row.value), "unit": row.unit,
     }
+
+
+def indicator_figures(indicator: ind.Indicator, filters: ReportFilter) -> tuple[Select, dict[str, Sort]]:
+    """One row per report (of the filtered ones) that has every key of both sides of the
+    indicator: its numerator, denominator and their ratio (null when the denominator is 0),
+    and the sort orders of /figures over these rows (key: the report order)."""
+    conds = filters.conditions()
+    sides = rollups.indicator_sides(indicator, and_(*conds) if conds else true()).subquery()
+    ratio = case((sides.c.denominator == 0, None), else_=sides.c.numerator / sides.c.denominator)
+    stmt = (select(sides.c.report_id.label("report_id"), Report.agency.label("agency"),
+                   Report.region_code.label("region_code"), Report.year.label("year"),
+                   Report.template.label("template"), sides.c.numerator.label("numerator"),
+                   sides.c.denominator.label("denominator"), ratio.label("value"))
+            .select_from(sides).join(Report, Report.id == sides.c.report_id))
+    tie = [SortKey("report_id", sides.c.report_id)]
+    order = sorts(
+        ("report", tie), ("key", tie),
+        ("year", [SortKey("year", Report.year, nullable=True), *tie]),
+        ("region", [SortKey("region_code", Report.region_code, nullable=True, kind=str), *tie]),
+        ("agency", [SortKey("agency", Report.agency, nullable=True, kind=str), *tie]),
+        ("value", [SortKey("value", ratio, nullable=True, kind=float), *tie]),
+    )
+    return stmt, order
+
+
+def indicator_item(indicator: ind.Indicator):
+    def item(row: Any) -> dict[str, Any]:
+        return {
+            "report_id": row.report_id, "agency": row.agency, "region_code": row.region_code,
+            "region_name": divisions.name_of(row.region_code), "year": row.year, "template": row.template,
+            "key": indicator.id, "value": None if row.value is None else round(row.value, 6) + 0.0,
+            "unit": indicator.unit, "numerator": _plain(row.numerator), "denominator": _plain(row.denominator),
+        }
+    return item
 
 
 # ----------------------------------------------------------------------------- statistics
