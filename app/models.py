@@ -306,6 +306,8 @@ class ReportLinks(BaseModel):
     review_litigation: str
     media_accounts: str
     publishing: str
+    indicators: str = PField(description="the indicators of GET /indicators for this report")
+    checks: str = PField(description="cross-year checks against the same body's other years, quality signals")
 
 
 class ReportPublic(BaseModel):
