@@ -104,12 +104,6 @@ BY_ID: dict[str, Indicator] = {i.id: i for i in INDICATORS}
 AGGREGATABLE: tuple[str, ...] = tuple(i.id for i in INDICATORS if i.rollup)
 
 
-def rollup_keys(indicator: Indicator) -> tuple[str, str]:
-    """The keys the /stats rollup keeps the indicator's sums under (numerator, denominator),
-    over the reports where both sides are present; never a catalogue key."""
-    return f"~{indicator.id}.numerator", f"~{indicator.id}.denominator"
-
-
 def _round(x: float) -> int | float:
     return int(x) if float(x).is_integer() else round(x, 6)
 

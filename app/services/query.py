@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlmodel import Session, select
 
 from app import indicators as ind
-from app.models import FigureRollup, FigureRow, Report, RollupCell, RollupPending
+from app.models import FigureRollup, FigureRow, IndicatorRollup, Report, RollupCell, RollupPending
 from app.services import catalogue, divisions, rollup as rollups
 from app.services.present import emit_value
 
@@ -429,11 +429,11 @@ def rollup_grain(filters: ReportFilter, by: list[str]) -> int | None:
     return rollups.CITY
 
 
-def _cell_conditions(filters: ReportFilter, grain: int) -> list[ColumnElement[bool]]:
+def _cell_conditions(filters: ReportFilter, grain: int, cell: Any = RollupCell) -> list[ColumnElement[bool]]:
     """ReportFilter.conditions on the rollup's cells (those `rollup_grain` allows): the same
     comparisons, on the cell's columns. The cell's region is the first four digits of
-    region_code, on which a prefix of up to four digits selects the same reports."""
-    cell = RollupCell
+    region_code, on which a prefix of up to four digits selects the same reports. `cell`:
+    RollupCell, or IndicatorRollup (the same columns, copied from its cell)."""
     conds: list[ColumnElement[bool]] = [cell.grain == grain]
     if filters.years:
         conds.append(or_(*(cell.year == a if a == b else cell.year.between(a, b) for a, b in filters.years)))
@@ -588,16 +588,14 @@ def _stat_dims(source: Any, by: list[str]) -> list:
     return dims
 
 
-def _indicator_live(indicator: ind.Indicator, scope: ColumnElement[bool], dims: list) -> list[Select]:
-    """Per group of `dims` (report columns), over the reports of `scope` that have both sides
-    of the indicator: (rollup key, *dims, reports, sum) for the numerator and the denominator."""
-    sides = rollups.indicator_sides(indicator, scope).subquery()
-    out = []
-    for side, key in zip(("numerator", "denominator"), ind.rollup_keys(indicator)):
-        out.append(select(literal_column(f"'{key}'").label("key"), *dims, func.count(sides.c.report_id),
-                          func.sum(sides.c[side]))
-                   .select_from(sides).join(Report, Report.id == sides.c.report_id).group_by(*dims))
-    return out
+def _indicator_live(indicator: ind.Indicator, scope: ColumnElement[bool], dims: list, among=None) -> Select:
+    """Per group of `dims` (report columns), over the reports of `scope` (among `among`, a
+    select of report ids, when given) that have both sides of the indicator: (indicator,
+    *dims, reports, Σ numerator, Σ denominator)."""
+    sides = rollups.indicator_sides(indicator, scope, among).subquery()
+    return (select(literal_column(f"'{indicator.id}'").label("indicator"), *dims, func.count(sides.c.report_id),
+                   func.sum(sides.c.numerator), func.sum(sides.c.denominator))
+            .select_from(sides).join(Report, Report.id == sides.c.report_id).group_by(*dims))
 
 
 def indicator_stats(session: Session, ids: list[str], filters: ReportFilter, by: list[str],
@@ -605,34 +603,35 @@ def indicator_stats(session: Session, ids: list[str], filters: ReportFilter, by:
     """Per indicator and group: the sum of the numerators and of the denominators over the
     reports of the group that have every key of both sides (`count` of them), and their
     ratio: a ratio of sums, never a mean of the reports' ratios. Both sums come from the
-    same reports: the rollup keeps them per cell over exactly those reports (ind.rollup_keys,
-    written with the figures' own sums), never a ratio of two keys' sums, which would count
-    a report with only one side on that side. Read like `stats` (the rollup and the pending
-    reports, or the tables)."""
+    same reports: the rollup keeps them per cell over exactly those reports
+    (indicator_rollup), never as the ratio of two keys' separate sums, which would count a
+    report with one side only on that side. Read like `stats`: the rollup (one range of
+    rows per indicator, the cell's attributes on the row) and the pending reports, or the
+    tables."""
     chosen = [ind.BY_ID[i] for i in ids]
     grain = rollup_grain(filters, by) if rollup is not False else None
     if rollup and grain is None:
         raise ValueError("the rollup cannot answer these filters or groups")
-    source: Any = Report if grain is None else RollupCell
-    dims = _stat_dims(source, by)
+    dims = _stat_dims(Report, by)
     names = [d.key for d in dims]
-    live_dims = [getattr(Report, n) for n in names]
     base = and_(*filters.conditions()) if filters.conditions() else true()
     if grain is None:
-        parts = [s for i in chosen for s in _indicator_live(i, base, live_dims)]
+        parts = [_indicator_live(i, base, dims) for i in chosen]
         rep_stmt = filters.apply(select(*dims, func.count(Report.id))).group_by(*dims)
     else:
+        cell_dims = _stat_dims(RollupCell, by)
+        ir_dims = _stat_dims(IndicatorRollup, by)
         conds = _cell_conditions(filters, grain)
-        pending = Report.id.in_(select(RollupPending.report_id))
-        keys = [k for i in chosen for k in ind.rollup_keys(i)]
-        parts = [select(FigureRollup.key, *dims, func.sum(FigureRollup.figures), func.sum(FigureRollup.total))
-                 .join(RollupCell, RollupCell.id == FigureRollup.cell_id)
-                 .where(FigureRollup.grain == grain, FigureRollup.key.in_(keys), *conds)
-                 .group_by(FigureRollup.key, *dims),
-                 *(s for i in chosen for s in _indicator_live(i, and_(base, pending), live_dims))]
+        ir_conds = _cell_conditions(filters, grain, IndicatorRollup)
+        pending = select(RollupPending.report_id)
+        parts = [select(IndicatorRollup.indicator, *ir_dims, func.sum(IndicatorRollup.reports),
+                        func.sum(IndicatorRollup.numerator), func.sum(IndicatorRollup.denominator))
+                 .where(IndicatorRollup.indicator.in_([i.id for i in chosen]), *ir_conds)
+                 .group_by(IndicatorRollup.indicator, *ir_dims),
+                 *(_indicator_live(i, base, dims, pending) for i in chosen)]
         rep_stmt = union_all(
-            select(*dims, func.sum(RollupCell.reports)).where(*conds).group_by(*dims),
-            filters.apply(select(*live_dims, func.count(Report.id)).where(pending)).group_by(*live_dims))
+            select(*cell_dims, func.sum(RollupCell.reports)).where(*conds).group_by(*cell_dims),
+            filters.apply(select(*dims, func.count(Report.id)).where(Report.id.in_(pending))).group_by(*dims))
 
     memo: dict[tuple, tuple] = {}
 
@@ -650,25 +649,23 @@ def indicator_stats(session: Session, ids: list[str], filters: ReportFilter, by:
         attrs = tuple(row[:width])
         per = in_scope.setdefault(group_of(attrs), {})
         per[attrs[0]] = per.get(attrs[0], 0) + row[width]
-    sums: dict[str, dict[tuple, list]] = {}  # rollup key → group → [reports, parts of the sum]
-    for row in conn.execute(union_all(*parts)):
-        key, attrs = row[0], tuple(row[1:1 + width])
-        acc = sums.setdefault(key, {}).setdefault(group_of(attrs), [0, []])
+    sums: dict[str, dict[tuple, list]] = {}  # indicator → group → [reports, numerator parts, denominator parts]
+    for row in conn.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
+        acc = sums.setdefault(row[0], {}).setdefault(group_of(tuple(row[1:1 + width])), [0, [], []])
         acc[0] += row[1 + width]
         acc[1].append(row[2 + width] or 0.0)
+        acc[2].append(row[3 + width] or 0.0)
 
     def sort_key(g: tuple) -> tuple:
         return tuple((v is None, str(v)) for v, _, _ in g)
 
     out = []
     for indicator in chosen:
-        nkey, dkey = ind.rollup_keys(indicator)
-        groups = {g for g, per in in_scope.items() if any(per.get(t) for t in indicator.templates)}
-        groups |= sums.get(nkey, {}).keys()
+        mine = sums.get(indicator.id, {})
+        groups = {g for g, per in in_scope.items() if any(per.get(t) for t in indicator.templates)} | mine.keys()
         for g in sorted(groups, key=sort_key):
             scope = sum(in_scope.get(g, {}).get(t, 0) for t in indicator.templates)
-            count, nparts = sums.get(nkey, {}).get(g, [0, []])
-            dparts = sums.get(dkey, {}).get(g, [0, []])[1]
+            count, nparts, dparts = mine.get(g, [0, [], []])
             num = math.fsum(nparts) if count else None
             den = math.fsum(dparts) if count else None
             out.append({

@@ -1,11 +1,10 @@
-"""the /stats rollup keeps the indicators' sums
+"""indicator_rollup: the /stats rollup of the indicators
 
-figure_rollup gains rows under the keys `~<indicator>.numerator` / `~<indicator>.denominator`
-(app/indicators.py rollup_keys): per cell, the count, sum, min and max of an indicator's
-numerators and denominators over the reports that have both sides, so that /stats serves an
-indicator as a ratio of two sums over the same reports. No table changes; the rows of every
-report stored before (those not pending: the pending ones are added when folded) are
-computed here from the figure table.
+Per indicator (app/indicators.py) and rollup cell: how many reports have every key of both
+sides, and the sums of their numerators and denominators, with the cell's attributes copied
+(app/services/rollup.py), so that /stats serves an indicator as a ratio of two sums over the
+same reports from one range of rows. Filled here from the reports stored before (those not
+pending: the pending ones are added when folded).
 
 Revision ID: 0009
 Revises: 0008
@@ -23,19 +22,37 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _drop_indicator_rows(conn) -> None:
-    conn.execute(sa.text("DELETE FROM figure_rollup WHERE key LIKE '~%'"))
-
-
 def upgrade() -> None:
+    op.create_table('indicator_rollup',
+    sa.Column('grain', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('indicator', sa.String(length=60), nullable=False),
+    sa.Column('cell_id', sa.Integer(), nullable=False),
+    sa.Column('template', sa.String(length=10), nullable=True),
+    sa.Column('year', sa.Integer(), nullable=True),
+    sa.Column('level', sa.String(length=20), nullable=True),
+    sa.Column('region', sa.String(length=12), nullable=True),
+    sa.Column('province_code', sa.String(length=12), nullable=True),
+    sa.Column('city_code', sa.String(length=12), nullable=True),
+    sa.Column('reports', sa.Integer(), nullable=False),
+    sa.Column('numerator', sa.Float(), nullable=False),
+    sa.Column('denominator', sa.Float(), nullable=False),
+    sa.ForeignKeyConstraint(['cell_id'], ['rollup_cell.id'], name=op.f('fk_indicator_rollup_cell_id_rollup_cell'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('grain', 'indicator', 'cell_id', name=op.f('pk_indicator_rollup')),
+    sqlite_with_rowid=False,
+    )
+    with op.batch_alter_table('indicator_rollup', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_indicator_rollup_cell_id'), ['cell_id'], unique=False)
+
     from app.models import Report, RollupPending
     from app.services.rollup import GRAINS, accumulate_indicators
 
     conn = op.get_bind()
-    _drop_indicator_rows(conn)
     for grain in GRAINS:
         accumulate_indicators(conn, grain, Report.id.not_in(sa.select(RollupPending.report_id)))
 
 
 def downgrade() -> None:
-    _drop_indicator_rows(op.get_bind())
+    with op.batch_alter_table('indicator_rollup', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_indicator_rollup_cell_id'))
+    op.drop_table('indicator_rollup')
