@@ -176,7 +176,7 @@ def accumulate_indicators(conn: Connection, grain: int, scope) -> None:
 def indicator_sides(indicator: ind.Indicator, scope: ColumnElement[bool], among=None) -> Select:
     """Per report of `scope` (a condition on the report table) that has every key of both
     sides of the indicator: report_id, numerator (the sum of its numerator keys) and
-    denominator. The rollup keeps these sums per cell (under ind.rollup_keys), so that a
+    denominator. The rollup keeps these sums per cell (indicator_rollup), so that a
     ratio of two sums over a group counts the same reports on both sides. `among`: a select
     of report ids to read only (the pending reports): the figure index seeks their figures."""
     num, den = indicator.numerator, indicator.denominator
