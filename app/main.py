@@ -10,7 +10,9 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app import __version__
-from app.api import caching, changes, deps, docs, figures, health, home, problems, query, regions, reports
+from app.api import (
+    caching, changes, deps, docs, figures, health, home, indicators, problems, query, regions, reports,
+)
 from app.api.auth import ReadKeyMiddleware
 from app.api.guards import NulGuardMiddleware
 from app.api.security_headers import SecurityHeadersMiddleware
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(figures.router)
     app.include_router(health.router)
     app.include_router(query.router)
+    app.include_router(indicators.router)
     app.include_router(regions.router)
     app.include_router(changes.router)
     app.include_router(home.router)

@@ -180,6 +180,30 @@ class FigureRollup(SQLModel, table=True):
     high: float = Field(sa_column=Column(Float, nullable=False))
 
 
+class IndicatorRollup(SQLModel, table=True):
+    """Per indicator (app/indicators.py) and cell: how many reports have every key of both
+    sides, and the sums of their numerators and denominators (app/services/rollup.py). The
+    cell's attributes are copied (a cell's key fixes them), so that /stats reads an
+    indicator's rows of a grain in one range of the key, filters and groups them, no join."""
+
+    __tablename__ = "indicator_rollup"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    grain: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    indicator: str = Field(sa_column=Column(String(60), primary_key=True))
+    cell_id: int = Field(sa_column=Column(Integer, ForeignKey("rollup_cell.id", ondelete="CASCADE"),
+                                          primary_key=True, index=True))
+    template: str | None = Field(default=None, sa_column=Column(String(10)))
+    year: int | None = Field(default=None, sa_column=Column(Integer))
+    level: str | None = Field(default=None, sa_column=Column(String(20)))
+    region: str | None = Field(default=None, sa_column=Column(String(12)))
+    province_code: str | None = Field(default=None, sa_column=Column(String(12)))
+    city_code: str | None = Field(default=None, sa_column=Column(String(12)))
+    reports: int = Field(sa_column=Column(Integer, nullable=False))
+    numerator: float = Field(sa_column=Column(Float, nullable=False))
+    denominator: float = Field(sa_column=Column(Float, nullable=False))
+
+
 class RollupPending(SQLModel, table=True):
     """Reports stored since the rollup was last folded (app/services/rollup.py): /stats adds
     their figures from the figure table until a write folds them in, many at once."""
@@ -306,6 +330,8 @@ class ReportLinks(BaseModel):
     review_litigation: str
     media_accounts: str
     publishing: str
+    indicators: str = PField(description="the indicators of GET /indicators for this report")
+    checks: str = PField(description="cross-year checks against the same body's other years, quality signals")
 
 
 class ReportPublic(BaseModel):

@@ -39,6 +39,9 @@ STATS_KEYS = [
     "active.permit.prev_items",
 ]
 
+INDICATORS = ["disclosure_rate", "denial_rate", "reconsideration_correction_rate", "review_litigation_rate",
+              "carry_forward_rate"]  # app/indicators.py (GET /indicators)
+
 
 def places() -> tuple[list[str], list[str]]:
     """City codes (4 significant digits) and province codes (2) that reports are spread over."""
@@ -72,6 +75,9 @@ def cases(rounds: int) -> list[tuple[str, list[str]]]:
                                               f"{cycle(years, i)}" for i in range(rounds)]),
         ("/stats 63 keys (prefix) by province", [f"/stats?key=applications.denied.&by=province&year="
                                                 f"{cycle(years, i)}" for i in range(rounds)]),
+        ("/stats 1 indicator by city", [f"/stats?indicator={cycle(INDICATORS, i)}&by=city" for i in range(rounds)]),
+        ("/stats 1 indicator by year, 1 province", [f"/stats?indicator={cycle(INDICATORS, i)}&by=year&region="
+                                                   f"{cycle(provinces, i)}" for i in range(rounds)]),
         ("/reports page 50, 1 city", [f"/reports?region={cycle(cities, i)}&limit=50" for i in range(rounds)]),
     ]
 

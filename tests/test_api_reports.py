@@ -40,7 +40,7 @@ def test_posted_report_shape(client, seed):
         "document": f"{own}/document", "active": f"{own}/active", "permits": f"{own}/permits", "fees": f"{own}/fees",
         "procurement": f"{own}/procurement", "applications": f"{own}/applications",
         "review_litigation": f"{own}/review-litigation", "media_accounts": f"{own}/media-accounts",
-        "publishing": f"{own}/publishing",
+        "publishing": f"{own}/publishing", "indicators": f"{own}/indicators", "checks": f"{own}/checks",
     }
     for link in seed["links"].values():
         assert client.get(link).status_code == 200, link

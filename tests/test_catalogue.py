@@ -144,7 +144,7 @@ def test_home_links_to_everything(client):
     assert body["name"] == "disclosure-stats"
     links = body["links"]
     assert {"reports", "changes", "figures", "stats", "regions", "catalogue", "docs", "redoc", "openapi"} <= set(links)
-    for name in ("reports", "changes", "regions", "catalogue", "docs", "redoc", "openapi", "health", "ready", "self"):
+    for name in ("reports", "changes", "regions", "catalogue", "indicators", "docs", "redoc", "openapi", "health", "ready", "self"):
         assert client.get(links[name]).status_code == 200, name
     assert_problem(client.get(links["figures"]), 422, "validation_error")  # needs key=: the catalogue's
 

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlmodel import Session
 
 from app.db import alembic_config, make_engine
-from app.models import Document, FigureRollup, Report, RollupCell, RollupPending
+from app.models import Document, FigureRollup, IndicatorRollup, Report, RollupCell, RollupPending
 from app.parsing import parse_document
 from app.services import catalogue, query, rollup
 from app.services.ingest import reparse, store, store_many
@@ -92,6 +92,13 @@ def _table(engine, fold: bool = True) -> dict:
                             .join(RollupCell, RollupCell.id == FigureRollup.cell_id))
         for cell, key, *agg in rows:
             out[(cell, key)] = tuple(agg)
+        # the indicators' rows (indicator_rollup): reports, Σ numerator, Σ denominator, and the
+        # cell's attributes copied, which must be the cell's own
+        cells = {c.id: c for c in session.scalars(select(RollupCell))}
+        for r in session.scalars(select(IndicatorRollup)):
+            cell = cells[r.cell_id]
+            assert all(getattr(r, a) == getattr(cell, a) for a in rollup.ATTRS) and r.grain == cell.grain
+            out[(cell.cell, f"indicator:{r.indicator}")] = (r.reports, r.numerator, r.denominator, None)
     assert all(v[0] > 0 for v in out.values())  # no empty cell nor key left behind
     return {**out, **pending}
 

@@ -194,6 +194,45 @@ EXAMPLES: list[tuple[str, str, str]] = [
      "python3 -c 'import json, sys; r = json.load(sys.stdin); print(r[\"id\"], r[\"status\"])' && "
      f"curl -s {SHOWN}/reports/10/findings | python3 -c 'import json, sys; "
      "print(json.load(sys.stdin)[\"findings\"][0][\"message\"])'"),
+    # ----- indicators and cross-year checks (issue 15): the unlabelled series, reports 11–18
+    ("Indicators", "Two bodies' consecutive reports from the unlabelled corpus: 经济发展局 2019–2023 (both "
+     "templates) and 君山片区管理局 2023–2025:",
+     "for f in jingfa-2019 jingfa-2020 jingfa-2021 jingfa-2022 jingfa-2023 junshan-2023 junshan-2024 junshan-2025; "
+     f"do curl -s -X POST {SHOWN}/reports {POST} -H 'Content-Type: text/plain' "
+     f"--data-binary @../shared/corpus/unlabelled/pingtan-$f.txt | {SUMMARY}; done"),
+    ("", "The dictionary: each indicator's id, names, formula over catalogue keys, unit and caveats (here the "
+     "first and the formulas of the rest):",
+     f"curl -s {SHOWN}/indicators | python3 -c 'import json, sys; d = json.load(sys.stdin)[\"indicators\"]; "
+     "print(json.dumps(d[0], ensure_ascii=False, indent=2)); [print(i[\"id\"], i[\"name_zh\"], i[\"formula\"]) "
+     "for i in d[1:]]'"),
+    ("", "One report's indicators: value, numerator, denominator, or null with the reason; `exact` is false when "
+     "a figure used was repaired from run-together digits; `new_applications_change` is against the same body's "
+     "previous year:",
+     f"curl -s {SHOWN}/reports/17/indicators | python3 -c 'import json, sys; "
+     "[print(json.dumps(i, ensure_ascii=False)) for i in json.load(sys.stdin)[\"indicators\"]]'"),
+    ("", "`/stats?indicator=` per group: the sums of the numerators and of the denominators over the reports that "
+     "have both sides (`count` of them), and their ratio — never a mean of the reports' ratios:",
+     f"curl -s '{SHOWN}/stats?indicator=disclosure_rate&indicator=unable_rate&by=template' | python3 -c "
+     "'import json, sys; [print(json.dumps(s, ensure_ascii=False)) for s in json.load(sys.stdin)[\"indicator_stats\"]]'"),
+    ("", "`/figures?indicator=`: the value per report, in any `/figures` order, CSV and NDJSON too:",
+     f"curl -s '{SHOWN}/figures?indicator=disclosure_rate&sort=-value&format=csv'"),
+    ("Cross-year checks", "Against the same body's reports of the year before and after: the carry-over (both "
+     "templates and across the change), `in_force` (2021), `prev_items` (2019), each `holds` / `fails` / `unknown` "
+     "with both values and the other report; 经济发展局 2022 (`format=csv|ndjson`: one row per check):",
+     f"curl -s '{SHOWN}/reports/14/checks?format=csv'"),
+    ("", "Across the template change (经济发展局 2021 against 2020) only the carry-over applies; the first year of "
+     "a series has no previous report (unknown):",
+     f"curl -s {SHOWN}/reports/13/checks | python3 -c 'import json, sys; d = json.load(sys.stdin); "
+     "print(d[\"previous_report_id\"], d[\"next_report_id\"], d[\"summary\"]); "
+     "[print(c[\"direction\"], c[\"check\"], c[\"verdict\"], c[\"left\"], c[\"right\"], c[\"reason\"]) "
+     "for c in d[\"checks\"]]'"),
+    ("", "", f"curl -s {SHOWN}/reports/11/checks | python3 -c 'import json, sys; d = json.load(sys.stdin); "
+             "[print(c[\"direction\"], c[\"check\"], c[\"verdict\"], c[\"reason\"]) for c in d[\"checks\"]]'"),
+    ("", "Quality signals: completeness (the template's table cells present, sections without a figure), "
+     "timeliness, `copied_from_previous` (every figure and most sentences equal to the year before), "
+     "year-over-year jumps (×10 or more, the larger at least 20, both read exactly):",
+     f"curl -s {SHOWN}/reports/18/checks | python3 -c 'import json, sys; "
+     "print(json.dumps(json.load(sys.stdin)[\"signals\"], ensure_ascii=False, indent=1))'"),
     ("Errors", "Always `application/problem+json` with a stable `code`:",
      f"curl -s {SHOWN}/reports/99"),
     ("", "", f"curl -s -X POST {SHOWN}/reports -H 'Content-Type: text/plain' --data-binary @../shared/corpus/ewenki-2020.txt"),

@@ -31,6 +31,7 @@ class Links(BaseModel):
     stats: str = Field(description="statistics by region or year: needs `key=`")
     regions: str = Field(description="the division table, with report counts")
     catalogue: str = Field(description="every figure key, its label, unit, section and templates")
+    indicators: str = Field(description="the indicator dictionary: rates over catalogue keys")
     health: str
     ready: str
     docs: str = Field(description="Swagger UI")
@@ -50,7 +51,7 @@ class Home(BaseModel):
 async def home(request: Request) -> Home:
     root = request.scope.get("root_path", "").rstrip("/")
     paths = {"self": "/", "reports": "/reports", "changes": "/changes", "figures": "/figures", "stats": "/stats",
-             "regions": "/regions", "catalogue": "/catalogue", "health": "/healthz", "ready": "/readyz",
+             "regions": "/regions", "catalogue": "/catalogue", "indicators": "/indicators", "health": "/healthz", "ready": "/readyz",
              "docs": "/docs", "redoc": "/redoc", "openapi": request.app.openapi_url or "/openapi.json"}
     return Home(name="disclosure-stats", version=__version__,
                 description="Chinese government information-disclosure annual reports (政府信息公开工作年度报告), "

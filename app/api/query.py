@@ -17,8 +17,9 @@ from app.api.listing import (
 )
 from app.api.problems import ProblemError, problem_responses
 from app.api.reports import report_public
-from app.api.shapes import Comparison, FiguresPage, StatsPublic
+from app.api.shapes import Comparison, FiguresPage, IndicatorFiguresPage, StatsPublic
 from app.api.viewcache import answer_cache
+from app import indicators as ind
 from app.models import Report, ReportsPage
 from app.services import catalogue, query
 from app.services.query import QueryError
@@ -31,6 +32,7 @@ REPORT_COLUMNS = ["id", "status", "template", "year", "agency", "region_code", "
                   "deadline", "on_time", "source_url", "parser_version", "figure_count", "finding_count",
                   "created_at", "updated_at", "change_seq"]
 FIGURE_COLUMNS = ["report_id", "agency", "region_code", "region_name", "year", "template", "key", "value", "unit"]
+INDICATOR_FIGURE_COLUMNS = [*FIGURE_COLUMNS, "numerator", "denominator"]
 
 ReportSort = Literal[tuple(query.REPORT_SORTS)]  # type: ignore[valid-type]
 FigureSort = Literal[tuple(query.FIGURE_SORTS)]  # type: ignore[valid-type]
@@ -39,6 +41,32 @@ KeyParam = Annotated[list[str], Query(
     description="figure key (FIGURES.md); repeat for several. A key also names everything below it "
                 "(`active.permit` = its three figures); one ending in `.` or `*` is a plain prefix "
                 "(`applications.denied.`)")]
+
+
+OptionalKeyParam = Annotated[list[str] | None, Query(
+    max_length=50,
+    description="figure key (FIGURES.md); repeat for several. A key also names everything below it "
+                "(`active.permit` = its three figures); one ending in `.` or `*` is a plain prefix "
+                "(`applications.denied.`). At least one `key` or `indicator`")]
+IndicatorParam = Annotated[list[str] | None, Query(
+    max_length=20,
+    description="indicator id (GET /indicators), e.g. `disclosure_rate`; repeat for several: per group the "
+                "ratio of the sums over the reports that have both sides (`indicator_stats`)")]
+
+
+def _indicators(ids: list[str] | None) -> list[str]:
+    out = []
+    for raw in ids or []:
+        i = ind.BY_ID.get(raw.strip())
+        if i is None:
+            raise query_error(QueryError("indicator", f"no indicator {raw!r}; GET /indicators lists them: "
+                                                      + ", ".join(ind.AGGREGATABLE)))
+        if not i.rollup:
+            raise query_error(QueryError("indicator", f"{i.id} compares a report with the year before: it is served "
+                                                      "per report (GET /reports/{id}/indicators), not across reports"))
+        if i.id not in out:
+            out.append(i.id)
+    return out
 
 
 def _keys(patterns: list[str]) -> list[str]:
@@ -88,9 +116,12 @@ def list_reports(
                        next=set_next(request, response, result.next_cursor), total=result.total)
 
 
-@router.get("/figures", response_model=FiguresPage, summary="Figures across reports", tags=["queries"],
+@router.get("/figures", response_model=FiguresPage | IndicatorFiguresPage, summary="Figures across reports",
+            tags=["queries"],
             description="One row per (report, key) for the keys asked, over every report the filters "
                         "select: e.g. `key=active.permit.decisions&year=2020&region=1507`. One indexed query. "
+                        "`indicator=<id>` (GET /indicators) instead of `key`: one row per report with every key "
+                        "of both sides, its numerator, denominator and their ratio (`value`). "
                         "`format=csv|ndjson` streams every row.",
             responses=list_responses(problem_responses(422)))
 def figures_across(
@@ -99,7 +130,9 @@ def figures_across(
     session: SessionDep,
     database: DatabaseDep,
     filters: FiltersDep,
-    key: KeyParam,
+    key: OptionalKeyParam = None,
+    indicator: Annotated[str | None, Query(max_length=60, description="an indicator id instead of keys: its value "
+                                                                       "per report")] = None,
     sort: Annotated[FigureSort, Query(description="order; `-` for descending; ties by report, then the "
                                                   "report's own figure order")] = "report",
     limit: Annotated[int, Query(ge=1, le=1000, description="page size (JSON); CSV/NDJSON: at most this many "
@@ -107,25 +140,37 @@ def figures_across(
     cursor: CursorParam = None,
     count: CountParam = False,
     fmt: FormatParam = None,
-) -> FiguresPage | Response:
-    order = query.FIGURE_SORTS[sort]
-    stmt = query.figures_stmt(_keys(key), filters)
+) -> FiguresPage | IndicatorFiguresPage | Response:
+    if indicator is not None:
+        if key:
+            raise query_error(QueryError("indicator", "either key or indicator, not both"))
+        chosen_ind = ind.BY_ID[_indicators([indicator])[0]]
+        stmt, sorts_ = query.indicator_figures(chosen_ind, filters)
+        order, item, columns = sorts_[sort], query.indicator_item(chosen_ind), INDICATOR_FIGURE_COLUMNS
+    elif key:
+        order, item, columns = query.FIGURE_SORTS[sort], query.figure_item, FIGURE_COLUMNS
+        stmt = query.figures_stmt(_keys(key), filters)
+    else:
+        raise query_error(QueryError("key", "give at least one key, or an indicator"))
     chosen = negotiate(request, fmt)
     if chosen != "json":
         given = limit if "limit" in request.query_params else None
-        return bulk(request, database, session, chosen, stmt=stmt, sort=order, item=query.figure_item,
-                    columns=FIGURE_COLUMNS, name="figures", cursor=cursor, limit=given)
+        return bulk(request, database, session, chosen, stmt=stmt, sort=order, item=item,
+                    columns=columns, name="figures", cursor=cursor, limit=given)
     if (not_modified := conditional(request, response, session, chosen)) is not None:
         return not_modified
     result = _page(session, stmt, order, cursor, limit, count)
-    return FiguresPage(data=[query.figure_item(r) for r in result.rows],
-                       next=set_next(request, response, result.next_cursor), total=result.total)
+    page = IndicatorFiguresPage if indicator is not None else FiguresPage
+    return page(data=[item(r) for r in result.rows],  # type: ignore[misc]
+                next=set_next(request, response, result.next_cursor), total=result.total)
 
 
 STATS_NOTE = ("Each key aggregates only the reports whose template defines it (`templates`): the 2019 and 2021 "
               "templates share a key only where it means the same figure, so sums never mix e.g. 2019 "
               "active.normative_docs.total with 2021 active.normative_docs.in_force. reports_in_scope = reports "
               "matching the filters whose template defines the key; coverage = count / reports_in_scope.")
+INDICATOR_COLUMNS_BASE = ["indicator", "unit", "count", "numerator", "denominator", "value", "reports_in_scope",
+                          "coverage"]
 STATS_COLUMNS_BASE = ["key", "unit", "count", "sum", "min", "max", "mean", "reports_in_scope", "coverage", "templates"]
 
 
@@ -133,7 +178,10 @@ STATS_COLUMNS_BASE = ["key", "unit", "count", "sum", "min", "max", "mean", "repo
             tags=["queries"],
             description="Per key and group: count, sum, min, max, mean, and coverage. `by` groups by the "
                         "province, city or county the reports' regions roll up to (division table), or by "
-                        "year, template or level; several with commas (`by=province,year`); none: one group.",
+                        "year, template or level; several with commas (`by=province,year`); none: one group. "
+                        "`indicator=` (GET /indicators) per indicator and group: the sums of the numerators and "
+                        "denominators over the reports with both sides, their ratio, and how many reports "
+                        "contribute (`indicator_stats`; CSV/NDJSON: either keys or indicators).",
             responses={200: {"content": {"text/csv": {"schema": {"type": "string"}},
                                          "application/x-ndjson": {"schema": {"type": "string"}}}},
                        **problem_responses(422)})
@@ -142,15 +190,21 @@ def statistics(
     response: Response,
     session: SessionDep,
     filters: FiltersDep,
-    key: KeyParam,
+    key: OptionalKeyParam = None,
+    indicator: IndicatorParam = None,
     by: Annotated[str | None, Query(
         pattern=r"^(province|city|county|year|template|level)(,(province|city|county|year|template|level)){0,2}$",
         description="grouping: province | city | county | year | template | level, up to three with commas")] = None,
     fmt: FormatParam = None,
 ) -> StatsPublic | Response:
-    keys = _keys(key)
+    keys = _keys(key) if key else []
+    ids = _indicators(indicator)
+    if not keys and not ids:
+        raise query_error(QueryError("key", "give at least one key or indicator"))
     dims = list(dict.fromkeys(by.split(","))) if by else []
     chosen = negotiate(request, fmt)
+    if chosen != "json" and keys and ids:
+        raise query_error(QueryError("indicator", "CSV and NDJSON hold keys or indicators, one kind a request"))
     if (not_modified := conditional(request, response, session, chosen)) is not None:
         return not_modified
     # the same question on the same data: the answer made before (app.api.viewcache.AnswerCache)
@@ -158,18 +212,24 @@ def statistics(
     if cache is not None and (kept := cache.get(etag)) is not None:
         body, media_type, headers = kept
         return Response(body, media_type=media_type, headers=headers)
-    rows = query.stats(session, keys, filters, dims)
+    rows = query.stats(session, keys, filters, dims) if keys else []
+    ind_rows = query.indicator_stats(session, ids, filters, dims) if ids else []
     if chosen != "json":
         group_cols = []
         for d in dims:
             group_cols.append(f"group.{d}")
             if d in ("province", "city", "county"):
                 group_cols += [f"group.{d}_name", f"group.{d}_level"]
-        out = rows_response(request, chosen, rows, ["key", *group_cols, *STATS_COLUMNS_BASE[1:]], "stats",
-                            etag=etag)
+        if ids:
+            out = rows_response(request, chosen, ind_rows, ["indicator", *group_cols, *INDICATOR_COLUMNS_BASE[1:]],
+                                "stats", etag=etag)
+        else:
+            out = rows_response(request, chosen, rows, ["key", *group_cols, *STATS_COLUMNS_BASE[1:]], "stats",
+                                etag=etag)
         assert out is not None
     else:
-        model = StatsPublic(keys=keys, by=dims, note=STATS_NOTE, stats=rows)  # type: ignore[arg-type]
+        model = StatsPublic(keys=keys, by=dims, note=STATS_NOTE, stats=rows, indicators=ids,  # type: ignore[arg-type]
+                            indicator_stats=ind_rows)  # type: ignore[arg-type]
         out = Response(model.model_dump_json(by_alias=True), media_type="application/json",
                        headers={"ETag": etag, "Vary": response.headers.get("Vary", "Accept")})
     if cache is not None:

@@ -58,6 +58,7 @@ def report_public(report: Report, request: Request) -> ReportPublic:
         active=f"{own}/active", permits=f"{own}/permits", fees=f"{own}/fees", procurement=f"{own}/procurement",
         applications=f"{own}/applications", review_litigation=f"{own}/review-litigation",
         media_accounts=f"{own}/media-accounts", publishing=f"{own}/publishing",
+        indicators=f"{own}/indicators", checks=f"{own}/checks",
     )
     return ReportPublic.model_validate({**report.model_dump(), "links": links})
 

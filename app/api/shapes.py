@@ -3,6 +3,7 @@ statistics, comparisons, changes."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -59,6 +60,26 @@ class FiguresPage(BaseModel):
     total: int | None = Field(default=None, description="how many rows match, with ?count=true")
 
 
+class IndicatorAcross(BaseModel):
+    report_id: int
+    agency: str | None
+    region_code: str | None
+    region_name: str | None
+    year: int | None
+    template: Template | None
+    key: str = Field(description="the indicator's id")
+    value: float | None = Field(description="numerator / denominator; null when the denominator is 0")
+    unit: str
+    numerator: Number
+    denominator: Number
+
+
+class IndicatorFiguresPage(BaseModel):
+    data: list[IndicatorAcross] = Field(description="one row per report with every key of both sides")
+    next: str | None = Field(description="URL of the next page, null on the last one")
+    total: int | None = Field(default=None, description="how many rows match, with ?count=true")
+
+
 class StatRow(BaseModel):
     key: str
     unit: str
@@ -80,6 +101,8 @@ class StatsPublic(BaseModel):
     by: list[str]
     note: str
     stats: list[StatRow]
+    indicators: list[str] = Field(default=[], description="the indicators asked (`indicator=`)")
+    indicator_stats: list[IndicatorStatRow] = Field(default=[], description="per indicator and group")
 
 
 class CompareSide(BaseModel):
@@ -114,3 +137,146 @@ class ChangesPage(BaseModel):
     data: list[ChangePublic] = Field(description="reports changed after `since`, oldest change first")
     cursor: str = Field(description="pass as `since` next time to see only what changes after this answer")
     next: str | None = Field(description="URL of the next page when this one was full (more changes wait)")
+
+
+class IndicatorInfo(BaseModel):
+    id: str = Field(description="stable id, e.g. disclosure_rate")
+    name_zh: str
+    name_en: str
+    formula: str = Field(description="over catalogue keys (FIGURES.md); (t−1): the same body's previous year")
+    numerator: list[str] = Field(description="catalogue keys summed above the line")
+    denominator: list[str] = Field(description="catalogue keys summed below the line")
+    unit: str = Field(description="ratio: numerator / denominator (0.25 = 25 %)")
+    templates: list[Template] = Field(description="the templates whose reports it is computed for")
+    compares: Literal["previous"] | None = Field(description="previous: a change against the year before")
+    aggregated: bool = Field(description="served by /stats and /figures (`indicator=`); else per report only")
+    caveats: str
+
+
+class IndicatorsPublic(BaseModel):
+    indicators: list[IndicatorInfo]
+
+
+class ReportIndicator(BaseModel):
+    indicator: str
+    unit: str
+    value: float | int | None = Field(description="numerator / denominator; null when either is missing or the "
+                                                  "denominator is 0 (`reason`)")
+    numerator: Number | None
+    denominator: Number | None
+    missing: list[str] = Field(description="keys the report lacks for it")
+    exact: bool | None = Field(description="false when a figure used was repaired, inferred or approximate")
+    reason: str | None = Field(description="why there is no value")
+    previous_report_id: int | None = Field(default=None, description="compares=previous: the report of the year "
+                                                                     "before it was computed against")
+
+
+class ReportIndicators(BaseModel):
+    report_id: int
+    template: Template | None
+    year: int | None
+    indicators: list[ReportIndicator]
+
+
+class IndicatorStatRow(BaseModel):
+    indicator: str
+    unit: str
+    group: dict[str, str | int | None] = Field(description="as in `stats`")
+    count: int = Field(description="reports in the group with every key of both sides: those that contribute")
+    numerator: Number | None = Field(description="sum of the numerators of those reports")
+    denominator: Number | None = Field(description="sum of their denominators")
+    value: float | None = Field(description="numerator / denominator: a ratio of sums, not a mean of ratios; "
+                                            "null when no report contributes or the denominator is 0")
+    reports_in_scope: int = Field(description="reports in the group matching the filters")
+    coverage: float | None = Field(description="count / reports_in_scope")
+
+
+
+class CheckTerm(BaseModel):
+    report_id: int | None = Field(description="the report the figure is read from; null when there is none")
+    year: int | None
+    key: str
+    sign: int = Field(description="+1 or −1 on the right side; the first term is the left side")
+    value: Number | None
+    reading: Literal["exact", "derived", "repaired", "approximate", "inferred"] | None = Field(
+        description="how the figure was read (its flags); a check over an inferred figure is unknown")
+
+
+class CrossYearCheck(BaseModel):
+    check: str = Field(description="carry_over | in_force.rules | in_force.normative_docs | prev_items.<row>")
+    formula: str
+    direction: Literal["previous", "next"] = Field(description="previous: against the year before (this report is "
+                                                               "t); next: against the year after (it is t−1)")
+    other_report_id: int | None
+    verdict: Literal["holds", "fails", "unknown"]
+    left: Number | None
+    right: Number | None
+    reason: str | None = Field(description="why the verdict is unknown")
+    terms: list[CheckTerm]
+
+
+class Completeness(BaseModel):
+    cells: int = Field(description="table cells (sections 二, 三, 四) of the report's template")
+    present: int = Field(description="of them, those the report has")
+    share: float | None = Field(description="present / cells; null without a template")
+    sections_missing: list[str] = Field(description="table sections with no figure: active, applications, "
+                                                    "review_litigation")
+    not_exact: int = Field(description="present cells read repaired, inferred or approximate")
+
+
+class Timeliness(BaseModel):
+    on_time: bool | None = Field(description="published_at ≤ deadline (31 January of the next year)")
+    published_at: date | None
+    deadline: date | None
+
+
+class CopiedSignal(BaseModel):
+    value: bool | None = Field(description="every figure equals the previous year's and at least `prose_threshold` "
+                                           "of the sentences too (numbers masked); null without a previous report")
+    other_report_id: int | None
+    figures_compared: int
+    figures_equal: bool | None
+    prose_share: float | None = Field(description="share of this report's sentences found in the previous one's")
+    prose_threshold: float
+
+
+class JumpSignal(BaseModel):
+    key: str
+    value: Number
+    previous_value: Number
+    factor: float | None = Field(description="value / previous_value; null from 0")
+    other_report_id: int
+
+
+class JumpRule(BaseModel):
+    factor: float = Field(description="a jump: this many times the previous year's value or more, or as small")
+    floor: int = Field(description="and the larger of the two at least this")
+
+
+class Signals(BaseModel):
+    completeness: Completeness
+    timeliness: Timeliness
+    copied_from_previous: CopiedSignal
+    jumps: list[JumpSignal] = Field(description="figures that changed by `jump_rule` or more, both read exactly")
+    jump_rule: JumpRule
+
+
+class CheckSummary(BaseModel):
+    holds: int
+    fails: int
+    unknown: int
+
+
+class ReportChecks(BaseModel):
+    report_id: int
+    year: int | None
+    template: Template | None
+    previous_report_id: int | None = Field(description="the same body's report of the year before (same agency "
+                                                       "and region, parsed)")
+    next_report_id: int | None = Field(description="… of the year after")
+    summary: CheckSummary
+    checks: list[CrossYearCheck]
+    signals: Signals
+
+
+StatsPublic.model_rebuild()  # its indicator rows are defined after it

@@ -16,10 +16,13 @@ from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, ColumnElement, Select, and_, false, func, or_, union_all
+from sqlalchemy import (
+    BigInteger, ColumnElement, Select, and_, case, false, func, literal_column, or_, true, union_all,
+)
 from sqlmodel import Session, select
 
-from app.models import FigureRollup, FigureRow, Report, RollupCell, RollupPending
+from app import indicators as ind
+from app.models import FigureRollup, FigureRow, IndicatorRollup, Report, RollupCell, RollupPending
 from app.services import catalogue, divisions, rollup as rollups
 from app.services.present import emit_value
 
@@ -336,6 +339,40 @@ def figure_item(row: Any) -> dict[str, Any]:
     }
 
 
+def indicator_figures(indicator: ind.Indicator, filters: ReportFilter) -> tuple[Select, dict[str, Sort]]:
+    """One row per report (of the filtered ones) that has every key of both sides of the
+    indicator: its numerator, denominator and their ratio (null when the denominator is 0),
+    and the sort orders of /figures over these rows (key: the report order)."""
+    conds = filters.conditions()
+    sides = rollups.indicator_sides(indicator, and_(*conds) if conds else true()).subquery()
+    ratio = case((sides.c.denominator == 0, None), else_=sides.c.numerator / sides.c.denominator)
+    stmt = (select(sides.c.report_id.label("report_id"), Report.agency.label("agency"),
+                   Report.region_code.label("region_code"), Report.year.label("year"),
+                   Report.template.label("template"), sides.c.numerator.label("numerator"),
+                   sides.c.denominator.label("denominator"), ratio.label("value"))
+            .select_from(sides).join(Report, Report.id == sides.c.report_id))
+    tie = [SortKey("report_id", sides.c.report_id)]
+    order = sorts(
+        ("report", tie), ("key", tie),
+        ("year", [SortKey("year", Report.year, nullable=True), *tie]),
+        ("region", [SortKey("region_code", Report.region_code, nullable=True, kind=str), *tie]),
+        ("agency", [SortKey("agency", Report.agency, nullable=True, kind=str), *tie]),
+        ("value", [SortKey("value", ratio, nullable=True, kind=float), *tie]),
+    )
+    return stmt, order
+
+
+def indicator_item(indicator: ind.Indicator):
+    def item(row: Any) -> dict[str, Any]:
+        return {
+            "report_id": row.report_id, "agency": row.agency, "region_code": row.region_code,
+            "region_name": divisions.name_of(row.region_code), "year": row.year, "template": row.template,
+            "key": indicator.id, "value": None if row.value is None else round(row.value, 6) + 0.0,
+            "unit": indicator.unit, "numerator": _plain(row.numerator), "denominator": _plain(row.denominator),
+        }
+    return item
+
+
 # ----------------------------------------------------------------------------- statistics
 
 GROUPINGS = ("province", "city", "county", "year", "template", "level")
@@ -392,11 +429,11 @@ def rollup_grain(filters: ReportFilter, by: list[str]) -> int | None:
     return rollups.CITY
 
 
-def _cell_conditions(filters: ReportFilter, grain: int) -> list[ColumnElement[bool]]:
+def _cell_conditions(filters: ReportFilter, grain: int, cell: Any = RollupCell) -> list[ColumnElement[bool]]:
     """ReportFilter.conditions on the rollup's cells (those `rollup_grain` allows): the same
     comparisons, on the cell's columns. The cell's region is the first four digits of
-    region_code, on which a prefix of up to four digits selects the same reports."""
-    cell = RollupCell
+    region_code, on which a prefix of up to four digits selects the same reports. `cell`:
+    RollupCell, or IndicatorRollup (the same columns, copied from its cell)."""
     conds: list[ColumnElement[bool]] = [cell.grain == grain]
     if filters.years:
         conds.append(or_(*(cell.year == a if a == b else cell.year.between(a, b) for a, b in filters.years)))
@@ -536,6 +573,120 @@ def stats(session: Session, keys: list[str], filters: ReportFilter, by: list[str
                 "coverage": round(a.count / scope, 6) if scope else None,
             })
     return out
+
+
+def _stat_dims(source: Any, by: list[str]) -> list:
+    """The columns /stats groups on (template first), on the report table or the rollup's cells."""
+    dims = [source.template]
+    for d in by:
+        if d in divisions.LEVELS:
+            dims.append(getattr(source, f"{d}_code"))
+    if "year" in by:
+        dims.append(source.year)
+    if "level" in by:
+        dims.append(source.level)
+    return dims
+
+
+def _indicator_live(indicator: ind.Indicator, scope: ColumnElement[bool], dims: list, among=None) -> Select:
+    """Per group of `dims` (report columns), over the reports of `scope` (among `among`, a
+    select of report ids, when given) that have both sides of the indicator: (indicator,
+    *dims, reports, Σ numerator, Σ denominator)."""
+    sides = rollups.indicator_sides(indicator, scope, among).subquery()
+    return (select(literal_column(f"'{indicator.id}'").label("indicator"), *dims, func.count(sides.c.report_id),
+                   func.sum(sides.c.numerator), func.sum(sides.c.denominator))
+            .select_from(sides).join(Report, Report.id == sides.c.report_id).group_by(*dims))
+
+
+def indicator_stats(session: Session, ids: list[str], filters: ReportFilter, by: list[str],
+                    rollup: bool | None = None) -> list[dict[str, Any]]:
+    """Per indicator and group: the sum of the numerators and of the denominators over the
+    reports of the group that have every key of both sides (`count` of them), and their
+    ratio: a ratio of sums, never a mean of the reports' ratios. Both sums come from the
+    same reports: the rollup keeps them per cell over exactly those reports
+    (indicator_rollup), never as the ratio of two keys' separate sums, which would count a
+    report with one side only on that side. Read like `stats`: the rollup (one range of
+    rows per indicator, the cell's attributes on the row) and the pending reports, or the
+    tables."""
+    chosen = [ind.BY_ID[i] for i in ids]
+    grain = rollup_grain(filters, by) if rollup is not False else None
+    if rollup and grain is None:
+        raise ValueError("the rollup cannot answer these filters or groups")
+    dims = _stat_dims(Report, by)
+    names = [d.key for d in dims]
+    base = and_(*filters.conditions()) if filters.conditions() else true()
+    if grain is None:
+        parts = [_indicator_live(i, base, dims) for i in chosen]
+        rep_stmt = filters.apply(select(*dims, func.count(Report.id))).group_by(*dims)
+    else:
+        cell_dims = _stat_dims(RollupCell, by)
+        ir_dims = _stat_dims(IndicatorRollup, by)
+        conds = _cell_conditions(filters, grain)
+        ir_conds = _cell_conditions(filters, grain, IndicatorRollup)
+        pending = select(RollupPending.report_id)
+        parts = [select(IndicatorRollup.indicator, *ir_dims, func.sum(IndicatorRollup.reports),
+                        func.sum(IndicatorRollup.numerator), func.sum(IndicatorRollup.denominator))
+                 .where(IndicatorRollup.indicator.in_([i.id for i in chosen]), *ir_conds)
+                 .group_by(IndicatorRollup.indicator, *ir_dims),
+                 *(_indicator_live(i, base, dims, pending) for i in chosen)]
+        rep_stmt = union_all(
+            select(*cell_dims, func.sum(RollupCell.reports)).where(*conds).group_by(*cell_dims),
+            filters.apply(select(*dims, func.count(Report.id)).where(Report.id.in_(pending))).group_by(*dims))
+
+    memo: dict[tuple, tuple] = {}
+
+    def group_of(attrs: tuple) -> tuple:
+        g = memo.get(attrs)
+        if g is None:
+            named = dict(zip(names, attrs))
+            g = memo[attrs] = tuple(_group_value(d, named) for d in by)
+        return g
+
+    conn = session.connection()
+    width = len(names)
+    in_scope: dict[tuple, dict[str, int]] = {}
+    for row in conn.execute(rep_stmt):
+        attrs = tuple(row[:width])
+        per = in_scope.setdefault(group_of(attrs), {})
+        per[attrs[0]] = per.get(attrs[0], 0) + row[width]
+    sums: dict[str, dict[tuple, list]] = {}  # indicator → group → [reports, numerator parts, denominator parts]
+    for row in conn.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
+        acc = sums.setdefault(row[0], {}).setdefault(group_of(tuple(row[1:1 + width])), [0, [], []])
+        acc[0] += row[1 + width]
+        acc[1].append(row[2 + width] or 0.0)
+        acc[2].append(row[3 + width] or 0.0)
+
+    def sort_key(g: tuple) -> tuple:
+        return tuple((v is None, str(v)) for v, _, _ in g)
+
+    out = []
+    for indicator in chosen:
+        mine = sums.get(indicator.id, {})
+        groups = {g for g, per in in_scope.items() if any(per.get(t) for t in indicator.templates)} | mine.keys()
+        for g in sorted(groups, key=sort_key):
+            scope = sum(in_scope.get(g, {}).get(t, 0) for t in indicator.templates)
+            count, nparts, dparts = mine.get(g, [0, [], []])
+            num = math.fsum(nparts) if count else None
+            den = math.fsum(dparts) if count else None
+            out.append({
+                "indicator": indicator.id,
+                "unit": indicator.unit,
+                "group": _group_json(by, g),
+                "count": count,
+                "numerator": _plain(num),
+                "denominator": _plain(den),
+                "value": round(num / den, 6) + 0.0 if num is not None and den else None,
+                "reports_in_scope": scope,
+                "coverage": round(count / scope, 6) if scope else None,
+            })
+    return out
+
+
+def _plain(x: float | None) -> int | float | None:
+    if x is None:
+        return None
+    x = round(x, 6)
+    return int(x) if x.is_integer() else x
 
 
 # ----------------------------------------------------------------------------- year over year

@@ -42,12 +42,14 @@ import hashlib
 from collections.abc import Iterable
 
 from sqlalchemy import (
-    Connection, Integer, String, and_, cast, delete, func, literal_column, or_, select, text, true,
+    Connection, ColumnElement, Integer, Select, String, and_, case, cast, delete, func, literal_column, or_, select,
+    text, true,
 )
 from sqlalchemy.dialects import postgresql as pg_dialect, sqlite as sqlite_dialect
 from sqlmodel import Session
 
-from app.models import FigureRollup, FigureRow, Report, RollupCell, RollupPending
+from app import indicators as ind
+from app.models import FigureRollup, FigureRow, IndicatorRollup, Report, RollupCell, RollupPending
 
 CITY = 1  # the grain kept: the one there is today (rollup_cell.grain leaves room for others)
 GRAINS = (CITY,)
@@ -126,7 +128,7 @@ def _upsert(conn: Connection, stmt):
         "low": low, "high": high})
 
 
-def _accumulate(conn: Connection, grain: int, scope) -> None:
+def _accumulate(conn: Connection, grain: int, scope, indicators: bool = True) -> None:
     """Add the reports of `scope` to their cells of `grain`, their figures read from the
     figure table (INSERT … SELECT … GROUP BY): the cells' report counts, then each key's
     count, sum, min and max."""
@@ -141,6 +143,53 @@ def _accumulate(conn: Connection, grain: int, scope) -> None:
                .where(scope)
                .group_by(cell_t.c.id, FigureRow.key))
     conn.execute(_upsert(conn, _insert(conn)(fig_t).from_select(list(FIGURE_COLUMNS), figures)))
+    if indicators:
+        accumulate_indicators(conn, grain, scope)
+
+
+def accumulate_indicators(conn: Connection, grain: int, scope) -> None:
+    """Add the reports of `scope` (in their cells already) to the indicators' rows of their
+    cells: per indicator, how many reports have both sides (`indicator_sides`) and the sums
+    of their numerators and denominators, the cell's attributes copied beside them."""
+    cols = _cell_columns(grain)
+    cell_t, ind_t = RollupCell.__table__, IndicatorRollup.__table__  # type: ignore[attr-defined]
+    for indicator in ind.INDICATORS:
+        if not indicator.rollup:
+            continue
+        sides = indicator_sides(indicator, scope).subquery()
+        rows = (select(cols["grain"], _sql(f"'{indicator.id}'"), cell_t.c.id, *(cell_t.c[a] for a in ATTRS),
+                       func.count(sides.c.report_id), func.sum(sides.c.numerator), func.sum(sides.c.denominator))
+                .select_from(sides)
+                .join(Report, Report.id == sides.c.report_id)
+                .join(cell_t, cell_t.c.cell == cols["cell"])
+                .where(sides.c.report_id.is_not(None))  # SQLite: a WHERE before ON CONFLICT, never ambiguous
+                .group_by(cell_t.c.id, *(cell_t.c[a] for a in ATTRS)))
+        stmt = _insert(conn)(ind_t).from_select(["grain", "indicator", "cell_id", *ATTRS, "reports", "numerator",
+                                                 "denominator"], rows)
+        conn.execute(stmt.on_conflict_do_update(
+            index_elements=[ind_t.c.grain, ind_t.c.indicator, ind_t.c.cell_id],
+            set_={"reports": ind_t.c.reports + stmt.excluded.reports,
+                  "numerator": ind_t.c.numerator + stmt.excluded.numerator,
+                  "denominator": ind_t.c.denominator + stmt.excluded.denominator}))
+
+
+def indicator_sides(indicator: ind.Indicator, scope: ColumnElement[bool], among=None) -> Select:
+    """Per report of `scope` (a condition on the report table) that has every key of both
+    sides of the indicator: report_id, numerator (the sum of its numerator keys) and
+    denominator. The rollup keeps these sums per cell (indicator_rollup), so that a
+    ratio of two sums over a group counts the same reports on both sides. `among`: a select
+    of report ids to read only (the pending reports): the figure index seeks their figures."""
+    num, den = indicator.numerator, indicator.denominator
+    in_num, in_den = FigureRow.key.in_(num), FigureRow.key.in_(den)
+    return (select(FigureRow.report_id.label("report_id"),
+                   func.sum(case((in_num, FigureRow.value), else_=0.0)).label("numerator"),
+                   func.sum(case((in_den, FigureRow.value), else_=0.0)).label("denominator"))
+            .join(Report, Report.id == FigureRow.report_id)
+            .where(FigureRow.key.in_(indicator.keys), scope,
+                   *([FigureRow.report_id.in_(among)] if among is not None else []))
+            .group_by(FigureRow.report_id)
+            .having(and_(func.count(func.distinct(case((in_num, FigureRow.key)))) == len(num),
+                         func.count(func.distinct(case((in_den, FigureRow.key)))) == len(den))))
 
 
 FOLD_AT = 128  # pending reports a write folds into the rollup (one fold per this many new reports)
@@ -158,7 +207,7 @@ def add_reports(db: Session | Connection, report_ids: list[int]) -> None:
     fold(conn, at_least=FOLD_AT)
 
 
-def fold(db: Session | Connection, at_least: int = 1) -> int:
+def fold(db: Session | Connection, at_least: int = 1, *, indicators: bool = True) -> int:
     """Fold the pending reports into the rollup, if there are at least `at_least`: their
     cells' report counts, then their figures' count, sum, min and max added to their cells'
     rows (upserts: count + n, sum + s, least/greatest). Returns how many were folded."""
@@ -174,7 +223,7 @@ def fold(db: Session | Connection, at_least: int = 1) -> int:
     _lock(conn, cells_of(conn, ids))
     scope = Report.id.in_(ids)
     for grain in GRAINS:
-        _accumulate(conn, grain, scope)
+        _accumulate(conn, grain, scope, indicators)
     conn.execute(delete(pending).where(pending.c.report_id.in_(ids)))
     return len(ids)
 
@@ -219,6 +268,8 @@ def refresh(db: Session | Connection, before: dict[str, dict], report_ids: Itera
     _lock(conn, cells)
     cell_t, fig_t = RollupCell.__table__, FigureRollup.__table__  # type: ignore[attr-defined]
     keys = list(cells)
+    ind_t = IndicatorRollup.__table__  # type: ignore[attr-defined]
+    conn.execute(delete(ind_t).where(ind_t.c.cell_id.in_(select(cell_t.c.id).where(cell_t.c.cell.in_(keys)))))
     conn.execute(delete(fig_t).where(fig_t.c.cell_id.in_(select(cell_t.c.id).where(cell_t.c.cell.in_(keys)))))
     conn.execute(delete(cell_t).where(cell_t.c.cell.in_(keys)))
     for grain in GRAINS:
@@ -228,13 +279,15 @@ def refresh(db: Session | Connection, before: dict[str, dict], report_ids: Itera
             _accumulate(conn, grain, and_(_in_cells(grain, mine), Report.id.not_in(pending)))
 
 
-def rebuild(db: Session | Connection, *, pending: bool = True) -> None:
+def rebuild(db: Session | Connection, *, pending: bool = True, indicators: bool = True) -> None:
     """Empty the rollup and compute it again from every report, none left pending (migration
     0006 fills it so, before there was a `pending` table)."""
     conn = _conn(db)
     if pending:
         conn.execute(delete(RollupPending.__table__))  # type: ignore[attr-defined]
+    if indicators:
+        conn.execute(delete(IndicatorRollup.__table__))  # type: ignore[attr-defined]
     conn.execute(delete(FigureRollup.__table__))  # type: ignore[attr-defined]
     conn.execute(delete(RollupCell.__table__))  # type: ignore[attr-defined]
     for grain in GRAINS:
-        _accumulate(conn, grain, true())
+        _accumulate(conn, grain, true(), indicators)

@@ -60,7 +60,7 @@ def upgrade() -> None:
 
     from app.services.rollup import rebuild
 
-    rebuild(op.get_bind(), pending=False)
+    rebuild(op.get_bind(), pending=False, indicators=False)  # indicator_rollup comes with 0009
 
 
 def downgrade() -> None:

@@ -1,0 +1,28 @@
+"""The same body's report of another year: the one place that says what "the same body" is.
+
+Today a body is its agency name and region code as the parser read them (both equal; an
+unknown region matches only an unknown region). When reports are attached to bodies, this
+function is the one to re-point (same body id, year ± 1).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from app.models import Report
+
+
+def neighbour(session: Session, report: Report, delta: int) -> Report | None:
+    """The same body's report for `report.year + delta` (−1: the year before, +1: after),
+    parsed (status not failed); the newest such report (highest id) if there are several.
+    None when the report's year or agency is unknown. Two indexed lookups a report
+    (ix_report_agency_year)."""
+    if report.year is None or not report.agency:
+        return None
+    region = Report.region_code.is_(None) if report.region_code is None else Report.region_code == report.region_code
+    stmt = (select(Report)
+            .where(Report.agency == report.agency, Report.year == report.year + delta, region,
+                   Report.id != report.id, Report.status != "failed")
+            .order_by(Report.id.desc())
+            .limit(1))
+    return session.exec(stmt).first()
