@@ -35,6 +35,7 @@ class _ActiveReader:
         # the cells that may be a row label: not blank, not a bare digit string (no alias is one)
         squashed = grid.squashed
         self.maybe_labels = [i for i in range(self.begin, self.end) if squashed[i] and not squashed[i].isdigit()]
+        self.moved_out: set[int] = set()  # labels whose row lost numbers to loose annotated lines
         self._kinds: dict[int, int] = {}  # _label_kind's answers: a run of labels is looked at for each of them
 
     def read(self) -> Reading:
@@ -52,6 +53,7 @@ class _ActiveReader:
         n = len(row.columns)
         keys = tuple(f"{row.key}.{suffix}" for suffix, _ in row.columns)
         partial: list[Taken] | None = None
+        partial_idx = -1
         label_seen = None
         for idx in self.maybe_labels:
             if not is_active_label(grid, idx, row.aliases):
@@ -63,7 +65,8 @@ class _ActiveReader:
                 out.finding(Code.AMBIGUOUS_ROW, f"Row {row.aliases[0]} {misplaced}", keys, grid.cells[idx])
                 return False
             # without arithmetic to check a split, only a single cell or a flattened table is split
-            if taken and len(taken) < n and grid.splittable(taken) and not grid.spaced_runs(taken):
+            if (taken and len(taken) < n and idx not in self.moved_out and grid.splittable(taken)
+                    and not grid.spaced_runs(taken)):
                 hints = {i: self.known[k] for i, k in enumerate(keys) if k in self.known}
                 signed = frozenset(i for i, (suffix, _) in enumerate(row.columns) if suffix == "change")
                 fixed = split_row(out, taken, (("free", n),), keys, hints, signed, grid.budget)
@@ -77,10 +80,12 @@ class _ActiveReader:
                     out.figure(key, t, unit, "active")
                 return True
             if taken and partial is None:
-                partial = taken
+                partial, partial_idx = taken, idx
         if partial:
-            out.finding(Code.INCOMPLETE_ROW, f"Row {row.aliases[0]} has {len(partial)} of {n} values; left out.", keys,
-                        partial[0].cell)
+            why = ("; the others stand on loose lines with notes after it, which column each is cannot be told"
+                   if partial_idx in self.moved_out else "")
+            out.finding(Code.INCOMPLETE_ROW, f"Row {row.aliases[0]} has {len(partial)} of {n} values{why}; left out.",
+                        keys, partial[0].cell)
         elif label_seen is not None:
             out.finding(Code.INCOMPLETE_ROW,
                         f"Row {row.aliases[0]}: no numbers were found where its label stands; left out.", keys, label_seen)
@@ -95,6 +100,26 @@ class _ActiveReader:
         if len(row.columns) == 1 and not taken and not money:
             after = self._after_labels(idx)
             taken = [after] if after is not None else []
+        own = self._own_line(idx, taken)
+        if len(own) < len(taken):
+            self.moved_out.add(idx)
+        return own
+
+    def _own_line(self, idx: int, taken: list[Taken]) -> list[Taken]:
+        """The values on the label's own line when the label's line is a row of cells that
+        gives some of them and the rest come from loose lines of their own carrying a note
+        (`22（其中修订16件）`: a PDF tool that moved a cell's annotation out of the table, with
+        the number). Which column such a loose number belongs to cannot be told from its
+        place: it is not taken, and the row is incomplete."""
+        grid = self.grid
+        line = grid.cells[idx].line
+        if grid.alone(idx) or not taken or taken[0].cell.line != line or taken[-1].cell.line == line:
+            return taken
+        own = [t for t in taken if t.cell.line == line]
+        loose = taken[len(own):]
+        if any(t.value is not None and t.value.note is not None and t.cell.start == 0
+               and grid.norm.lines[t.cell.line].strip() == t.cell.text for t in loose):
+            return own
         return taken
 
     def _misplaced(self, row: ActiveRow, idx: int, taken: list[Taken]) -> str | None:

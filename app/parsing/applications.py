@@ -14,7 +14,7 @@ numbers, which is its own unknown, an ambiguous_row one.
 
 from __future__ import annotations
 
-from app.parsing.boxes import read_boxes
+from app.parsing.boxes import holds, read_boxes, read_label_runs
 from app.parsing.findings import Code
 from app.parsing.grid import Grid, Taken, numbers
 from app.parsing.layout import Cell
@@ -46,9 +46,11 @@ def read_applications(grid: Grid, template: Template) -> Reading:
     stop = applications_end(grid, start)
     rows = _Rows(grid, out, template, numbers_first is not None)
     boxes = read_boxes(grid, out, start, stop, template)
-    rows.values.update(boxes.rows)
-    rows.label_cells.update(boxes.labels)
-    rows.read(start, stop, boxes.used)
+    runs = read_label_runs(grid, out, start, stop, template)
+    for found in (boxes, runs):
+        rows.values.update(found.rows)
+        rows.label_cells.update(found.labels)
+    rows.read(start, stop, boxes.used | runs.used)
     _leave_out(out, rows)
     _choose_splits(out, template, rows)
     _emit(out, template, rows)
@@ -249,14 +251,7 @@ def _known(values: dict[str, list[Taken]]) -> dict[str, list[int | float]]:
     return {k: numbers(v) for k, v in values.items()}
 
 
-def _holds(template: Template, rows: dict[str, list[int | float]]) -> bool:
-    """Whether every identity of the template whose rows are all known holds, column by column."""
-    for col in range(len(template.columns)):
-        for identity in template.identities:
-            sides = identity.sides(lambda r: rows[r][col] if r in rows else None, template.leaves)
-            if sides is not None and sides[0] != sides[1]:
-                return False
-    return True
+_holds = holds
 
 
 def _emit(out: Reading, template: Template, rows: _Rows) -> None:

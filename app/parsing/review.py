@@ -55,9 +55,7 @@ def read_review(grid: Grid, template: Template) -> Reading:
                         out.figure(key, t, unit, "review_litigation")
                 return out
         if len(taken) == n:
-            for b in range(kinds):
-                part = slice(b * width, (b + 1) * width)
-                _block(out, taken[part], keys[part], units[part])
+            _table(out, grid, taken, kinds, width, keys, units)
             return out
         if len(taken) > len(best):
             best = taken
@@ -68,6 +66,52 @@ def read_review(grid: Grid, template: Template) -> Reading:
         out.finding(Code.MISSING_SECTION, "No section 四 table (行政复议、行政诉讼情况) was found.",
                     ("review_litigation",))
     return out
+
+
+def _table(out: Reading, grid: Grid, taken: list[Taken], kinds: int, width: int, keys: tuple[str, ...],
+           units: list[str]) -> None:
+    """The 15 values in the template's order (kind by kind, each kind's outcomes), or
+    transposed (outcome by outcome, each its kinds: a table printed with one row an outcome).
+    Lines of as many numbers as there are kinds say the table is transposed, lines of as many
+    as outcomes (or all on one line) that it is not; with the numbers one a line, the order
+    under which every block adds up, alone. A reading whose blocks do not all add up keeps
+    only the blocks that do when the lines say which reading it is; else none."""
+    by_kind = taken
+    by_outcome = [taken[o * kinds + k] for k in range(kinds) for o in range(width)]
+    lines: list[int] = []
+    for t in taken:
+        if lines and lines[-1] == t.cell.line:
+            continue
+        lines.append(t.cell.line)
+    per_line = {sum(1 for t in taken if t.cell.line == line) for line in lines}
+
+    def fits(values: list[Taken]) -> bool:
+        return all(values[b * width + width - 1].value is None or adds_up(numbers(values[b * width:(b + 1) * width]))
+                   for b in range(kinds))
+
+    if per_line == {kinds} and kinds != width:
+        chosen, sure = by_outcome, True
+    elif per_line <= {width, kinds * width}:
+        chosen, sure = by_kind, True
+    else:  # one a line, or lines of no one length: the arithmetic tells
+        ok = [v for v in (by_kind, by_outcome) if fits(v)]
+        same = len(ok) == 2 and numbers(ok[0]) == numbers(ok[1])
+        if len(ok) == 1 or same:
+            chosen, sure = ok[0], True
+        elif ok:
+            out.finding(Code.AMBIGUOUS_ROW, "Section 四: its 15 numbers add up read kind by kind and outcome by "
+                                            "outcome alike, with other figures; left out.",
+                        ("review_litigation",), taken[0].cell)
+            return
+        else:
+            chosen, sure = by_kind, False
+    if not sure and not fits(chosen):
+        out.finding(Code.ROW_SUM_MISMATCH, "Section 四: its numbers one a line do not add up read kind by kind or "
+                                           "outcome by outcome; left out.", ("review_litigation",), taken[0].cell)
+        return
+    for b in range(kinds):
+        part = slice(b * width, (b + 1) * width)
+        _block(out, chosen[part], keys[part], units[part])
 
 
 def _block(out: Reading, block: list[Taken], names: tuple[str, ...], units: list[str]) -> None:
