@@ -10,6 +10,7 @@ row's is left out (ambiguous_row), one with too few values too (incomplete_row).
 
 from __future__ import annotations
 
+from app.parsing import infer
 from app.parsing.findings import Code
 from app.parsing.grid import Grid, Taken
 from app.parsing.reading import Reading
@@ -69,7 +70,8 @@ class _ActiveReader:
                     and not grid.spaced_runs(taken)):
                 hints = {i: self.known[k] for i, k in enumerate(keys) if k in self.known}
                 signed = frozenset(i for i, (suffix, _) in enumerate(row.columns) if suffix == "change")
-                fixed = split_row(out, taken, (("free", n),), keys, hints, signed, grid.budget)
+                fixed = split_row(out, taken, (("free", n),), keys, hints, signed, grid.budget,
+                                  choose=self._chooser(row, keys, hints))
                 if fixed is not None:
                     for (_, unit), key, t in zip(row.columns, keys, fixed):
                         if t is not None:
@@ -90,6 +92,26 @@ class _ActiveReader:
             out.finding(Code.INCOMPLETE_ROW,
                         f"Row {row.aliases[0]}: no numbers were found where its label stands; left out.", keys, label_seen)
         return False
+
+    def _chooser(self, row: ActiveRow, keys: tuple[str, ...], hints: dict[int, int | float]):
+        """Which of several fitting splits of the row the evidence singles out (infer.py):
+        the priors, with the margin the prose's part in it allows."""
+        suffixes = tuple(suffix for suffix, _ in row.columns)
+        template = self.template.name
+
+        def choose(solutions: list[list[int]]) -> tuple[list[int], str] | None:
+            choice = infer.choose(template, row.key, suffixes, solutions, prose=bool(hints))
+            if choice.best is None:
+                return None
+            best, runner = choice.ranked[0], choice.ranked[1]
+            kept = [b for b in runner.breaks if b not in best.breaks]
+            said = ", ".join(f"{keys[i]} {v}" for i, v in sorted(hints.items()))
+            evidence = (f"{'the text states ' + said + '; ' if hints else ''}the measured priors make it "
+                        f"×{choice.ratio:.1f} likelier than {'|'.join(map(str, runner.split))}, which breaks "
+                        f"{', '.join(kept) or 'no more of them'} (needed ×{choice.needed:g})")
+            return list(choice.best), evidence
+
+        return choose
 
     def _values_after(self, row: ActiveRow, idx: int) -> list[Taken]:
         """The values after the label at idx: the cells that follow it, or, for a one-column
