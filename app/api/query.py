@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.api.deps import DatabaseDep, ReportDep, SessionDep
 from app.api.listing import (
-    CountParam, CursorParam, FiltersDep, FormatParam, bulk, conditional, list_responses, negotiate, query_error,
+    CountParam, CursorParam, ExactParam, FiltersDep, FormatParam, bulk, conditional, list_responses, negotiate, query_error,
     rows_response, set_next,
 )
 from app.api.problems import ProblemError, problem_responses
@@ -30,7 +30,8 @@ router = APIRouter()
 REPORT_COLUMNS = ["id", "status", "template", "year", "agency", "region_code", "level", "title", "published_at",
                   "deadline", "on_time", "source_url", "parser_version", "figure_count", "finding_count",
                   "created_at", "updated_at", "change_seq"]
-FIGURE_COLUMNS = ["report_id", "agency", "region_code", "region_name", "year", "template", "key", "value", "unit"]
+FIGURE_COLUMNS = ["report_id", "agency", "region_code", "region_name", "year", "template", "key", "value", "unit",
+                  "flags"]
 
 ReportSort = Literal[tuple(query.REPORT_SORTS)]  # type: ignore[valid-type]
 FigureSort = Literal[tuple(query.FIGURE_SORTS)]  # type: ignore[valid-type]
@@ -107,9 +108,10 @@ def figures_across(
     cursor: CursorParam = None,
     count: CountParam = False,
     fmt: FormatParam = None,
+    exact: ExactParam = False,
 ) -> FiguresPage | Response:
     order = query.FIGURE_SORTS[sort]
-    stmt = query.figures_stmt(_keys(key), filters)
+    stmt = query.figures_stmt(_keys(key), filters, exact)
     chosen = negotiate(request, fmt)
     if chosen != "json":
         given = limit if "limit" in request.query_params else None
@@ -147,6 +149,7 @@ def statistics(
         pattern=r"^(province|city|county|year|template|level)(,(province|city|county|year|template|level)){0,2}$",
         description="grouping: province | city | county | year | template | level, up to three with commas")] = None,
     fmt: FormatParam = None,
+    exact: ExactParam = False,
 ) -> StatsPublic | Response:
     keys = _keys(key)
     dims = list(dict.fromkeys(by.split(","))) if by else []
@@ -158,7 +161,7 @@ def statistics(
     if cache is not None and (kept := cache.get(etag)) is not None:
         body, media_type, headers = kept
         return Response(body, media_type=media_type, headers=headers)
-    rows = query.stats(session, keys, filters, dims)
+    rows = query.stats(session, keys, filters, dims, exact=exact)
     if chosen != "json":
         group_cols = []
         for d in dims:
