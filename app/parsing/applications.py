@@ -206,12 +206,33 @@ def _leave_out(out: Reading, rows: _Rows) -> None:
     for key in list(values):
         nums = numbers(values[key])
         if values[key][-1].value is not None and not adds_up(nums):
+            if _printed(rows, key):
+                # separate cells on the label's own line: what the report prints (a clerk's 0
+                # in 总计), kept, and the contradiction said
+                out.finding(Code.IDENTITY_MISMATCH,
+                            f"applications.{key}: the applicant columns {nums[:-1]} add up to {sum(nums[:-1])}, "
+                            f"总计 says {nums[-1]}; the row is kept as printed.", rows.keys(key), values[key][0].cell)
+                continue
             # a row that does not add up was misread or misprinted: which cell is wrong
             # cannot be told, so none of them is given as a figure
             out.finding(Code.ROW_SUM_MISMATCH,
                         f"applications.{key}: the applicant columns {nums[:-1]} add up to {sum(nums[:-1])}, "
                         f"总计 says {nums[-1]}; the row is left out.", rows.keys(key), values[key][0].cell)
             del values[key]
+
+
+def _printed(rows: _Rows, key: str) -> bool:
+    """Whether the row was read from cells of its own, each printed as a number, on its
+    label's line and nothing else after them: no split, no layout guess (label blocks,
+    numbers above the label) produced it."""
+    label = rows.label_cells.get(key)
+    row = rows.values[key]
+    if label is None or any(t.value is None or t.repaired or t.cell.glued or t.cell.line != label.line for t in row):
+        return False
+    cells = rows.grid.cells
+    last = row[-1].cell
+    i = next((j for j in range(len(cells)) if cells[j] is last), None)
+    return i is not None and (i + 1 == len(cells) or cells[i + 1].line != last.line)
 
 
 def _choose_splits(out: Reading, template: Template, rows: _Rows) -> None:

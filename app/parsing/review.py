@@ -89,10 +89,12 @@ def _table(out: Reading, grid: Grid, taken: list[Taken], kinds: int, width: int,
         return all(values[b * width + width - 1].value is None or adds_up(numbers(values[b * width:(b + 1) * width]))
                    for b in range(kinds))
 
+    printed = False  # the template's order, from cells of their own on lines that say so
     if per_line == {kinds} and kinds != width:
         chosen, sure = by_outcome, True
     elif per_line <= {width, kinds * width}:
         chosen, sure = by_kind, True
+        printed = not any(t.value is None or t.repaired or t.cell.glued for t in taken)
     else:  # one a line, or lines of no one length: the arithmetic tells
         ok = [v for v in (by_kind, by_outcome) if fits(v)]
         same = len(ok) == 2 and numbers(ok[0]) == numbers(ok[1])
@@ -111,13 +113,18 @@ def _table(out: Reading, grid: Grid, taken: list[Taken], kinds: int, width: int,
         return
     for b in range(kinds):
         part = slice(b * width, (b + 1) * width)
-        _block(out, chosen[part], keys[part], units[part])
+        _block(out, chosen[part], keys[part], units[part], printed)
 
 
-def _block(out: Reading, block: list[Taken], names: tuple[str, ...], units: list[str]) -> None:
-    """One kind's outcomes, left out when they do not add up to their 总计."""
+def _block(out: Reading, block: list[Taken], names: tuple[str, ...], units: list[str], printed: bool = False) -> None:
+    """One kind's outcomes, left out when they do not add up to their 总计 — but kept as
+    printed, with an identity_mismatch, when they are cells of their own (`printed`)."""
     nums = numbers(block)
-    if block[-1].value is not None and not adds_up(nums):
+    if block[-1].value is not None and not adds_up(nums) and printed:
+        out.finding(Code.IDENTITY_MISMATCH, f"{names[0].rsplit('.', 1)[0]}: the outcomes {nums[:-1]} add up to "
+                                            f"{sum(nums[:-1])}, 总计 says {nums[-1]}; kept as printed.", names,
+                    block[0].cell)
+    elif block[-1].value is not None and not adds_up(nums):
         out.finding(Code.ROW_SUM_MISMATCH, f"{names[0].rsplit('.', 1)[0]}: the outcomes {nums[:-1]} add up to "
                                            f"{sum(nums[:-1])}, 总计 says {nums[-1]}; left out.", names, block[0].cell)
         return
