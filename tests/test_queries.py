@@ -296,7 +296,7 @@ def test_exact_leaves_inferred_figures_out_of_every_figure_endpoint_and_stats(ma
     figs = {f["key"]: f for f in client.get(f"/reports/{one}/figures").json()["figures"]}
     assert figs[key]["flags"] == ["inferred"]
     exact_figs = {f["key"] for f in client.get(f"/reports/{one}/figures", params={"exact": "true"}).json()["figures"]}
-    assert key not in exact_figs and "active.normative_docs.issued" in exact_figs
+    assert key not in exact_figs and "active.permit.decisions" in exact_figs
     assert len(exact_figs) == len(figs) - sum(1 for f in figs.values() if "inferred" in f["flags"])
     r = client.get(f"/reports/{one}/figures", params={"format": "csv"})
     csv_flags = {x["key"]: x["flags"] for x in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))}
@@ -304,7 +304,8 @@ def test_exact_leaves_inferred_figures_out_of_every_figure_endpoint_and_stats(ma
     docs = client.get(f"/reports/{one}/active").json()["normative_docs"]
     assert docs["in_force"] == having[one]
     docs = client.get(f"/reports/{one}/active", params={"exact": "true"}).json()["normative_docs"]
-    assert docs["in_force"] is None and docs["repealed"] is None and docs["issued"] is not None
+    assert docs["in_force"] is None and docs["repealed"] is None
+    assert client.get(f"/reports/{one}/active", params={"exact": "true"}).json()["permit"]["decisions"] is not None
 
 
 def test_reports_filters_sorts_pages_and_count(many):

@@ -199,16 +199,24 @@ def split_row(out: Reading, taken: list[Taken], spec: Spec, keys: tuple[str, ...
               ) -> list[Taken | None] | None:
     """fitting_splits, then settle; None when no split fits. `choose`: given the fitting
     splits (several, the search complete), the one the evidence singles out and a sentence
-    saying what evidence, or None: that split is the row, its values on which the splits
-    differ flagged inferred (an inferred_split finding lists the alternatives)."""
-    found = fitting_splits(taken, spec, known, signed_cols, budget)
+    saying what evidence, or None: that split is the row. Values `known` from the text that
+    narrow the splits are evidence too: the values on which the splits the arithmetic alone
+    allows differ are flagged inferred (an inferred_split finding lists the alternatives)."""
+    found = fitting_splits(taken, spec, None, signed_cols, budget)
     if found is None:
         return None
-    solutions, complete = found
-    if choose is not None and complete and len(solutions) > 1:
+    every, complete = found
+    solutions = [sol for sol in every if all(sol[i] == val for i, val in (known or {}).items())]
+    if not solutions:
+        return None
+    every = solutions + [sol for sol in every if sol not in solutions]  # those the text allows first
+    if complete and len(solutions) > 1 and choose is not None:
         chosen = choose(solutions)
         if chosen is not None:
-            return infer_split(out, taken, solutions, chosen[0], chosen[1], keys)
+            return infer_split(out, taken, every, chosen[0], chosen[1], keys)
+    if complete and len(solutions) == 1 and len(every) > 1:
+        said = ", ".join(f"{keys[i]} {v}" for i, v in sorted((known or {}).items()))
+        return infer_split(out, taken, every, solutions[0], f"the text states {said}", keys)
     return settle(out, taken, solutions, complete, keys)
 
 
