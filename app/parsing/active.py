@@ -19,7 +19,8 @@ from app.parsing.sections import active_region
 from app.parsing.repair import split_row
 from app.parsing.templates import ActiveRow, Template
 from app.parsing.tolerances import TOLERANCES
-from app.parsing.values import is_blank
+from app.parsing.layout import Cell
+from app.parsing.values import Value, is_blank, parse_value
 
 
 def read_active(grid: Grid, template: Template, known: dict[str, int | float] | None = None) -> Reading:
@@ -66,6 +67,11 @@ class _ActiveReader:
                 out.finding(Code.AMBIGUOUS_ROW, f"Row {row.aliases[0]} {misplaced}", keys, grid.cells[idx])
                 return False
             # without arithmetic to check a split, only a single cell or a flattened table is split
+            if (len(taken) == 1 and n == 2 and row.columns[1][1] == "万元" and idx not in self.moved_out
+                    and grid.splittable(taken)):
+                split = self._split_amount(row, keys, taken[0], idx)
+                if split is not None:
+                    return split
             if (taken and len(taken) < n and idx not in self.moved_out and grid.splittable(taken)
                     and not grid.spaced_runs(taken)):
                 hints = {i: self.known[k] for i, k in enumerate(keys) if k in self.known}
@@ -92,6 +98,58 @@ class _ActiveReader:
             out.finding(Code.INCOMPLETE_ROW,
                         f"Row {row.aliases[0]}: no numbers were found where its label stands; left out.", keys, label_seen)
         return False
+
+    def _split_amount(self, row: ActiveRow, keys: tuple[str, ...], t: Taken, idx: int) -> bool | None:
+        """A count glued to its amount in one cell (政府集中采购3922533.2元: items, then the amount
+        with its decimals and unit): the digits before the decimal point cut in two. One cut
+        only (00万元) is the row, repaired; one that the text's count (采购项目3个) leaves, inferred;
+        else ambiguous_split. None: not such a cell."""
+        v = t.value
+        if v is None or v.signed or (v.unit is not None and v.unit not in ("元", "万元", "亿元")):
+            return None
+        cells = self.grid.cells
+        j = next((k for k in range(idx + 1, min(idx + 4, len(cells))) if cells[k] is t.cell), None)
+        after = cells[j + 1].text.strip() if j is not None and j + 1 < len(cells) else ""
+        unit_cell = after if after in ("元", "万元", "亿元") and cells[j + 1].line == t.cell.line else ""  # type: ignore[index]
+        whole, _, frac = v.digits.partition(".")
+        unit = v.unit or unit_cell or self._money_unit(idx)
+        cuts = [(whole[:i], whole[i:]) for i in range(1, len(whole))
+                if (whole[:i] == "0" or whole[0] != "0") and (whole[i:] == "0" or whole[i] != "0"
+                                                                or (frac and whole[i:] == "0"))]
+        if not cuts:
+            return None
+        known = self.known.get(keys[0])
+        fits = [c for c in cuts if known is None or int(c[0]) == known]
+        out, cell = self.out, t.cell
+        shown = cell.text
+        if len(fits) != 1:
+            options = "; ".join(f"{a}, {b}{'.' + frac if frac else ''}{unit}" for a, b in fits[:4])
+            out.finding(Code.AMBIGUOUS_SPLIT, f"Run-together digits {shown!r} fit several splits of a count and an "
+                                              f"amount ({options}{' …' if len(fits) > 4 else ''}); left out.",
+                        keys, cell)
+            return False
+        items, amount = fits[0]
+        amount_text = amount + ("." + frac if frac else "")
+        money = parse_value(amount_text + unit, money=True)
+        if money is None:
+            return None
+        at = cell.start + max(cell.text.find(v.digits), 0)
+        inferred = len(cuts) > 1
+        parts = (Taken(Value(int(items), None, None, False, False, items, False),
+                       Cell(items, cell.line, at, at + len(items), glued=True), repaired=True, inferred=inferred),
+                 Taken(money, Cell(amount_text + (v.unit or ""), cell.line, at + len(items),
+                                   at + len(items) + len(amount_text) + len(v.unit or ""), glued=True),
+                       repaired=True, inferred=inferred))
+        if inferred:
+            out.finding(Code.INFERRED_SPLIT, f"Run-together digits {shown!r} fit {len(cuts)} splits of a count and an "
+                                             f"amount; inferred {items}, {amount_text}{unit} (the text states "
+                                             f"{keys[0]} {known}).", keys, cell)
+        else:
+            out.finding(Code.REPAIRED, f"Run-together digits {shown!r} split into {items}, {amount_text}{unit} "
+                                       f"(numbers have no leading zeros).", keys, cell)
+        for (_, unit_), key, part in zip(row.columns, keys, parts):
+            out.figure(key, part, unit_, "active")
+        return True
 
     def _chooser(self, row: ActiveRow, keys: tuple[str, ...], hints: dict[int, int | float]):
         """Which of several fitting splits of the row the evidence singles out (infer.py):

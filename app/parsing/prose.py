@@ -141,6 +141,7 @@ _HINTS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
     "2019": (
         ("active.normative_docs.new_made", re.compile(rf"(?:制发|制定|出台)(?:行政)?规范性文件\s*{_NUM}\s*件")),
         ("active.rules.new_made", re.compile(rf"(?:制发|制定|出台)(?:政府)?规章\s*{_NUM}\s*件")),
+        ("active.procurement.items", re.compile(rf"(?:完成|开展|实施)(?:政府)?(?:集中)?采购项目\s*{_NUM}\s*(?:个|项)")),
     ),
     "2021": (
         ("active.normative_docs.issued", re.compile(rf"(?:制发|制定|出台)(?:行政)?规范性文件\s*{_NUM}\s*件")),
