@@ -43,3 +43,17 @@ def test_zeros_have_one_cut_only() -> None:
     figs, findings = _procurement("00万元", None)
     assert {k: (f.value, f.flags) for k, f in figs.items()} == {
         "active.procurement.items": (0, ("repaired",)), "active.procurement.amount_wan": (0, ("repaired",))}
+
+
+def test_zeros_run_together_between_spaced_cells_are_split_and_nothing_else_is() -> None:
+    glued = BASE.replace("政府集中采购3922533.2元", "政府集中采购0 0万元")
+    # the row 规章 written with two of its three zeros run together: one split only
+    i = glued.index("规章") + 2
+    j = i
+    while glued[j].isdigit():
+        j += 1
+    zeros = parse_text(glued[:i] + "00 0" + glued[j:]).figure_map()
+    assert [zeros[f"active.rules.{c}"] for c in ("new_made", "new_published", "total")] == [0, 0, 0]
+    # 12 3: three digits for three columns, but a lost cell is as likely: left out
+    other = parse_text(glued[:i] + "12 3" + glued[j:]).figure_map()
+    assert not any(k.startswith("active.rules.") for k in other)

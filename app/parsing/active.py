@@ -16,11 +16,16 @@ from app.parsing.grid import Grid, Taken
 from app.parsing.reading import Reading
 from app.parsing.rows import is_active_label
 from app.parsing.sections import active_region
-from app.parsing.repair import split_row
+from app.parsing.repair import fitting_splits, settle, split_row
 from app.parsing.templates import ActiveRow, Template
 from app.parsing.tolerances import TOLERANCES
 from app.parsing.layout import Cell
 from app.parsing.values import Value, is_blank, parse_value
+
+
+def _leading_zero(t: Taken) -> bool:
+    """A digit run no number is written as (00, 012): cells run together."""
+    return t.value is not None and len(t.value.digits) > 1 and t.value.digits[0] == "0" and "." not in t.value.digits
 
 
 def read_active(grid: Grid, template: Template, known: dict[str, int | float] | None = None) -> Reading:
@@ -72,6 +77,17 @@ class _ActiveReader:
                 split = self._split_amount(row, keys, taken[0], idx)
                 if split is not None:
                     return split
+            if taken and len(taken) < n and idx not in self.moved_out and grid.splittable(taken) \
+                    and grid.spaced_runs(taken) and any(_leading_zero(t) for t in taken):
+                # digit runs a space apart, one of them run together (行政许可00 0: no number is
+                # written 00): split only when one split alone fits
+                signed = frozenset(i for i, (suffix, _) in enumerate(row.columns) if suffix == "change")
+                found = fitting_splits(taken, (("free", n),), None, signed, grid.budget)
+                if found is not None and found[1] and len(found[0]) == 1:
+                    for (_, unit), key, t in zip(row.columns, keys, settle(out, taken, found[0], True, keys)):
+                        if t is not None:
+                            out.figure(key, t, unit, "active")
+                    return True
             if (taken and len(taken) < n and idx not in self.moved_out and grid.splittable(taken)
                     and not grid.spaced_runs(taken)):
                 hints = {i: self.known[k] for i, k in enumerate(keys) if k in self.known}

@@ -79,6 +79,11 @@ def _rate(counts: dict) -> float:
     return (counts["informative_holds"] + 1) / (counts["informative_n"] + 2)
 
 
+def load() -> None:
+    """Read data/priors.json now (the parse processes' forkserver does, once for all)."""
+    _priors()
+
+
 @lru_cache(maxsize=1)
 def _priors() -> tuple[dict[str, tuple[Prior, ...]], dict[str, float]]:
     """The row priors by template, and the neighbouring-digits rate of section 二 by template."""
