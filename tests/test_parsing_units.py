@@ -169,14 +169,27 @@ def test_clean_2021_report_reads_every_table_and_checks_out() -> None:
     assert not [f for f in report.findings if f.severity != "info"], report.findings
 
 
-def test_a_row_that_does_not_add_up_is_left_out_with_a_finding() -> None:
+def test_a_printed_row_that_does_not_add_up_is_kept_as_printed_with_a_finding() -> None:
     rows = list(ROWS_2021)
     rows[-2] = ("（七）总计", [51, 1, 0, 0, 0, 4, 57])  # the row's columns no longer add up
     report = parse_text(report_2021(rows))
+    mismatch = next(f for f in report.findings if f.code == "identity_mismatch" and "kept as printed" in f.message)
+    assert "applications.results_total.total" in mismatch.keys
+    assert report.figure_map()["applications.results_total.total"] == 57
+    assert report.figure_map()["applications.results_total.natural_person"] == 51
+    assert not [f for f in report.findings if f.code == "row_sum_mismatch"]
+    assert report.figure_map()["applications.granted.total"] == 32
+
+
+def test_a_row_that_does_not_add_up_is_left_out_when_its_numbers_are_not_its_own_cells() -> None:
+    rows = list(ROWS_2021)
+    rows[-2] = ("（七）总计", [51, 1, 0, 0, 0, 4, 57])
+    text = report_2021(rows).replace("（七）总计 | 51 | 1 | 0 | 0 | 0 | 4 | 57", "（七）总计\n51\n1\n0\n0\n0\n4\n57")
+    assert text != report_2021(rows)
+    report = parse_text(text)
     mismatch = next(f for f in report.findings if f.code == "row_sum_mismatch")
     assert "applications.results_total.total" in mismatch.keys and "left out" in mismatch.message
     assert not any(k.startswith("applications.results_total.") for k in report.figure_map())
-    assert report.figure_map()["applications.granted.total"] == 32
 
 
 def test_identity_across_rows_that_does_not_hold_is_a_finding() -> None:
@@ -188,11 +201,20 @@ def test_identity_across_rows_that_does_not_hold_is_a_finding() -> None:
     assert report.figure_map()["applications.carried_forward.total"] == 6  # printed figures stay
 
 
-def test_review_block_that_does_not_add_up_is_left_out() -> None:
+def test_review_block_that_does_not_add_up_is_kept_as_printed_from_its_own_cells() -> None:
     report = parse_text(report_2021(review="2 | 1 | 3 | 1 | 8 | 0 | 0 | 0 | 0 | 0 | 13 | 2 | 4 | 0 | 19"))
     figs = report.figure_map()
-    assert "review_litigation.reconsideration.total" not in figs
+    assert figs["review_litigation.reconsideration.total"] == 8
     assert figs["review_litigation.litigation_after_reconsideration.total"] == 19
+    assert any(f.code == "identity_mismatch" and "review_litigation.reconsideration.total" in f.keys
+               for f in report.findings)
+
+
+def test_review_block_that_does_not_add_up_is_left_out_when_one_a_line() -> None:
+    numbers = [2, 1, 3, 1, 8, 0, 0, 0, 0, 0, 13, 2, 4, 0, 19]
+    report = parse_text(report_2021(review="\n".join(map(str, numbers))))
+    figs = report.figure_map()
+    assert not any(k.startswith("review_litigation.") for k in figs)
     assert any(f.code == "row_sum_mismatch" for f in report.findings)
 
 

@@ -76,7 +76,8 @@ def _variants():
         data = (CORPUS / base_name).read_bytes() + f"\n<!-- variant {i} -->\n".encode()
         out.append({"data": data, "parsed": variant, "code": code, "city": city, "province": province,
                     "year": year, "level": level, "agency": agency, "template": BASES[base_name],
-                    "published": published, "values": {f.key: f.value for f in figures}})
+                    "published": published, "values": {f.key: f.value for f in figures},
+                    "flags": {f.key: f.flags for f in figures}})
     return out
 
 
@@ -222,11 +223,12 @@ def test_stats_never_mix_templates_and_coverage(many):
     assert row["templates"] == ["2019"]
     assert row["reports_in_scope"] == len(in_scope) < len([v for v in variants if v["province"] == "150000"])
     assert row["sum"] == sum(v["values"]["active.normative_docs.total"] for v in in_scope)
-    # a figure some reports lack: coverage below 1 (pingtan's normative_docs.repealed is ambiguous, left out)
+    # a figure some reports lack: coverage below 1 (pingtan's normative_docs.repealed is inferred,
+    # left out with exact=true)
     key = "active.normative_docs.repealed"
     scope = [v for v in variants if v["template"] == "2021"]
-    having = [v for v in scope if key in v["values"]]
-    (row,) = _stats(client, key=key)
+    having = [v for v in scope if key in v["values"] and "inferred" not in v["flags"][key]]
+    (row,) = _stats(client, key=key, exact="true")
     assert row["templates"] == ["2021"]
     assert (row["count"], row["reports_in_scope"]) == (len(having), len(scope))
     assert row["coverage"] == pytest.approx(len(having) / len(scope)) and row["coverage"] < 1
@@ -254,6 +256,56 @@ def test_stats_csv(many):
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert {x["group.city"] for x in rows} == {v["city"] for v in variants}
     assert any(x["group.city_name"] == "呼伦贝尔市" for x in rows)
+
+
+def test_exact_leaves_inferred_figures_out_of_every_figure_endpoint_and_stats(many):
+    """pingtan-2024's run-together row is read by evidence (flagged inferred): exact=true
+    leaves those figures out of /figures, /stats (computed from the figure rows, not the
+    rollup), a report's figures and its section view; CSV and NDJSON carry the flags."""
+    client, variants = many
+    key = "active.normative_docs.in_force"
+    inferred = {v["id"] for v in variants if "inferred" in v["flags"].get(key, ())}
+    having = {v["id"]: v["values"][key] for v in variants if key in v["values"]}
+    assert inferred and set(having) - inferred  # both kinds are there
+    rows = all_pages(client, "/figures", {"key": key, "limit": 1000})
+    assert {r["report_id"] for r in rows} == set(having)
+    assert {r["report_id"] for r in rows if r["flags"] == ["inferred"]} == inferred
+    rows = all_pages(client, "/figures", {"key": key, "limit": 1000, "exact": "true"})
+    assert {r["report_id"]: r["value"] for r in rows} == {i: x for i, x in having.items() if i not in inferred}
+    assert all("inferred" not in r["flags"] for r in rows)
+    # CSV and NDJSON: the flags as a column
+    r = client.get("/figures", params={"key": key, "format": "csv"})
+    got = {int(x["report_id"]): x["flags"] for x in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))}
+    assert {i for i, f in got.items() if f == "inferred"} == inferred
+    r = client.get("/figures", params={"key": key, "format": "ndjson", "exact": "true"})
+    assert {json.loads(line)["report_id"] for line in r.text.splitlines()} == set(having) - inferred
+    # /stats: the rollup's answer, and with exact=true the figure rows' own
+    for exact, ids in (("false", set(having)), ("true", set(having) - inferred)):
+        [row] = _stats(client, key=key, exact=exact)
+        assert row["count"] == len(ids)
+        assert row["sum"] == pytest.approx(math.fsum(having[i] for i in ids))
+        assert row["max"] == max(having[i] for i in ids)
+    by_year = {r["group"]["year"]: r["count"] for r in _stats(client, key=key, by="year", exact="true")}
+    want = defaultdict(int)
+    for v in variants:
+        if v["id"] in having and v["id"] not in inferred:
+            want[v["year"]] += 1
+    assert {y: c for y, c in by_year.items() if c} == dict(want)
+    # one report: its figures and its section view
+    one = min(inferred)
+    figs = {f["key"]: f for f in client.get(f"/reports/{one}/figures").json()["figures"]}
+    assert figs[key]["flags"] == ["inferred"]
+    exact_figs = {f["key"] for f in client.get(f"/reports/{one}/figures", params={"exact": "true"}).json()["figures"]}
+    assert key not in exact_figs and "active.permit.decisions" in exact_figs
+    assert len(exact_figs) == len(figs) - sum(1 for f in figs.values() if "inferred" in f["flags"])
+    r = client.get(f"/reports/{one}/figures", params={"format": "csv"})
+    csv_flags = {x["key"]: x["flags"] for x in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))}
+    assert csv_flags[key] == "inferred"
+    docs = client.get(f"/reports/{one}/active").json()["normative_docs"]
+    assert docs["in_force"] == having[one]
+    docs = client.get(f"/reports/{one}/active", params={"exact": "true"}).json()["normative_docs"]
+    assert docs["in_force"] is None and docs["repealed"] is None
+    assert client.get(f"/reports/{one}/active", params={"exact": "true"}).json()["permit"]["decisions"] is not None
 
 
 def test_reports_filters_sorts_pages_and_count(many):

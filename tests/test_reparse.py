@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
 from sqlmodel import Session, select
 
@@ -65,7 +66,9 @@ def test_reparse_over_http_restores_every_figure_and_keeps_the_document(client, 
 
 def test_reparse_command_outdated_and_all(client, seed, database_url):
     # a second, partly parsed report beside the seed
-    r = client.post("/reports", content=(CORPUS / "pingtan-2024.txt").read_bytes(),
+    # (a synthetic crawler copy whose procurement row no evidence splits: partial)
+    partial = Path(__file__).parent / "data" / "unseen" / "split-ambiguous-procurement-2019.txt"
+    r = client.post("/reports", content=partial.read_bytes(),
                     headers={"Content-Type": "text/plain", **AUTH})
     assert r.status_code == 201
     _age(database_url, seed["id"])

@@ -3,8 +3,8 @@ reports nobody tuned for (docs/unseen-reports.md), written by tools/unseen_examp
 
 The data is what the generator writes, its expected figures keep the template's arithmetic
 (except where a class prints a wrong 总计, and then its expected findings name the keys),
-every class is documented, and today's parser gives no wrong figure on them but on the three
-classes where it still does (strict xfail: when a change fixes one, take it off the list)."""
+every class is documented, and the parser gives no wrong figure and no figure not expected on
+any of them."""
 
 from __future__ import annotations
 
@@ -27,8 +27,6 @@ from app.parsing import parse_document  # noqa: E402
 DATA = REPO / "tests" / "data" / "unseen"
 DOC = REPO / "docs" / "unseen-reports.md"
 EXPECTED = sorted(DATA.glob("*.expected.json"))
-# files on which parser 0.3.3 still reads figures that are wrong (docs/unseen-reports.md says why)
-WRONG_TODAY = {"active-annotations-2021.txt", "review-transposed-2019.txt", "apps-labels-before-2019.txt"}
 CONTENT_TYPES = {".txt": "text/plain; charset=utf-8", ".html": "text/html; charset=utf-8"}
 
 
@@ -75,7 +73,7 @@ def test_every_class_is_documented_and_every_documented_class_has_an_input() -> 
     assert documented - used <= set(re.findall(r"<!-- no input: ([a-z0-9-]+)", doc))
 
 
-@pytest.mark.parametrize("path", [p for p in EXPECTED if _load(p)["file"] not in WRONG_TODAY], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", EXPECTED, ids=lambda p: p.name)
 def test_no_figure_read_today_is_wrong(path: Path) -> None:
     exp = _load(path)
     data = (DATA / exp["file"]).read_bytes()
@@ -83,12 +81,3 @@ def test_no_figure_read_today_is_wrong(path: Path) -> None:
     wrong = {k: (got[k], v) for k, v in exp["figures"].items() if k in got and got[k] != v}
     extra = sorted(k for k in got if k not in exp["figures"])
     assert not wrong and not extra
-
-
-@pytest.mark.parametrize("name", sorted(WRONG_TODAY))
-@pytest.mark.xfail(strict=True, reason="parser 0.3.3 reads wrong figures here; a fix makes this pass: "
-                                       "then drop the file from WRONG_TODAY")
-def test_no_figure_is_wrong_either_on_the_layouts_misread_today(name: str) -> None:
-    exp = _load(DATA / (name.rsplit(".", 1)[0] + ".expected.json"))
-    got = parse_document((DATA / name).read_bytes(), CONTENT_TYPES[Path(name).suffix]).figure_map()
-    assert not {k for k, v in exp["figures"].items() if k in got and got[k] != v}

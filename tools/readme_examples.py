@@ -129,9 +129,15 @@ EXAMPLES: list[tuple[str, str, str]] = [
      f"curl -s '{SHOWN}/stats?key=active.permit.decisions&by=province' | {STATS}"),
     ("", "A key counts only the reports whose template defines it: `active.normative_docs.total` is the 2019 "
      "template's (2021 has `in_force`), so the 2021-template reports are not in its scope; a report without "
-     "the figure lowers the coverage (pingtan's `repealed` is ambiguous in its text and left out):",
-     f"curl -s '{SHOWN}/stats?key=active.normative_docs.total&key=active.normative_docs.repealed&by=year' | "
-     f"{STATS}"),
+     "the figure lowers the coverage. `exact=true` leaves out figures not read exactly as printed — pingtan's "
+     "`repealed` is inferred (its row's digits run together in the text; the split chosen by the report's "
+     "prose and the measured priors, flagged `inferred`) — so here it lowers the coverage too:",
+     f"curl -s '{SHOWN}/stats?key=active.normative_docs.total&key=active.normative_docs.repealed&by=year"
+     f"&exact=true' | {STATS}"),
+    ("", "The figures themselves say how each was read (`flags`), and `exact=true` works on every figure "
+     "endpoint:",
+     f"curl -s '{SHOWN}/figures?key=active.normative_docs.repealed&format=csv'; "
+     f"curl -s '{SHOWN}/figures?key=active.normative_docs.repealed&format=csv&exact=true'"),
     ("Year over year", "`with=previous` (default): the same body's report for the year before; `with=<id>` any "
      "other; per key both values and the change:",
      f"curl -s '{SHOWN}/reports/7/compare?prefix=active.pe' | python3 -c 'import json, sys; d = json.load(sys.stdin); "

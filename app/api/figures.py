@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session, select
 
 from app.api.deps import ReportDep, SessionDep
-from app.api.listing import REPORT_ROWS_CONTENT, ReportRowsFormat, rows_response
+from app.api.listing import REPORT_ROWS_CONTENT, ExactParam, ReportRowsFormat, rows_response
 from app.api.problems import problem_responses
 from app.models import (
     ActiveView, ApplicationsView, FeesView, FigureRow, FiguresPublic, MediaAccountsView, PermitsView,
@@ -17,15 +17,18 @@ from app.models import (
 )
 from app.services import views
 from app.services.present import emit_value, figure_columns_json, fill_source_lines
+from app.services.query import exact_figures
 
 router = APIRouter(prefix="/reports/{report_id}", tags=["figures"])
 _NOT_FOUND = problem_responses(404, 422)
 
 
-def figure_values(session: Session, report: Report, prefix: str) -> dict[str, int | float]:
+def figure_values(session: Session, report: Report, prefix: str, exact: bool = False) -> dict[str, int | float]:
     stmt = select(FigureRow.key, FigureRow.value).where(
         FigureRow.report_id == report.id, FigureRow.key.startswith(prefix, autoescape=True)
     )
+    if exact:
+        stmt = stmt.where(exact_figures())
     return {key: emit_value(key, value) for key, value in session.exec(stmt)}
 
 
@@ -47,8 +50,11 @@ def read_figures(
     session: SessionDep,
     prefix: Annotated[str | None, Query(max_length=120, description="only keys starting with this, e.g. active.")] = None,
     fmt: ReportRowsFormat = None,
+    exact: ExactParam = False,
 ) -> Response:
     stmt = select(*FIGURE_COLUMNS).where(FigureRow.report_id == report.id)
+    if exact:
+        stmt = stmt.where(exact_figures())
     if prefix:
         stmt = stmt.where(FigureRow.key.startswith(prefix, autoescape=True))
     figures = [figure_columns_json(*r) for r in session.exec(stmt.order_by(FigureRow.id))]
@@ -67,50 +73,52 @@ def _head(report: Report) -> dict:
 
 @router.get("/active", response_model=ActiveView, summary="Section 二: proactive disclosure",
             responses=_NOT_FOUND)
-def read_active(report: ReportDep, session: SessionDep) -> ActiveView:
-    return ActiveView(**_head(report), **views.active(figure_values(session, report, "active.")))
+def read_active(report: ReportDep, session: SessionDep, exact: ExactParam = False) -> ActiveView:
+    return ActiveView(**_head(report), **views.active(figure_values(session, report, "active.", exact)))
 
 
 @router.get("/permits", response_model=PermitsView, summary="Permits, other services, penalties, enforcement",
             responses=_NOT_FOUND)
-def read_permits(report: ReportDep, session: SessionDep) -> PermitsView:
-    return PermitsView(**_head(report), **views.permits(figure_values(session, report, "active.")))
+def read_permits(report: ReportDep, session: SessionDep, exact: ExactParam = False) -> PermitsView:
+    return PermitsView(**_head(report), **views.permits(figure_values(session, report, "active.", exact)))
 
 
 @router.get("/fees", response_model=FeesView, summary="Administrative fees", responses=_NOT_FOUND)
-def read_fees(report: ReportDep, session: SessionDep) -> FeesView:
-    fees = views.fees(figure_values(session, report, "active.fees."))
+def read_fees(report: ReportDep, session: SessionDep, exact: ExactParam = False) -> FeesView:
+    fees = views.fees(figure_values(session, report, "active.fees.", exact))
     return FeesView(**_head(report), **fees.model_dump())
 
 
 @router.get("/procurement", response_model=ProcurementView, summary="Government procurement",
             responses=_NOT_FOUND)
-def read_procurement(report: ReportDep, session: SessionDep) -> ProcurementView:
-    procurement = views.procurement(figure_values(session, report, "active.procurement."))
+def read_procurement(report: ReportDep, session: SessionDep, exact: ExactParam = False) -> ProcurementView:
+    procurement = views.procurement(figure_values(session, report, "active.procurement.", exact))
     return ProcurementView(**_head(report), **procurement.model_dump())
 
 
 @router.get("/applications", response_model=ApplicationsView, summary="Section 三: applications, rows × applicants",
             responses=_NOT_FOUND)
-def read_applications(report: ReportDep, session: SessionDep) -> ApplicationsView:
-    values = figure_values(session, report, "applications")  # applications.* and applications_channel.*
+def read_applications(report: ReportDep, session: SessionDep, exact: ExactParam = False) -> ApplicationsView:
+    values = figure_values(session, report, "applications", exact)  # applications.* and applications_channel.*
     return ApplicationsView(**_head(report), **views.applications(report.template, values))
 
 
 @router.get("/review-litigation", response_model=ReviewLitigationView,
             summary="Section 四: administrative reconsideration and litigation", responses=_NOT_FOUND)
-def read_review_litigation(report: ReportDep, session: SessionDep) -> ReviewLitigationView:
-    values = figure_values(session, report, "review_litigation.")
+def read_review_litigation(report: ReportDep, session: SessionDep,
+                           exact: ExactParam = False) -> ReviewLitigationView:
+    values = figure_values(session, report, "review_litigation.", exact)
     return ReviewLitigationView(**_head(report), **views.review_litigation(values))
 
 
 @router.get("/media-accounts", response_model=MediaAccountsView, summary="Government new-media accounts",
             responses=_NOT_FOUND)
-def read_media_accounts(report: ReportDep, session: SessionDep) -> MediaAccountsView:
-    return MediaAccountsView(**_head(report), **views.media_accounts(figure_values(session, report, "media.accounts.")))
+def read_media_accounts(report: ReportDep, session: SessionDep, exact: ExactParam = False) -> MediaAccountsView:
+    values = figure_values(session, report, "media.accounts.", exact)
+    return MediaAccountsView(**_head(report), **views.media_accounts(values))
 
 
 @router.get("/publishing", response_model=PublishingView, summary="What the body published, by channel",
             responses=_NOT_FOUND)
-def read_publishing(report: ReportDep, session: SessionDep) -> PublishingView:
-    return PublishingView(**_head(report), **views.publishing(figure_values(session, report, "publishing.")))
+def read_publishing(report: ReportDep, session: SessionDep, exact: ExactParam = False) -> PublishingView:
+    return PublishingView(**_head(report), **views.publishing(figure_values(session, report, "publishing.", exact)))

@@ -64,6 +64,8 @@ async def report_filter(
 FiltersDep = Annotated[ReportFilter, Depends(report_filter)]
 CursorParam = Annotated[str | None, Query(max_length=500, description="`next` token of the previous page (opaque)")]
 CountParam = Annotated[bool, Query(description="also count every matching row (`total`); costs a full count")]
+ExactParam = Annotated[bool, Query(description="leave out figures not read exactly as printed: those flagged "
+                                               "`inferred` (a run-together cell split by evidence) or `ocr`")]
 FormatParam = Annotated[Format | None, Query(
     alias="format",
     description="`json` (default), `csv` (UTF-8 with BOM) or `ndjson`; or send `Accept: text/csv` / "

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.api.deps import DatabaseDep, ReportDep, SessionDep
 from app.api.listing import (
-    CountParam, CursorParam, FiltersDep, FormatParam, bulk, conditional, list_responses, negotiate, query_error,
+    CountParam, CursorParam, ExactParam, FiltersDep, FormatParam, bulk, conditional, list_responses, negotiate, query_error,
     rows_response, set_next,
 )
 from app.api.problems import ProblemError, problem_responses
@@ -31,8 +31,9 @@ router = APIRouter()
 REPORT_COLUMNS = ["id", "status", "template", "year", "agency", "region_code", "level", "title", "published_at",
                   "deadline", "on_time", "source_url", "parser_version", "figure_count", "finding_count",
                   "created_at", "updated_at", "change_seq"]
-FIGURE_COLUMNS = ["report_id", "agency", "region_code", "region_name", "year", "template", "key", "value", "unit"]
-INDICATOR_FIGURE_COLUMNS = [*FIGURE_COLUMNS, "numerator", "denominator"]
+FIGURE_COLUMNS = ["report_id", "agency", "region_code", "region_name", "year", "template", "key", "value", "unit",
+                  "flags"]
+INDICATOR_FIGURE_COLUMNS = [*FIGURE_COLUMNS[:-1], "numerator", "denominator"]
 
 ReportSort = Literal[tuple(query.REPORT_SORTS)]  # type: ignore[valid-type]
 FigureSort = Literal[tuple(query.FIGURE_SORTS)]  # type: ignore[valid-type]
@@ -140,6 +141,7 @@ def figures_across(
     cursor: CursorParam = None,
     count: CountParam = False,
     fmt: FormatParam = None,
+    exact: ExactParam = False,
 ) -> FiguresPage | IndicatorFiguresPage | Response:
     if indicator is not None:
         if key:
@@ -149,7 +151,7 @@ def figures_across(
         order, item, columns = sorts_[sort], query.indicator_item(chosen_ind), INDICATOR_FIGURE_COLUMNS
     elif key:
         order, item, columns = query.FIGURE_SORTS[sort], query.figure_item, FIGURE_COLUMNS
-        stmt = query.figures_stmt(_keys(key), filters)
+        stmt = query.figures_stmt(_keys(key), filters, exact)
     else:
         raise query_error(QueryError("key", "give at least one key, or an indicator"))
     chosen = negotiate(request, fmt)
@@ -196,6 +198,7 @@ def statistics(
         pattern=r"^(province|city|county|year|template|level)(,(province|city|county|year|template|level)){0,2}$",
         description="grouping: province | city | county | year | template | level, up to three with commas")] = None,
     fmt: FormatParam = None,
+    exact: ExactParam = False,
 ) -> StatsPublic | Response:
     keys = _keys(key) if key else []
     ids = _indicators(indicator)
@@ -212,7 +215,7 @@ def statistics(
     if cache is not None and (kept := cache.get(etag)) is not None:
         body, media_type, headers = kept
         return Response(body, media_type=media_type, headers=headers)
-    rows = query.stats(session, keys, filters, dims) if keys else []
+    rows = query.stats(session, keys, filters, dims, exact=exact) if keys else []
     ind_rows = query.indicator_stats(session, ids, filters, dims) if ids else []
     if chosen != "json":
         group_cols = []

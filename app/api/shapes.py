@@ -52,6 +52,8 @@ class FigureAcross(BaseModel):
     key: str
     value: Number
     unit: str
+    flags: list[str] = Field(default_factory=list, description="how the figure was read: derived, repaired, "
+                                                             "inferred, approximate, converted, ocr (FIGURES.md)")
 
 
 class FiguresPage(BaseModel):

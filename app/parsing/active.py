@@ -10,15 +10,22 @@ row's is left out (ambiguous_row), one with too few values too (incomplete_row).
 
 from __future__ import annotations
 
+from app.parsing import infer
 from app.parsing.findings import Code
 from app.parsing.grid import Grid, Taken
 from app.parsing.reading import Reading
 from app.parsing.rows import is_active_label
 from app.parsing.sections import active_region
-from app.parsing.repair import split_row
+from app.parsing.repair import fitting_splits, settle, split_row
 from app.parsing.templates import ActiveRow, Template
 from app.parsing.tolerances import TOLERANCES
-from app.parsing.values import is_blank
+from app.parsing.layout import Cell
+from app.parsing.values import Value, is_blank, parse_value
+
+
+def _leading_zero(t: Taken) -> bool:
+    """A digit run no number is written as (00, 012): cells run together."""
+    return t.value is not None and len(t.value.digits) > 1 and t.value.digits[0] == "0" and "." not in t.value.digits
 
 
 def read_active(grid: Grid, template: Template, known: dict[str, int | float] | None = None) -> Reading:
@@ -35,6 +42,7 @@ class _ActiveReader:
         # the cells that may be a row label: not blank, not a bare digit string (no alias is one)
         squashed = grid.squashed
         self.maybe_labels = [i for i in range(self.begin, self.end) if squashed[i] and not squashed[i].isdigit()]
+        self.moved_out: set[int] = set()  # labels whose row lost numbers to loose annotated lines
         self._kinds: dict[int, int] = {}  # _label_kind's answers: a run of labels is looked at for each of them
 
     def read(self) -> Reading:
@@ -52,6 +60,7 @@ class _ActiveReader:
         n = len(row.columns)
         keys = tuple(f"{row.key}.{suffix}" for suffix, _ in row.columns)
         partial: list[Taken] | None = None
+        partial_idx = -1
         label_seen = None
         for idx in self.maybe_labels:
             if not is_active_label(grid, idx, row.aliases):
@@ -63,10 +72,28 @@ class _ActiveReader:
                 out.finding(Code.AMBIGUOUS_ROW, f"Row {row.aliases[0]} {misplaced}", keys, grid.cells[idx])
                 return False
             # without arithmetic to check a split, only a single cell or a flattened table is split
-            if taken and len(taken) < n and grid.splittable(taken) and not grid.spaced_runs(taken):
+            if (len(taken) == 1 and n == 2 and row.columns[1][1] == "万元" and idx not in self.moved_out
+                    and grid.splittable(taken)):
+                split = self._split_amount(row, keys, taken[0], idx)
+                if split is not None:
+                    return split
+            if taken and len(taken) < n and idx not in self.moved_out and grid.splittable(taken) \
+                    and grid.spaced_runs(taken) and any(_leading_zero(t) for t in taken):
+                # digit runs a space apart, one of them run together (行政许可00 0: no number is
+                # written 00): split only when one split alone fits
+                signed = frozenset(i for i, (suffix, _) in enumerate(row.columns) if suffix == "change")
+                found = fitting_splits(taken, (("free", n),), None, signed, grid.budget)
+                if found is not None and found[1] and len(found[0]) == 1:
+                    for (_, unit), key, t in zip(row.columns, keys, settle(out, taken, found[0], True, keys)):
+                        if t is not None:
+                            out.figure(key, t, unit, "active")
+                    return True
+            if (taken and len(taken) < n and idx not in self.moved_out and grid.splittable(taken)
+                    and not grid.spaced_runs(taken)):
                 hints = {i: self.known[k] for i, k in enumerate(keys) if k in self.known}
                 signed = frozenset(i for i, (suffix, _) in enumerate(row.columns) if suffix == "change")
-                fixed = split_row(out, taken, (("free", n),), keys, hints, signed, grid.budget)
+                fixed = split_row(out, taken, (("free", n),), keys, hints, signed, grid.budget,
+                                  choose=self._chooser(row, keys, hints))
                 if fixed is not None:
                     for (_, unit), key, t in zip(row.columns, keys, fixed):
                         if t is not None:
@@ -77,14 +104,88 @@ class _ActiveReader:
                     out.figure(key, t, unit, "active")
                 return True
             if taken and partial is None:
-                partial = taken
+                partial, partial_idx = taken, idx
         if partial:
-            out.finding(Code.INCOMPLETE_ROW, f"Row {row.aliases[0]} has {len(partial)} of {n} values; left out.", keys,
-                        partial[0].cell)
+            why = ("; the others stand on loose lines with notes after it, which column each is cannot be told"
+                   if partial_idx in self.moved_out else "")
+            out.finding(Code.INCOMPLETE_ROW, f"Row {row.aliases[0]} has {len(partial)} of {n} values{why}; left out.",
+                        keys, partial[0].cell)
         elif label_seen is not None:
             out.finding(Code.INCOMPLETE_ROW,
                         f"Row {row.aliases[0]}: no numbers were found where its label stands; left out.", keys, label_seen)
         return False
+
+    def _split_amount(self, row: ActiveRow, keys: tuple[str, ...], t: Taken, idx: int) -> bool | None:
+        """A count glued to its amount in one cell (政府集中采购3922533.2元: items, then the amount
+        with its decimals and unit): the digits before the decimal point cut in two. One cut
+        only (00万元) is the row, repaired; one that the text's count (采购项目3个) leaves, inferred;
+        else ambiguous_split. None: not such a cell."""
+        v = t.value
+        if v is None or v.signed or (v.unit is not None and v.unit not in ("元", "万元", "亿元")):
+            return None
+        cells = self.grid.cells
+        j = next((k for k in range(idx + 1, min(idx + 4, len(cells))) if cells[k] is t.cell), None)
+        after = cells[j + 1].text.strip() if j is not None and j + 1 < len(cells) else ""
+        unit_cell = after if after in ("元", "万元", "亿元") and cells[j + 1].line == t.cell.line else ""  # type: ignore[index]
+        whole, _, frac = v.digits.partition(".")
+        unit = v.unit or unit_cell or self._money_unit(idx)
+        cuts = [(whole[:i], whole[i:]) for i in range(1, len(whole))
+                if (whole[:i] == "0" or whole[0] != "0") and (whole[i:] == "0" or whole[i] != "0"
+                                                                or (frac and whole[i:] == "0"))]
+        if not cuts:
+            return None
+        known = self.known.get(keys[0])
+        fits = [c for c in cuts if known is None or int(c[0]) == known]
+        out, cell = self.out, t.cell
+        shown = cell.text
+        if len(fits) != 1:
+            options = "; ".join(f"{a}, {b}{'.' + frac if frac else ''}{unit}" for a, b in fits[:4])
+            out.finding(Code.AMBIGUOUS_SPLIT, f"Run-together digits {shown!r} fit several splits of a count and an "
+                                              f"amount ({options}{' …' if len(fits) > 4 else ''}); left out.",
+                        keys, cell)
+            return False
+        items, amount = fits[0]
+        amount_text = amount + ("." + frac if frac else "")
+        money = parse_value(amount_text + unit, money=True)
+        if money is None:
+            return None
+        at = cell.start + max(cell.text.find(v.digits), 0)
+        inferred = len(cuts) > 1
+        parts = (Taken(Value(int(items), None, None, False, False, items, False),
+                       Cell(items, cell.line, at, at + len(items), glued=True), repaired=True, inferred=inferred),
+                 Taken(money, Cell(amount_text + (v.unit or ""), cell.line, at + len(items),
+                                   at + len(items) + len(amount_text) + len(v.unit or ""), glued=True),
+                       repaired=True, inferred=inferred))
+        if inferred:
+            out.finding(Code.INFERRED_SPLIT, f"Run-together digits {shown!r} fit {len(cuts)} splits of a count and an "
+                                             f"amount; inferred {items}, {amount_text}{unit} (the text states "
+                                             f"{keys[0]} {known}).", keys, cell)
+        else:
+            out.finding(Code.REPAIRED, f"Run-together digits {shown!r} split into {items}, {amount_text}{unit} "
+                                       f"(numbers have no leading zeros).", keys, cell)
+        for (_, unit_), key, part in zip(row.columns, keys, parts):
+            out.figure(key, part, unit_, "active")
+        return True
+
+    def _chooser(self, row: ActiveRow, keys: tuple[str, ...], hints: dict[int, int | float]):
+        """Which of several fitting splits of the row the evidence singles out (infer.py):
+        the priors, with the margin the prose's part in it allows."""
+        suffixes = tuple(suffix for suffix, _ in row.columns)
+        template = self.template.name
+
+        def choose(solutions: list[list[int]]) -> tuple[list[int], str] | None:
+            choice = infer.choose(template, row.key, suffixes, solutions, prose=bool(hints))
+            if choice.best is None:
+                return None
+            best, runner = choice.ranked[0], choice.ranked[1]
+            kept = [b for b in runner.breaks if b not in best.breaks]
+            said = ", ".join(f"{keys[i]} {v}" for i, v in sorted(hints.items()))
+            evidence = (f"{'the text states ' + said + '; ' if hints else ''}the measured priors make it "
+                        f"×{choice.ratio:.1f} likelier than {'|'.join(map(str, runner.split))}, which breaks "
+                        f"{', '.join(kept) or 'no more of them'} (needed ×{choice.needed:g})")
+            return list(choice.best), evidence
+
+        return choose
 
     def _values_after(self, row: ActiveRow, idx: int) -> list[Taken]:
         """The values after the label at idx: the cells that follow it, or, for a one-column
@@ -95,6 +196,26 @@ class _ActiveReader:
         if len(row.columns) == 1 and not taken and not money:
             after = self._after_labels(idx)
             taken = [after] if after is not None else []
+        own = self._own_line(idx, taken)
+        if len(own) < len(taken):
+            self.moved_out.add(idx)
+        return own
+
+    def _own_line(self, idx: int, taken: list[Taken]) -> list[Taken]:
+        """The values on the label's own line when the label's line is a row of cells that
+        gives some of them and the rest come from loose lines of their own carrying a note
+        (`22（其中修订16件）`: a PDF tool that moved a cell's annotation out of the table, with
+        the number). Which column such a loose number belongs to cannot be told from its
+        place: it is not taken, and the row is incomplete."""
+        grid = self.grid
+        line = grid.cells[idx].line
+        if grid.alone(idx) or not taken or taken[0].cell.line != line or taken[-1].cell.line == line:
+            return taken
+        own = [t for t in taken if t.cell.line == line]
+        loose = taken[len(own):]
+        if any(t.value is not None and t.value.note is not None and t.cell.start == 0
+               and grid.norm.lines[t.cell.line].strip() == t.cell.text for t in loose):
+            return own
         return taken
 
     def _misplaced(self, row: ActiveRow, idx: int, taken: list[Taken]) -> str | None:

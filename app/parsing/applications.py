@@ -14,7 +14,7 @@ numbers, which is its own unknown, an ambiguous_row one.
 
 from __future__ import annotations
 
-from app.parsing.boxes import read_boxes
+from app.parsing.boxes import holds, read_boxes, read_label_runs
 from app.parsing.findings import Code
 from app.parsing.grid import Grid, Taken, numbers
 from app.parsing.layout import Cell
@@ -46,9 +46,11 @@ def read_applications(grid: Grid, template: Template) -> Reading:
     stop = applications_end(grid, start)
     rows = _Rows(grid, out, template, numbers_first is not None)
     boxes = read_boxes(grid, out, start, stop, template)
-    rows.values.update(boxes.rows)
-    rows.label_cells.update(boxes.labels)
-    rows.read(start, stop, boxes.used)
+    runs = read_label_runs(grid, out, start, stop, template)
+    for found in (boxes, runs):
+        rows.values.update(found.rows)
+        rows.label_cells.update(found.labels)
+    rows.read(start, stop, boxes.used | runs.used)
     _leave_out(out, rows)
     _choose_splits(out, template, rows)
     _emit(out, template, rows)
@@ -204,12 +206,33 @@ def _leave_out(out: Reading, rows: _Rows) -> None:
     for key in list(values):
         nums = numbers(values[key])
         if values[key][-1].value is not None and not adds_up(nums):
+            if _printed(rows, key):
+                # separate cells on the label's own line: what the report prints (a clerk's 0
+                # in 总计), kept, and the contradiction said
+                out.finding(Code.IDENTITY_MISMATCH,
+                            f"applications.{key}: the applicant columns {nums[:-1]} add up to {sum(nums[:-1])}, "
+                            f"总计 says {nums[-1]}; the row is kept as printed.", rows.keys(key), values[key][0].cell)
+                continue
             # a row that does not add up was misread or misprinted: which cell is wrong
             # cannot be told, so none of them is given as a figure
             out.finding(Code.ROW_SUM_MISMATCH,
                         f"applications.{key}: the applicant columns {nums[:-1]} add up to {sum(nums[:-1])}, "
                         f"总计 says {nums[-1]}; the row is left out.", rows.keys(key), values[key][0].cell)
             del values[key]
+
+
+def _printed(rows: _Rows, key: str) -> bool:
+    """Whether the row was read from cells of its own, each printed as a number, on its
+    label's line and nothing else after them: no split, no layout guess (label blocks,
+    numbers above the label) produced it."""
+    label = rows.label_cells.get(key)
+    row = rows.values[key]
+    if label is None or any(t.value is None or t.repaired or t.cell.glued or t.cell.line != label.line for t in row):
+        return False
+    cells = rows.grid.cells
+    last = row[-1].cell
+    i = next((j for j in range(len(cells)) if cells[j] is last), None)
+    return i is not None and (i + 1 == len(cells) or cells[i + 1].line != last.line)
 
 
 def _choose_splits(out: Reading, template: Template, rows: _Rows) -> None:
@@ -249,14 +272,7 @@ def _known(values: dict[str, list[Taken]]) -> dict[str, list[int | float]]:
     return {k: numbers(v) for k, v in values.items()}
 
 
-def _holds(template: Template, rows: dict[str, list[int | float]]) -> bool:
-    """Whether every identity of the template whose rows are all known holds, column by column."""
-    for col in range(len(template.columns)):
-        for identity in template.identities:
-            sides = identity.sides(lambda r: rows[r][col] if r in rows else None, template.leaves)
-            if sides is not None and sides[0] != sides[1]:
-                return False
-    return True
+_holds = holds
 
 
 def _emit(out: Reading, template: Template, rows: _Rows) -> None:

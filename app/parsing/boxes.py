@@ -94,3 +94,121 @@ def _read_block(grid: Grid, out: Reading, labels: list[tuple[int, str]], first: 
     # the block's cells are its own either way: no label takes the numbers after it
     found.used.update(label_idx for label_idx, _ in labels)
     found.used.update(range(first, end))
+
+
+def read_label_runs(grid: Grid, out: Reading, start: int, stop: int, template: Template) -> Boxes:
+    """Section 三 with its labels lifted out of the table: a run of row labels one a line
+    (k of them, consecutive rows of the template, group labels and one-cell headings between
+    them allowed), and
+    right before or right after it exactly k lines of one row's numbers each. The lines are matched
+    in order, only when every row adds up and the template's identities hold among them;
+    else the run is left out (its cells used up, so that no label takes a line of numbers
+    across the other labels). `start` may be the first label: lines of numbers right before
+    it are looked at too.
+
+        一、本年新收… / 二、上年结转… / … / 四、结转下年度继续办理 / 21 4 0 1 2 0 28 / 2 0 0 0 0 0 2 / …
+    """
+    width = len(template.columns)
+    order = {r.key: i for i, r in enumerate(template.rows)}
+    lines = _lines(grid, start, stop, width, template)
+    # numbers lines right before `start`
+    before: list[tuple[str, object, list[int]]] = []
+    j = start - 1
+    while j >= 0:
+        line_cells = _line_at(grid, j)
+        kind = _line_kind(grid, line_cells, width, template)
+        if kind[0] != "nums":
+            break
+        before.insert(0, kind + (line_cells,))
+        j = line_cells[0] - 1
+    lines = before + lines
+    found = Boxes({}, {}, set())
+    i = 0
+    while i < len(lines):
+        if lines[i][0] != "row":
+            i += 1
+            continue
+        k = i
+        labels: list[tuple[int, str]] = []
+        while k < len(lines) and (lines[k][0] in ("row", "group") or (
+                lines[k][0] == "other" and len(lines[k][2]) == 1 and k + 1 < len(lines) and lines[k + 1][0] == "row")):
+            # a heading of one cell between two labels (三、本年度办理结果) stays in the run
+            if lines[k][0] == "row":
+                labels.append((lines[k][2][0], lines[k][1]))  # type: ignore[arg-type]
+            k += 1
+        keys = [key for _, key in labels]
+        consecutive = [order[key] for key in keys] == list(range(order[keys[0]], order[keys[0]] + len(keys)))
+        n = len(labels)
+        after = lines[k:k + n]
+        ahead = lines[max(0, i - n):i]
+        # exactly n lines of numbers: a longer run of them is not this run's
+        blocks = [b for b, beyond in ((after, k + n), (ahead, i - n - 1))
+                  if len(b) == n and all(x[0] == "nums" for x in b)
+                  and not (0 <= beyond < len(lines) and lines[beyond][0] == "nums")]
+        if n >= 2 and consecutive and len(blocks) == 1:
+            numbers_lines = blocks[0]
+            rows = {key: [Taken(grid.value_at(c), grid.cells[c]) for c in x[2]] for key, x in zip(keys, numbers_lines)}
+            used = {c for x in numbers_lines for c in x[2]} | {c for x in lines[i:k] for c in x[2]}
+            where = tuple(f"applications.{key}" for key in keys)
+            if all(adds_up(numbers(r)) for r in rows.values()) and holds(template, {
+                    key: numbers(r) for key, r in rows.items()}):
+                for (label_idx, key) in labels:
+                    found.rows.setdefault(key, rows[key])
+                    found.labels.setdefault(key, grid.cells[label_idx])
+            else:
+                out.finding(Code.ROW_SUM_MISMATCH, f"Rows {keys[0]} … {keys[-1]} have their labels one a line and "
+                                                   f"{n} lines of numbers apart from them; matched in order, some row "
+                                                   "or identity does not add up: left out.", where,
+                            grid.cells[labels[0][0]])
+            found.used.update(used)
+            i = k + (n if numbers_lines is after else 0)
+            continue
+        i = k
+    return found
+
+
+def holds(template: Template, rows: dict[str, list[int | float]]) -> bool:
+    """Whether every identity of the template whose rows are all known holds, column by column."""
+    for col in range(len(template.columns)):
+        for identity in template.identities:
+            sides = identity.sides(lambda r: rows[r][col] if r in rows else None, template.leaves)
+            if sides is not None and sides[0] != sides[1]:
+                return False
+    return True
+
+
+def _line_at(grid: Grid, idx: int) -> list[int]:
+    """The indexes of the cells on the line of the cell at idx."""
+    cells = grid.cells
+    line = cells[idx].line
+    a = idx
+    while a > 0 and cells[a - 1].line == line:
+        a -= 1
+    b = idx
+    while b + 1 < len(cells) and cells[b + 1].line == line:
+        b += 1
+    return list(range(a, b + 1))
+
+
+def _line_kind(grid: Grid, line_cells: list[int], width: int, template: Template) -> tuple[str, object]:
+    """("row", key) / ("group", key): a line that is one label; ("nums", None): a line of
+    exactly one row's numbers; ("other", None)."""
+    cells = [c for c in line_cells if not is_blank(grid.cells[c].text)]
+    if len(cells) == width and len(line_cells) == width and all(grid.value_at(c) is not None for c in cells):
+        return ("nums", None)
+    if len(line_cells) == 1 and grid.value_at(line_cells[0]) is None:
+        cell = grid.cells[line_cells[0]]
+        m = match_application_label(cell.text, template, cell.glued)
+        if m is not None:
+            return (m.kind, m.key)
+    return ("other", None)
+
+
+def _lines(grid: Grid, start: int, stop: int, width: int, template: Template) -> list[tuple[str, object, list[int]]]:
+    out: list[tuple[str, object, list[int]]] = []
+    idx = start
+    while idx < stop:
+        line_cells = [c for c in _line_at(grid, idx) if c < stop]
+        out.append(_line_kind(grid, line_cells, width, template) + (line_cells,))
+        idx = line_cells[-1] + 1
+    return out

@@ -34,6 +34,7 @@ class Code(StrEnum):
     DUPLICATE_ROW = "duplicate_row"  # a row twice with different values: the first is kept
     # what was read, and how it holds together
     REPAIRED = "repaired"  # run-together digits split by the template's arithmetic
+    INFERRED_SPLIT = "inferred_split"  # run-together digits split by evidence: the figures flagged inferred
     IDENTITY_MISMATCH = "identity_mismatch"  # an identity across rows that does not hold
     PROSE_MISMATCH = "prose_mismatch"  # the text states another number than the tables
 
@@ -42,6 +43,7 @@ SEVERITY: dict[Code, Severity] = {code: "warning" for code in Code} | {
     Code.UNKNOWN_TEMPLATE: "error",
     Code.PARSE_BUDGET_EXCEEDED: "error",
     Code.REPAIRED: "info",
+    Code.INFERRED_SPLIT: "info",
 }
 
 # codes that make a report partial: some figure of its template is left out

@@ -32,6 +32,7 @@ class Taken:
     value: Value | None
     cell: Cell
     repaired: bool = False
+    inferred: bool = False  # a split chosen among several by evidence (infer.py), not forced
 
 
 def numbers(row: list[Taken]) -> list[int | float]:

@@ -24,7 +24,14 @@ _TITLE_YEAR_FIRST = re.compile(
     r"委员会|局|厅|委|办公室|办|院|署|中心|会))(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)"
 )
 _YEAR_TITLE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?:的)?(?:政府)?信息公开(?:工作)?年度?报告")
-_PERIOD = re.compile(r"统计(?:期限|时限|时间|区间|范围)[^。\n]{0,12}?(?P<year>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+_PERIOD = re.compile(r"统计[^。\n]{0,8}?(?:期限|时限|时间|区间|范围|时段|周期)[^。\n]{0,12}?(?P<year>(?:19|20)\d{2})\s*年"
+                     r"\s*0?1\s*月\s*0?1\s*日")
+# the period's end alone: 统计截止时间为2022年12月31日, 数据统计截至2022年12月31日
+_PERIOD_END = re.compile(r"统计[^。\n]{0,8}?截[止至][^。\n]{0,8}?(?P<year>(?:19|20)\d{2})\s*年\s*12\s*月\s*31\s*日")
+# years and dates in Chinese numerals (二〇二〇年, 一月一日, 十二月三十一日), read as digits
+_CN_DIGIT = dict(zip("〇零○一二三四五六七八九", "000123456789"))
+_CN_YEAR = re.compile(r"[〇零○一二三四五六七八九]{4}(?=\s*年)")
+_CN_MONTH_DAY = re.compile(r"(?<=[年月至到\d])([一二三四五六七八九十]{1,3})(?=[月日号])")
 _SITE_CODE = re.compile(r"网站标识码\s*[:：]?\s*(?P<code>\d{10}|bm\d{8})", re.I)
 _DATE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})\s*日?")
 _URL = re.compile(r"https?://\S+")
@@ -58,6 +65,22 @@ def _clean_agency(name: str) -> str:
     return name.strip("（）() ·")
 
 
+def _cn_number(s: str) -> str:
+    """一 → 1, 十二 → 12, 三十一 → 31, 二十 → 20."""
+    if "十" not in s:
+        return "".join(_CN_DIGIT[ch] for ch in s)
+    tens, _, ones = s.partition("十")
+    return str((int(_CN_DIGIT[tens]) if tens else 1) * 10 + (int(_CN_DIGIT[ones]) if ones else 0))
+
+
+def cn_dates(s: str) -> str:
+    """Years, months and days in Chinese numerals as digits: 二〇二〇年一月一日 → 2020年1月1日."""
+    if not any(ch in s for ch in "〇零○"):
+        return s  # no year in Chinese numerals (二〇…), the common case: nothing to read
+    s = _CN_YEAR.sub(lambda m: "".join(_CN_DIGIT[ch] for ch in m.group(0)), s)
+    return _CN_MONTH_DAY.sub(lambda m: _cn_number(m.group(1)), s)
+
+
 def read_meta(lines: list[str], text: str | None = None) -> Meta:
     """The metadata of the normalised `lines` (`text`: the same lines joined, when the
     caller has them)."""
@@ -65,8 +88,8 @@ def read_meta(lines: list[str], text: str | None = None) -> Meta:
     head = lines[:TOLERANCES.head_lines]
     _read_header(head, meta)
     _read_title(_title_candidates(head, meta.title), meta)
-    flat = re.sub(r"\s+", "", "\n".join(lines[:TOLERANCES.period_lines]))
-    p = _PERIOD.search(flat)
+    flat = cn_dates(re.sub(r"\s+", "", "\n".join(lines[:TOLERANCES.period_lines])))
+    p = _PERIOD.search(flat) or _PERIOD_END.search(flat)
     if p:  # the statistics period wins over the title
         meta.year = int(p.group("year"))
     if meta.year is None:
@@ -122,7 +145,7 @@ def _title_candidates(head: list[str], crawler_title: str | None) -> list[str]:
             # a title may be broken over two lines: 淮安市人民政府 / 2024 年政府信息公开工作年度报告
             prev = next((p.strip().lstrip("#").strip() for p in reversed(head[:i]) if p.strip()), "")
             if prev and len(prev) <= tol.title_first_line_len and not re.search(r"[，。,:：]", prev) \
-                    and _YEAR_TITLE.match(s):
+                    and _YEAR_TITLE.match(cn_dates(s)):
                 candidates.append(prev + s)
             candidates.append(s)
     return candidates
@@ -132,7 +155,7 @@ def _read_title(candidates: list[str], meta: Meta) -> None:
     """Title, year and agency from the first candidate that reads as a report's title; the
     year alone from one that names only the year."""
     for c in candidates:
-        flat_c = c.replace(" ", "")
+        flat_c = cn_dates(c.replace(" ", ""))  # 二〇二〇年度 read as 2020年度; the title kept as written
         m = _TITLE_YEAR_FIRST.search(flat_c) or _TITLE.search(flat_c)
         if m and m.start() > 0 and flat_c[m.start() - 1] in "，,。；;":
             m = None  # a sentence that names the report (…要求，现公布XX2020年…年度报告，), not a title
@@ -144,7 +167,7 @@ def _read_title(candidates: list[str], meta: Meta) -> None:
                 meta.agency = agency
             return
         if meta.year is None:
-            y = _YEAR_TITLE.search(c.replace(" ", ""))
+            y = _YEAR_TITLE.search(cn_dates(c.replace(" ", "")))
             if y:
                 meta.year = int(y.group("year"))
 

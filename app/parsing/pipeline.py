@@ -28,7 +28,7 @@ from app.parsing.sections import detect_template
 from app.parsing.tables import read_tables
 from app.parsing.templates import Template
 
-PARSER_VERSION = "0.3.3"
+PARSER_VERSION = "0.4.0"
 
 _SECTION_KEYS = ("active.", "applications.", "review_litigation.")
 T = TypeVar("T")

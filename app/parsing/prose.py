@@ -1,7 +1,7 @@
 """Figures stated in the narrative (new-media accounts, website posts, interpretations,
 press conferences, …), and numbers the narrative restates of the tables. Patterns are
 deliberately narrow: a figure absent is better than a figure wrong. Each pattern is (key,
-unit, regex with one group `n`); the first match wins.
+unit, regex with one group `n`); a key may have several, and its first that matches wins.
 
     政务新媒体共计12个，其中微信公众号5个   -> media.accounts.total 12, media.accounts.wechat 5
     全年受理政府信息公开申请60件 (the tables: 58 new, 3 carried over: 58 or 61)   -> prose_mismatch
@@ -37,13 +37,18 @@ def _p(key: str, unit: str, pattern: str) -> ProsePattern:
 PATTERNS: tuple[ProsePattern, ...] = (
     _p("media.accounts.total", "个",
        rf"政务新媒体{_WGAP}{{0,24}}?(?:共计|共有|合计|总计|总数|共)\s*{_NUM}\s*个"),
+    # without 共: only a body's own accounts (开设/运营/开通 …) whose parts the sentence lists after 其中
+    _p("media.accounts.total", "个",
+       rf"(?:开设|运营|开通|管理|拥有)政务新媒体(?:账号|平台)?\s*{_NUM}\s*个\s*[,，]?\s*其中"),
     _p("media.accounts.wechat", "个", rf"政务新媒体{_WGAP}{{0,60}}?微信公众号\s*{_NUM}\s*个"),
     _p("media.accounts.weibo", "个", rf"政务新媒体{_WGAP}{{0,80}}?(?:新浪)?微博\s*{_NUM}\s*个"),
     _p("media.accounts.other", "个", rf"政务新媒体{_WGAP}{{0,100}}?微博\s*\d+\s*个\s*[,，、]\s*其他\s*{_NUM}\s*个"),
+    # posts of one category (公文类政府信息152条) are not the website's posts: 各类 (all kinds) is
     _p("publishing.website_posts", "条",
-       rf"(?:政府|门户)网站{_WGAP}{{0,16}}?(?:发布|公开)[^。；;！!？?条（(]{{0,14}}?(?<![\d.])(?<!第){_NUM}\s*条"),
+       rf"(?:政府|门户)网站{_WGAP}{{0,16}}?(?:发布|公开)(?:(?!(?<!各)类)[^。；;！!？?条（(]){{0,14}}?(?<![\d.])(?<!第){_NUM}\s*条"),
     _p("publishing.weibo_posts", "条", rf"政府微博{_GAP}{{0,8}}?(?:公开|发布){_GAP}{{0,8}}?(?<![\d.]){_NUM}\s*条"),
-    _p("publishing.wechat_posts", "条", rf"政府微信{_GAP}{{0,8}}?(?:公开|发布){_GAP}{{0,8}}?(?<![\d.]){_NUM}\s*条"),
+    _p("publishing.wechat_posts", "条",
+       rf"(?:政府|政务)微信(?:公众号)?{_GAP}{{0,8}}?(?:公开|发布|推送){_GAP}{{0,8}}?(?<![\d.]){_NUM}\s*条"),
     _p("publishing.gazette_items", "条", rf"政府公报{_GAP}{{0,8}}?(?:公开|发布){_GAP}{{0,8}}?(?<![\d.]){_NUM}\s*条"),
     _p("publishing.policy_interpretations", "篇",
        rf"(?:发布|制作|开展|推出){_WGAP}{{0,12}}?政策(?:文件)?解读(?:材料|稿件|信息)?\s*(?<![\d.]){_NUM}\s*(?:篇|个|条|件|期)"),
@@ -98,13 +103,17 @@ def _cut_by_wrap(text: str, start: int, end: int) -> bool:
 
 def find_prose(text: str) -> list[ProseHit]:
     hits: list[ProseHit] = []
+    found: set[str] = set()
     for p in PATTERNS:
+        if p.key in found:
+            continue  # a key's first pattern that matches wins
         m = p.regex.search(text)
         if not m or _cut_by_wrap(text, m.start("n"), m.end("n")):
             continue
         raw = m.group("n")
         value: int | float = float(raw) if "." in raw else int(raw)
         hits.append(ProseHit(p.key, p.unit, value, bool(m.group("approx")), m.start("n"), m.end("n")))
+        found.add(p.key)
     return hits
 
 
@@ -132,6 +141,7 @@ _HINTS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
     "2019": (
         ("active.normative_docs.new_made", re.compile(rf"(?:制发|制定|出台)(?:行政)?规范性文件\s*{_NUM}\s*件")),
         ("active.rules.new_made", re.compile(rf"(?:制发|制定|出台)(?:政府)?规章\s*{_NUM}\s*件")),
+        ("active.procurement.items", re.compile(rf"(?:完成|开展|实施)(?:政府)?(?:集中)?采购项目\s*{_NUM}\s*(?:个|项)")),
     ),
     "2021": (
         ("active.normative_docs.issued", re.compile(rf"(?:制发|制定|出台)(?:行政)?规范性文件\s*{_NUM}\s*件")),

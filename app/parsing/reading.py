@@ -44,7 +44,9 @@ class Reading:
                     flags += ("approximate",)
                 if v.converted:
                     flags += ("converted",)
-            if taken.repaired:
+            if taken.inferred:
+                flags += ("inferred",)
+            elif taken.repaired:
                 flags += ("repaired",)
         assert value is not None
         if abs(value) >= TOLERANCES.max_figure:

@@ -17,6 +17,8 @@ the table's identities).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from app.parsing.budget import Budget
 from app.parsing.findings import Code
 from app.parsing.grid import Taken
@@ -192,12 +194,54 @@ def settle(out: Reading, taken: list[Taken], solutions: list[list[int]], complet
 
 def split_row(out: Reading, taken: list[Taken], spec: Spec, keys: tuple[str, ...],
               known: dict[int, int | float] | None = None,
-              signed_cols: frozenset[int] = frozenset(), budget: Budget | None = None) -> list[Taken | None] | None:
-    """fitting_splits, then settle; None when no split fits."""
-    found = fitting_splits(taken, spec, known, signed_cols, budget)
+              signed_cols: frozenset[int] = frozenset(), budget: Budget | None = None,
+              choose: Callable[[list[list[int]]], tuple[list[int], str] | None] | None = None,
+              ) -> list[Taken | None] | None:
+    """fitting_splits, then settle; None when no split fits. `choose`: given the fitting
+    splits (several, the search complete), the one the evidence singles out and a sentence
+    saying what evidence, or None: that split is the row. Values `known` from the text that
+    narrow the splits are evidence too: the values on which the splits the arithmetic alone
+    allows differ are flagged inferred (an inferred_split finding lists the alternatives)."""
+    found = fitting_splits(taken, spec, None, signed_cols, budget)
     if found is None:
         return None
-    return settle(out, taken, found[0], found[1], keys)
+    every, complete = found
+    solutions = [sol for sol in every if all(sol[i] == val for i, val in (known or {}).items())]
+    if not solutions:
+        return None
+    every = solutions + [sol for sol in every if sol not in solutions]  # those the text allows first
+    if complete and len(solutions) > 1 and choose is not None:
+        chosen = choose(solutions)
+        if chosen is not None:
+            return infer_split(out, taken, every, chosen[0], chosen[1], keys)
+    if complete and len(solutions) == 1 and len(every) > 1:
+        said = ", ".join(f"{keys[i]} {v}" for i, v in sorted((known or {}).items()))
+        return infer_split(out, taken, every, solutions[0], f"the text states {said}", keys)
+    return settle(out, taken, solutions, complete, keys)
+
+
+def infer_split(out: Reading, taken: list[Taken], solutions: list[list[int]], best: list[int], evidence: str,
+                keys: tuple[str, ...]) -> list[Taken | None]:
+    """The split `best` among `solutions` as the row: the values every split agrees on are
+    repaired, the others inferred; an inferred_split finding names them, the alternatives
+    and the evidence."""
+    cell = taken[0].cell
+    shown = " ".join(t.cell.text for t in taken)
+    parts = _parts(taken, best)
+    row: list[Taken | None] = []
+    inferred = []
+    for i, (v, c) in enumerate(parts):
+        agreed = len({sol[i] for sol in solutions}) == 1
+        row.append(Taken(v, c, repaired=True, inferred=not agreed))
+        if not agreed:
+            inferred.append(keys[i])
+    others = [sol for sol in solutions if list(sol) != list(best)]
+    options = "; ".join(", ".join(str(x) for x in sol) for sol in others[:_SHOWN])
+    out.finding(Code.INFERRED_SPLIT,
+                f"Run-together digits {shown!r} fit {len(solutions)} splits; inferred "
+                f"{', '.join(str(x) for x in best)} ({evidence}); the others: {options}"
+                f"{' …' if len(others) > _SHOWN else ''}.", tuple(inferred), cell)
+    return row
 
 
 def _parts(taken: list[Taken], solution: list[int]) -> list[tuple[Value, Cell]]:

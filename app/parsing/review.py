@@ -55,9 +55,7 @@ def read_review(grid: Grid, template: Template) -> Reading:
                         out.figure(key, t, unit, "review_litigation")
                 return out
         if len(taken) == n:
-            for b in range(kinds):
-                part = slice(b * width, (b + 1) * width)
-                _block(out, taken[part], keys[part], units[part])
+            _table(out, grid, taken, kinds, width, keys, units)
             return out
         if len(taken) > len(best):
             best = taken
@@ -70,10 +68,63 @@ def read_review(grid: Grid, template: Template) -> Reading:
     return out
 
 
-def _block(out: Reading, block: list[Taken], names: tuple[str, ...], units: list[str]) -> None:
-    """One kind's outcomes, left out when they do not add up to their 总计."""
+def _table(out: Reading, grid: Grid, taken: list[Taken], kinds: int, width: int, keys: tuple[str, ...],
+           units: list[str]) -> None:
+    """The 15 values in the template's order (kind by kind, each kind's outcomes), or
+    transposed (outcome by outcome, each its kinds: a table printed with one row an outcome).
+    Lines of as many numbers as there are kinds say the table is transposed, lines of as many
+    as outcomes (or all on one line) that it is not; with the numbers one a line, the order
+    under which every block adds up, alone. A reading whose blocks do not all add up keeps
+    only the blocks that do when the lines say which reading it is; else none."""
+    by_kind = taken
+    by_outcome = [taken[o * kinds + k] for k in range(kinds) for o in range(width)]
+    lines: list[int] = []
+    for t in taken:
+        if lines and lines[-1] == t.cell.line:
+            continue
+        lines.append(t.cell.line)
+    per_line = {sum(1 for t in taken if t.cell.line == line) for line in lines}
+
+    def fits(values: list[Taken]) -> bool:
+        return all(values[b * width + width - 1].value is None or adds_up(numbers(values[b * width:(b + 1) * width]))
+                   for b in range(kinds))
+
+    printed = False  # the template's order, from cells of their own on lines that say so
+    if per_line == {kinds} and kinds != width:
+        chosen, sure = by_outcome, True
+    elif per_line <= {width, kinds * width}:
+        chosen, sure = by_kind, True
+        printed = not any(t.value is None or t.repaired or t.cell.glued for t in taken)
+    else:  # one a line, or lines of no one length: the arithmetic tells
+        ok = [v for v in (by_kind, by_outcome) if fits(v)]
+        same = len(ok) == 2 and numbers(ok[0]) == numbers(ok[1])
+        if len(ok) == 1 or same:
+            chosen, sure = ok[0], True
+        elif ok:
+            out.finding(Code.AMBIGUOUS_ROW, "Section 四: its 15 numbers add up read kind by kind and outcome by "
+                                            "outcome alike, with other figures; left out.",
+                        ("review_litigation",), taken[0].cell)
+            return
+        else:
+            chosen, sure = by_kind, False
+    if not sure and not fits(chosen):
+        out.finding(Code.ROW_SUM_MISMATCH, "Section 四: its numbers one a line do not add up read kind by kind or "
+                                           "outcome by outcome; left out.", ("review_litigation",), taken[0].cell)
+        return
+    for b in range(kinds):
+        part = slice(b * width, (b + 1) * width)
+        _block(out, chosen[part], keys[part], units[part], printed)
+
+
+def _block(out: Reading, block: list[Taken], names: tuple[str, ...], units: list[str], printed: bool = False) -> None:
+    """One kind's outcomes, left out when they do not add up to their 总计 — but kept as
+    printed, with an identity_mismatch, when they are cells of their own (`printed`)."""
     nums = numbers(block)
-    if block[-1].value is not None and not adds_up(nums):
+    if block[-1].value is not None and not adds_up(nums) and printed:
+        out.finding(Code.IDENTITY_MISMATCH, f"{names[0].rsplit('.', 1)[0]}: the outcomes {nums[:-1]} add up to "
+                                            f"{sum(nums[:-1])}, 总计 says {nums[-1]}; kept as printed.", names,
+                    block[0].cell)
+    elif block[-1].value is not None and not adds_up(nums):
         out.finding(Code.ROW_SUM_MISMATCH, f"{names[0].rsplit('.', 1)[0]}: the outcomes {nums[:-1]} add up to "
                                            f"{sum(nums[:-1])}, 总计 says {nums[-1]}; left out.", names, block[0].cell)
         return

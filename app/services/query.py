@@ -17,14 +17,26 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
-    BigInteger, ColumnElement, Select, and_, case, false, func, literal_column, or_, true, union_all,
+    BigInteger, ColumnElement, Select, and_, case, false, func, literal, literal_column, not_, or_, true, union_all,
 )
 from sqlmodel import Session, select
 
 from app import indicators as ind
 from app.models import FigureRollup, FigureRow, IndicatorRollup, Report, RollupCell, RollupPending
 from app.services import catalogue, divisions, rollup as rollups
-from app.services.present import emit_value
+from app.services.present import emit_value, split_list
+
+# ----------------------------------------------------------------------------- exact figures
+
+# the flags of figures that `exact=true` leaves out: a split chosen by evidence (the parser's
+# `inferred`), a number read by OCR (`ocr`)
+INEXACT_FLAGS = ("inferred", "ocr")
+
+
+def exact_figures() -> ColumnElement[bool]:
+    """The figure rows that carry none of INEXACT_FLAGS (flags are stored comma-joined)."""
+    padded = literal(",") + FigureRow.flags + literal(",")
+    return and_(*(not_(padded.contains(f",{flag},", autoescape=True)) for flag in INEXACT_FLAGS))
 
 # ----------------------------------------------------------------------------- filters
 
@@ -311,6 +323,7 @@ _FIG = (
     FigureRow.report_id.label("report_id"), Report.agency.label("agency"), Report.region_code.label("region_code"),
     Report.year.label("year"), Report.template.label("template"), FigureRow.key.label("key"),
     FigureRow.value.label("value"), FigureRow.unit.label("unit"), FigureRow.id.label("figure_id"),
+    FigureRow.flags.label("flags"),
 )
 _TIE = [SortKey("report_id", FigureRow.report_id), SortKey("figure_id", FigureRow.id)]
 
@@ -324,10 +337,12 @@ FIGURE_SORTS = sorts(
 )
 
 
-def figures_stmt(keys: list[str], filters: ReportFilter) -> Select:
+def figures_stmt(keys: list[str], filters: ReportFilter, exact: bool = False) -> Select:
     """One row per (report, key) for these keys, the reports filtered: one join, served
-    by the (key, report_id) index."""
+    by the (key, report_id) index. `exact`: only figures without INEXACT_FLAGS."""
     stmt = select(*_FIG).join(Report, Report.id == FigureRow.report_id).where(FigureRow.key.in_(keys))
+    if exact:
+        stmt = stmt.where(exact_figures())
     return filters.apply(stmt)
 
 
@@ -335,7 +350,7 @@ def figure_item(row: Any) -> dict[str, Any]:
     return {
         "report_id": row.report_id, "agency": row.agency, "region_code": row.region_code,
         "region_name": divisions.name_of(row.region_code), "year": row.year, "template": row.template,
-        "key": row.key, "value": emit_value(row.key, row.value), "unit": row.unit,
+        "key": row.key, "value": emit_value(row.key, row.value), "unit": row.unit, "flags": split_list(row.flags),
     }
 
 
@@ -451,7 +466,7 @@ def _cell_conditions(filters: ReportFilter, grain: int, cell: Any = RollupCell) 
 
 
 def stats(session: Session, keys: list[str], filters: ReportFilter, by: list[str],
-          rollup: bool | None = None) -> list[dict[str, Any]]:
+          rollup: bool | None = None, exact: bool = False) -> list[dict[str, Any]]:
     """Per key and group: count, sum, min, max, mean of the figure, and coverage.
 
     A key aggregates only reports whose template defines it (the catalogue says which):
@@ -464,9 +479,11 @@ def stats(session: Session, keys: list[str], filters: ReportFilter, by: list[str
     Both queries read the rollup kept at ingest (per cell of reports and key: count, sum,
     min, max; app/services/rollup.py), plus the few reports not folded into it yet from the
     figure and report tables, wherever the filters allow (`rollup_grain`); else the tables. `rollup`: None chooses so; True insists on the rollup (a
-    ValueError where it cannot answer), False reads the tables (the tests compare both)."""
+    ValueError where it cannot answer), False reads the tables (the tests compare both).
+    `exact`: figures with INEXACT_FLAGS are not counted (count, sum, min, max, coverage): read
+    from the tables, which the rollup does not keep apart by flag."""
     cat = catalogue.catalogue()
-    grain = rollup_grain(filters, by) if rollup is not False else None
+    grain = rollup_grain(filters, by) if rollup is not False and not exact else None
     if rollup and grain is None:
         raise ValueError("the rollup cannot answer these filters or groups")
     source: Any = Report if grain is None else RollupCell  # both have these columns
@@ -485,7 +502,7 @@ def stats(session: Session, keys: list[str], filters: ReportFilter, by: list[str
             select(FigureRow.key, *dims, func.count(FigureRow.id), func.sum(FigureRow.value),
                    func.min(FigureRow.value), func.max(FigureRow.value))
             .join(Report, Report.id == FigureRow.report_id)
-            .where(FigureRow.key.in_(keys))
+            .where(FigureRow.key.in_(keys), *([exact_figures()] if exact else []))
         ).group_by(FigureRow.key, *dims)
         rep_stmt = filters.apply(select(*dims, func.count(Report.id))).group_by(*dims)
     else:  # the same rows, summed over a few cells instead of every report, and the reports
