@@ -38,6 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api.caching import etag_matches, http_date
 from app.api.deps import REPORT_ID_PATTERN
 from app.models import Report
+from app.web import prefers_html
 
 VIEWS = ("figures", "findings", "text", "active", "permits", "fees", "procurement", "applications",
          "review-litigation", "media-accounts", "publishing")
@@ -221,6 +222,9 @@ class ReportViewCache:
         match = _PATH.match(scope["path"]) if scope["type"] == "http" and scope["method"] == "GET" else None
         if match is None or int(match.group(1)) > _MAX_ID:
             await self.app(scope, receive, send)
+            return
+        if match.group(2) is None and prefers_html(Headers(scope=scope).get("accept")):
+            await self.app(scope, receive, send)  # the report page for a browser: rendered, not kept
             return
         report_id = int(match.group(1))
         database = scope["app"].state.db
