@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session, select
 
-from app.api.deps import ReportDep, SessionDep
+from app.api.deps import OVERLOADED_RESPONSE, ReportDep, ReportId, SessionDep
 from app.api.figures import FIGURE_COLUMNS
 from app.api.problems import ProblemError, problem_responses
 from app.models import Document, FigureRow, FindingRow, Report, ReportText
 from app.parsing import regions
 from app.parsing.decode import PDF_TYPE
 from app.parsing.errors import InputError
+from app.runtime import runtime
 from app.services import export, views
 from app.services.pagerender import DEFAULT_WIDTH, MAX_WIDTH, MIN_WIDTH, PageCache, PageNotFound
 from app.services.present import emit_value, figure_columns_json, fill_source_lines, finding_row_json
@@ -116,29 +119,63 @@ _PNG = {"image/png": {"schema": {"type": "string", "format": "binary"}}}
                         f"({MIN_WIDTH}–{MAX_WIDTH}; at most 4 million pixels and 4 pixels per PDF point). Figure "
                         "boxes (`source.box`, PDF points from the page's top-left) scale by width ÷ the page's "
                         "width in points. 404 `not_a_pdf` for a report not read from a PDF, `page_not_found` "
-                        "past its last page.",
-            responses={200: {"content": _PNG}, **problem_responses(404, 422)})
-def read_page_image(
+                        "past its last page. Rendered pages are kept in memory (bounded).",
+            responses={200: {"content": _PNG}, **problem_responses(404, 422), 503: OVERLOADED_RESPONSE})
+async def read_page_image(
     request: Request,
-    report: ReportDep,
-    session: SessionDep,
+    report_id: ReportId,
     page: Annotated[int, Path(ge=1, le=10_000, description="1-based page number")],
     width: Annotated[int, Query(ge=MIN_WIDTH, le=MAX_WIDTH, description="image width in pixels")] = DEFAULT_WIDTH,
 ) -> Response:
-    doc = _document_head(session, report)
-    if doc is None or doc.media_type != PDF_TYPE:
-        raise ProblemError(404, "not_a_pdf", f"Report {report.id} was not read from a PDF: it has no pages to show.")
-    try:
-        rendered = page_cache(request).page(lambda: _content(session, doc.id), doc.sha256, page, width)
-    except PageNotFound as exc:
-        raise ProblemError(404, "page_not_found", f"Report {report.id}'s PDF has {exc.pages} pages, not {page}.") \
-            from None
-    except InputError as exc:
-        raise ProblemError(422, exc.code, exc.message) from None
+    # async, with the read gate held only for the two short reads: rendering (tens of ms of
+    # CPU) runs in a worker thread of its own, a few at a time, and holds no read slot
+    database = request.app.state.db
+    gate = runtime(request.app).reads
+
+    def head() -> Any:
+        with database.session() as session:
+            return session.exec(select(Report.id, Document.id, Document.media_type, Document.sha256)
+                                .join(Document, Document.id == Report.document_id)
+                                .where(Report.id == report_id)).first()
+
+    async with gate.slot(line=gate.POINT):
+        found = await gate.thread(head)
+    if found is None:
+        raise ProblemError(404, "not_found", f"No report with id {report_id}.")
+    _, document_id, media_type, digest = found
+    if media_type != PDF_TYPE:
+        raise ProblemError(404, "not_a_pdf", f"Report {report_id} was not read from a PDF: it has no pages to show.")
+    cache = page_cache(request)
+    rendered = cache.get(digest, page, width)
+    if rendered is None:
+        def content() -> bytes:
+            with database.session() as session:
+                return _content(session, document_id)
+
+        async with gate.slot(line=gate.POINT):
+            data = await gate.thread(content)
+        try:
+            rendered = await anyio.to_thread.run_sync(cache.render, data, digest, page, width,
+                                                      limiter=_render_limiter(request))
+        except PageNotFound as exc:
+            raise ProblemError(404, "page_not_found", f"Report {report_id}'s PDF has {exc.pages} pages, not {page}.") \
+                from None
+        except InputError as exc:
+            raise ProblemError(422, exc.code, exc.message) from None
     return Response(rendered.png, media_type="image/png", headers={
-        "Content-Disposition": f'inline; filename="report-{report.id}-page-{page}.png"',
+        "Content-Disposition": f'inline; filename="report-{report_id}-page-{page}.png"',
         "Cache-Control": "public, max-age=86400",  # the same bytes render the same page
     })
+
+
+RENDERS_AT_ONCE = 2
+
+
+def _render_limiter(request: Request) -> anyio.CapacityLimiter:
+    limiter = getattr(request.app.state, "render_limiter", None)
+    if limiter is None:  # made on first use: it needs the running loop
+        limiter = request.app.state.render_limiter = anyio.CapacityLimiter(RENDERS_AT_ONCE)
+    return limiter
 
 
 @router.get("/sections/applications.csv", response_class=Response,

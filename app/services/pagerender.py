@@ -122,16 +122,22 @@ class PageCache:
         self.sizes: OrderedDict[str, list[tuple[float, float]]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def page(self, data_of, digest: str, page: int, width: int) -> Rendered:
-        """`data_of()` gives the PDF's bytes, asked only when the page is not held."""
-        width = max(MIN_WIDTH, min(MAX_WIDTH, width))
-        key = (digest, page, width)
+    def get(self, digest: str, page: int, width: int) -> Rendered | None:
+        key = (digest, page, max(MIN_WIDTH, min(MAX_WIDTH, width)))
         with self._lock:
             held = self.items.get(key)
             if held is not None:
                 self.items.move_to_end(key)
-                return held
-        rendered = _render(data_of(), page, width)
+            return held
+
+    def render(self, data: bytes, digest: str, page: int, width: int) -> Rendered:
+        """The page of `data` (whose SHA-256 is `digest`), rendered and kept, or as kept."""
+        width = max(MIN_WIDTH, min(MAX_WIDTH, width))
+        held = self.get(digest, page, width)
+        if held is not None:
+            return held
+        rendered = _render(data, page, width)
+        key = (digest, page, width)
         with self._lock:
             if len(rendered.png) <= self.max_bytes // 4 and key not in self.items:
                 self.items[key] = rendered
