@@ -74,8 +74,8 @@ def _render(data: bytes, page: int, width: int) -> Rendered:
                 if pdf_page.get_rotation() % 180:
                     w_pt, h_pt = h_pt, w_pt
                 scale = min(width / max(w_pt, 1.0), MAX_SCALE)
-                if w_pt * h_pt * scale * scale > MAX_PIXELS:
-                    scale = (MAX_PIXELS / max(w_pt * h_pt, 1.0)) ** 0.5
+                if (w_pt * scale + 1) * (h_pt * scale + 1) > MAX_PIXELS:  # +1: PDFium rounds the sides up
+                    scale = (MAX_PIXELS / max((w_pt + 1) * (h_pt + 1), 1.0)) ** 0.5
                 bitmap = pdf_page.render(scale=scale, force_bitmap_format=c.FPDFBitmap_BGR, rev_byteorder=True)
                 try:
                     buffer = bytes(bitmap.buffer)
