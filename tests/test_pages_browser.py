@@ -154,3 +154,46 @@ def test_report_pages_in_a_browser(database_url, tmp_path, backend):
             _check_report_page(driver, server.base, pdf, tmp_path, "huaian-pdf", pdf=True)
     finally:
         driver.quit()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_finder_and_its_upload_in_a_browser(database_url, tmp_path, backend):
+    from conftest import API_KEY
+    from servers import Server
+
+    driver = _browser()
+    try:
+        with Server(database_url, tmp_path / "server.log") as server:
+            seed = httpx.get(f"{server.base}/reports/{_post(server.base, SEED)}").json()
+            _viewport(driver, 1280, 900)
+            driver.get(f"{server.base}/")
+            assert "1 report" in driver.find_element("css selector", "main").text
+            # upload from the page: the file and the key, sent by the page's script
+            form = driver.find_element("id", "upload-form")
+            assert form.is_displayed()
+            form.find_element("name", "file").send_keys(str(CORPUS / HUAIAN_PDF))
+            form.find_element("name", "key").send_keys(API_KEY)
+            form.find_element("css selector", "button[type=submit]").click()
+            result = driver.find_element("id", "upload-result")
+            _until(lambda: "Stored" in result.text, 60)
+            link = result.find_element("tag name", "a")
+            assert link.get_attribute("href").endswith("/view")
+            # find: a province (with its count), then the report under it, then its page
+            driver.get(f"{server.base}/")
+            assert "2 reports" in driver.find_element("css selector", "main").text
+            province = seed["region_code"][:2]
+            driver.find_element("css selector", f"nav a[href='/?region={province}']").click()
+            _until(lambda: "1 report" in driver.find_element("css selector", "main").text)
+            driver.find_element("link text", seed["agency"]).click()
+            _until(lambda: driver.current_url.endswith(f"/reports/{seed['id']}/view"))
+            assert seed["agency"] in driver.find_element("css selector", "h1").text
+            assert driver.execute_script(FOREIGN_REQUESTS) == []
+            assert _policy_errors(driver) == []
+            driver.get(f"{server.base}/")
+            _shot(driver, tmp_path, "finder-1280", 1280)
+            _viewport(driver, 360, 800)
+            driver.get(f"{server.base}/")
+            assert driver.execute_script("return document.documentElement.scrollWidth") <= 360
+            _shot(driver, tmp_path, "finder-360", 360)
+    finally:
+        driver.quit()
