@@ -278,3 +278,33 @@ def test_the_finder_at_home(client):
     bad = client.get("/", params={"year": "abc"}, headers={"Accept": BROWSER})
     assert bad.status_code == 422 and "year" in bad.text and "<html" in bad.text
     assert 'id="upload-form"' in page.text and 'type="password"' in page.text
+
+
+def test_a_report_with_nothing_read_still_has_its_page(client):
+    body = "这是一份通知，不是政府信息公开工作年度报告。\n<b>没有表格</b>\n".encode("utf-8")
+    r = client.post("/reports", content=body, headers={"Content-Type": "text/plain; charset=utf-8", **AUTH})
+    assert r.status_code == 201, r.text
+    report = r.json()
+    page = client.get(f"/reports/{report['id']}/view")
+    assert page.status_code == 200
+    assert report["status"] in page.text and "三、收到和处理政府信息公开申请情况" in page.text
+    assert "&lt;b&gt;没有表格&lt;/b&gt;" in page.text  # the text, escaped, beside the empty tables
+    assert 'class="cell empty' in page.text and 'class="cell flag-' not in page.text.split("</ul>", 1)[1]
+    findings = client.get(f"/reports/{report['id']}/findings").json()["findings"]
+    for f in findings:  # every finding listed, with its code
+        assert f["code"] in page.text
+
+
+def test_the_pages_follow_the_root_path(settings):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    with TestClient(create_app(settings), root_path="/api") as c:
+        rid = _post(c, HUAIAN_PDF).json()["id"]
+        page = c.get(f"/reports/{rid}/view").text
+        home = c.get("/", headers={"Accept": BROWSER}).text
+    for html in (page, home):
+        for url in re.findall(r'(?:src|href|data-post)="(/[^"]*)"', html):
+            assert url.startswith("/api/"), url
+    assert f'src="/api/reports/{rid}/pages/1.png' in page
