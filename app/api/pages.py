@@ -64,7 +64,8 @@ def _content(session: Session, document_id: int) -> bytes:
 
 def report_page(request: Request, session: Session, report: Report) -> HTMLResponse:
     """The report page (in a worker thread)."""
-    from app.api.reports import report_public  # the JSON's own fields, links and on_time (imported late: reports imports this)
+    # the JSON's own fields, links and on_time (imported here: app.api.reports imports this module)
+    from app.api.reports import report_public
 
     public = report_public(report, request)
     figures = [figure_columns_json(*r) for r in session.exec(
