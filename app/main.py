@@ -11,7 +11,7 @@ from fastapi.openapi.utils import get_openapi
 
 from app import __version__
 from app.api import (
-    caching, changes, deps, docs, figures, health, home, indicators, problems, query, regions, reports,
+    caching, changes, deps, docs, figures, health, home, indicators, pages, problems, query, regions, reports,
 )
 from app.api.auth import ReadKeyMiddleware
 from app.api.guards import NulGuardMiddleware
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(NulGuardMiddleware)
     app.include_router(reports.router)
     app.include_router(figures.router)
+    app.include_router(pages.router)
     app.include_router(health.router)
     app.include_router(query.router)
     app.include_router(indicators.router)
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(changes.router)
     app.include_router(home.router)
     docs.register(app)
+    pages.register_assets(app)
     caching.install(app, settings)  # ETag/304 and CORS: added last, so CORS is outermost
     app.add_middleware(RequestIdMiddleware)  # outside even CORS: every answer has its X-Request-ID
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: CSP, nosniff, … on every answer

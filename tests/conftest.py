@@ -46,6 +46,7 @@ SEED_VARIANTS = (
 def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "stress: concurrency, crash and very large inputs (bounded; `-m 'not stress'` skips them)")
     config.addinivalue_line("markers", "fuzz: schemathesis against openapi/openapi.json (`-m fuzz`; .ci/run runs it)")
+    config.addinivalue_line("markers", "browser: the pages in headless chromium (`-m browser`; .ci/run runs it)")
 
 
 def expected_for(name: str) -> dict:

@@ -7,16 +7,20 @@ describes the same keys for people (a test holds the two together).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app import __version__
+from app.api.deps import OVERLOADED_RESPONSE
+from app.api.finder import finder_page
 from app.api.listing import FormatParam, negotiate, rows_response
 from app.api.problems import problem_responses
 from app.models import Template
+from app.runtime import runtime
 from app.services import catalogue
+from app.web import wants_html
 
 router = APIRouter()
 
@@ -47,8 +51,24 @@ class Home(BaseModel):
 
 
 @router.get("/", response_model=Home, summary="Where everything is", tags=["meta"],
-            description="Links to the collections, the figure catalogue and the API documentation.")
-async def home(request: Request) -> Home:
+            description="Links to the collections, the figure catalogue and the API documentation. A browser "
+                        "(an Accept header preferring `text/html` over `application/json`) gets a page to find "
+                        "reports instead — by region, year, body (`region`, `year`, `agency`, `status` as in "
+                        "GET /reports), with counts — and to upload one with a key. Answers carry `Vary: Accept`.",
+            responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}},
+                       503: OVERLOADED_RESPONSE})
+async def home(request: Request, response: Response) -> Any:
+    if wants_html(request):  # its queries in a worker thread, with a slot of the read gate
+        gate = runtime(request.app).reads
+        database = request.app.state.db
+
+        def page():
+            with database.session() as session:
+                return finder_page(request, session)
+
+        async with gate.slot():
+            return await gate.thread(page)
+    response.headers["Vary"] = "Accept"
     root = request.scope.get("root_path", "").rstrip("/")
     paths = {"self": "/", "reports": "/reports", "changes": "/changes", "figures": "/figures", "stats": "/stats",
              "regions": "/regions", "catalogue": "/catalogue", "indicators": "/indicators", "health": "/healthz", "ready": "/readyz",

@@ -31,7 +31,8 @@ from app.services.query import QueryError, ReportFilter, Sort, YEAR_PATTERN, bat
 Format = Literal["json", "csv", "ndjson"]
 Level = Literal["province", "city", "county", "township", "department"]
 
-_REGION_LIST = REGION_PATTERN.rstrip("$") + "(," + REGION_PATTERN.lstrip("^").rstrip("$") + ")*$"
+REGION_LIST = REGION_PATTERN.rstrip("$") + "(," + REGION_PATTERN.lstrip("^").rstrip("$") + ")*$"
+_REGION_LIST = REGION_LIST
 
 
 def query_error(exc: QueryError) -> RequestValidationError:

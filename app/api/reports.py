@@ -29,6 +29,7 @@ from sqlmodel import select
 from app.api.caching import etag_matches
 from app.api.deps import DatabaseDep, ReportDep, SessionDep, SettingsDep, require_writer
 from app.api.listing import REPORT_ROWS_CONTENT, ReportRowsFormat, rows_response
+from app.api.pages import report_page
 from app.api.problems import ProblemError, problem_responses
 from app.models import (
     Document, FindingRow, FindingsPublic, Report, ReportLinks, ReportPublic, ReportSubmission, ReportText,
@@ -40,6 +41,7 @@ from app.services.ingest import ingest_fetched, reparse, sha256_hex, stored_resu
 from app.services.parsepool import ParsePool, default_processes
 from app.services.writer import BatchWriter
 from app.services.present import finding_row_json
+from app.web import wants_html
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -283,8 +285,16 @@ async def reparse_report(report: ReportDep, request: Request, database: Database
 
 
 @router.get("/{report_id}", response_model=ReportPublic, summary="One report",
-            responses=problem_responses(404, 422))
-async def read_report(report: ReportDep, request: Request) -> ReportPublic:
+            description="The report as JSON. A browser — an Accept header that prefers `text/html` over "
+                        "`application/json`, as browsers send — gets the report page instead "
+                        "(the same as `/reports/{id}/view`); no Accept header, `*/*` or `application/json` "
+                        "get the JSON. Answers carry `Vary: Accept`.",
+            responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}},
+                       **problem_responses(404, 422)})
+async def read_report(report: ReportDep, request: Request, response: Response, session: SessionDep) -> Any:
+    if wants_html(request):  # the page's queries and rendering in a worker thread, not on the loop
+        return await anyio.to_thread.run_sync(report_page, request, session, report)
+    response.headers["Vary"] = "Accept"
     return report_public(report, request)
 
 

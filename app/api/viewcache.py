@@ -1,6 +1,7 @@
 """Report views served from memory.
 
-A report's views (GET /reports/{id}, …/figures, …/findings, …/text and the section views)
+A report's views (GET /reports/{id}, as JSON or as the report page, …/figures, …/findings,
+…/text, the section views and …/view)
 change only when the report does, and every change of a report takes the next number of the
 change sequence (report.change_seq, app/services/changes.py). So each view is kept, as the
 bytes and headers of its 200 answer, under the report's id, the path and the query, and is
@@ -38,9 +39,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api.caching import etag_matches, http_date
 from app.api.deps import REPORT_ID_PATTERN
 from app.models import Report
+from app.web import prefers_html
 
 VIEWS = ("figures", "findings", "text", "active", "permits", "fees", "procurement", "applications",
-         "review-litigation", "media-accounts", "publishing")
+         "review-litigation", "media-accounts", "publishing", "view")
 _PATH = re.compile(r"^/reports/(" + REPORT_ID_PATTERN + r")(?:/(" + "|".join(VIEWS) + r"))?$")
 _MAX_ID = 2**31 - 1
 _VERSION = select(Report.change_seq, Report.updated_at).where(Report.id == bindparam("id"))
@@ -235,7 +237,9 @@ class ReportViewCache:
             await self.app(scope, receive, send)
             return
         change_seq, updated_at = version
-        key = (report_id, scope["path"], scope.get("query_string", b""), scope.get("root_path", ""))
+        # GET /reports/{id} answers a browser the report page (app/api/pages.py): kept apart from the JSON
+        page = match.group(2) is None and prefers_html(Headers(scope=scope).get("accept"))
+        key = (report_id, scope["path"], scope.get("query_string", b""), scope.get("root_path", ""), page)
         if_none_match = Headers(scope=scope).get("if-none-match")
         view = self.views.get(key)
         if view is not None and view.change_seq == change_seq:
@@ -266,8 +270,8 @@ class ReportViewCache:
 
         async def capture(message: Message) -> None:
             nonlocal start, passing
-            if passing:
-                await send(message)
+            if passing or message["type"] not in ("http.response.start", "http.response.body"):
+                await send(message)  # e.g. http.response.debug (templates, to the test client) passes through
             elif message["type"] == "http.response.start":
                 names = {name.lower() for name, _ in message.get("headers", [])}
                 if message["status"] != 200 or b"etag" in names:

@@ -51,6 +51,7 @@ class PdfLimits:
 LIMITS = PdfLimits()
 OUTLINED_TEXT_PATHS = 200  # a page with this many drawn shapes and no text has its text drawn as outlines
 _LOCK = threading.Lock()
+PDFIUM_LOCK = _LOCK  # for the other users of PDFium in this process (app/services/pagerender.py)
 
 _IMAGE = re.compile(rb"/Subtype\s*/Image")
 _FLATE = re.compile(rb"/FlateDecode|/Fl\b")
