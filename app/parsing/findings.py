@@ -19,6 +19,7 @@ class Code(StrEnum):
     OCR_UNAVAILABLE = "ocr_unavailable"  # pages without text left unread: the ocr extra is not installed
     OCR_SKIPPED = "ocr_skipped"  # a page without text not read by OCR: past the pages, pixels or seconds it may take
     OCR_LOW_CONFIDENCE = "ocr_low_confidence"  # figures read by OCR with a low score: withheld
+    OCR_CONFIRMED = "ocr_confirmed"  # figures read by OCR with a low score, kept: their row's sum vouches for them
     OCR_WITHHELD = "ocr_withheld"  # figures read by OCR whose arithmetic does not hold: withheld
     PARSE_BUDGET_EXCEEDED = "parse_budget_exceeded"  # the parse ran out of time: nothing of it is given
     TEXT_TRUNCATED = "text_truncated"  # past the lines or cells a parse reads: the rest was not read
@@ -46,6 +47,7 @@ SEVERITY: dict[Code, Severity] = {code: "warning" for code in Code} | {
     Code.UNKNOWN_TEMPLATE: "error",
     Code.PARSE_BUDGET_EXCEEDED: "error",
     Code.REPAIRED: "info",
+    Code.OCR_CONFIRMED: "info",
 }
 
 # codes that make a report partial: some figure of its template is left out

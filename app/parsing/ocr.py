@@ -50,7 +50,7 @@ class OcrLimits:
     min_dpi: float = 110.0  # a page so large that its picture would fall below this is not read
     max_pixels: int = 16_000_000  # one page's picture (an A4 page at 200 dpi is 3.9 million)
     max_pages: int = 60  # pages read by OCR in one report (a report has 3–30)
-    seconds: float = 300.0  # OCR of one report (a page takes ~3–15 s on two shared cores)
+    seconds: float = 600.0  # OCR of one report (a page takes ~7 s of CPU, 10–60 s on two busy shared cores)
 
 
 LIMITS = OcrLimits()
@@ -159,6 +159,9 @@ def find_rules(grey, scale: float) -> list[Rule]:
 
 
 _FULL_WIDTH = {"(": "（", ")": "）", ",": "，", ":": "：", ";": "；"}
+# a glyph standing alone (a table cell's one digit) that the recogniser, reading Chinese, took
+# for a letter or a character drawn the same: 1 read as 一 or l, 0 as 〇 or O
+_LONE_DIGIT = {"一": "1", "l": "1", "I": "1", "|": "1", "丨": "1", "〇": "0", "O": "0", "o": "0"}
 DETECT_SIDE = 1400  # pixels: the picture is detected at this size (its text is read at full size)
 GAP_CLOSED = 0.6  # of a line's height: gaps the recogniser leaves between characters of a line, closed
 
@@ -186,6 +189,8 @@ def recognise(grey) -> list[tuple[str, float, float, float, float, float]]:
             for k, ch in enumerate(word):
                 if not ch.isspace():
                     chars.append([ch, x0 + k * step, top, x0 + (k + 1) * step, bottom, float(score)])
+        if len(chars) == 1 and chars[0][0] in _LONE_DIGIT:
+            chars[0][0] = _LONE_DIGIT[chars[0][0]]
         cjk = any(is_cjk(c[0]) for c in chars)
         for k, c in enumerate(chars):
             if cjk and c[0] in _FULL_WIDTH:
@@ -245,18 +250,40 @@ def withhold_uncertain(report: ParsedReport, threshold: float | None = None) -> 
         threshold = MIN_CONFIDENCE
     low, disputed = [], []
     named = {k for f in report.findings if f.code in _DISAGREEMENTS for k in f.keys}
-    kept = []
-    for f in report.figures:
+    read = [f for f in report.figures if "derived" not in f.flags]
+    confirmed = _confirmed_by_row_sums(read, threshold)
+    for f in read:
         if "ocr" not in f.flags and f.source is None:
             f.flags = (*f.flags, "ocr")
-        if "ocr" not in f.flags:
-            kept.append(f)
-        elif f.confidence is not None and f.confidence < threshold:
+        if "ocr" in f.flags and f.confidence is not None and f.confidence < threshold and f.key not in confirmed:
             low.append(f)
-        elif f.key in named:
+        elif "ocr" in f.flags and f.key in named:
             disputed.append(f)
-        else:
-            kept.append(f)
+    out = {f.key for f in low} | {f.key for f in disputed}
+    for f in report.figures:
+        if "derived" not in f.flags:
+            continue
+        # made from the figures of its row or group (a blank 总计, a group's total): as sure as they are
+        stem = f.key.rsplit(".", 1)[0] + "."
+        terms = [g for g in read if g.key.startswith(stem) and "ocr" in g.flags]
+        if terms:
+            f.flags = (*f.flags, "ocr") if "ocr" not in f.flags else f.flags
+            scores = [g.confidence for g in terms if g.confidence is not None]
+            f.confidence = min(scores) if scores else None
+            if any(g.key in out for g in terms):
+                disputed.append(f)
+        elif "ocr" in f.flags and f.confidence is not None and f.confidence < threshold:
+            low.append(f)
+    vouched = [f for f in read if f.key in confirmed and "ocr" in f.flags]
+    if vouched:
+        report.findings.append(finding(
+            Code.OCR_CONFIRMED,
+            f"{len(vouched)} figure{'s' if len(vouched) > 1 else ''} read by OCR with a confidence below {threshold:g} "
+            "kept: each is the one uncertain figure of a row that adds up to its 总计, the only value the sum allows: "
+            + ", ".join(f"{f.key} (read {_value(f)}, confidence {f.confidence:.2f})" for f in vouched) + ".",
+            tuple(f.key for f in vouched), vouched[0].source.line if vouched[0].source else None))
+    withheld = {id(f) for f in (*low, *disputed)}
+    kept = [f for f in report.figures if id(f) not in withheld]
     if low:
         report.findings.append(finding(
             Code.OCR_LOW_CONFIDENCE,
@@ -268,12 +295,37 @@ def withhold_uncertain(report: ParsedReport, threshold: float | None = None) -> 
             Code.OCR_WITHHELD,
             f"{len(disputed)} figure{'s' if len(disputed) > 1 else ''} read by OCR withheld: the report's arithmetic "
             "or its text disagrees with them (see the findings naming them), and a misread digit cannot be told "
-            "from a wrong figure: " + ", ".join(f"{f.key} (read {_value(f)})" for f in disputed) + ".",
+            "from a wrong figure; or they are totals made from figures withheld: " + ", ".join(f"{f.key} (read {_value(f)})" for f in disputed) + ".",
             tuple(f.key for f in disputed), disputed[0].source.line if disputed[0].source else None))
     if low or disputed:
         report.figures = kept
         if report.status == "parsed":
             report.status = "partial" if kept else "failed"
+
+
+# sections whose rows add up to their 总计: applications.<row>.<applicant> … .total, and
+# review_litigation.<kind>.<outcome> … .total
+_SUMMED = ("applications.", "review_litigation.")
+
+
+def _confirmed_by_row_sums(read: list, threshold: float) -> set[str]:
+    """Figures with a low score that their row's sum vouches for: in a row of a summed section
+    whose figures were all read (none derived) and add up to its 总计, one figure alone with a
+    low score is the only value the sum allows (the reader leaves out rows that do not add up)."""
+    rows: dict[str, list] = {}
+    for f in read:
+        if f.key.startswith(_SUMMED):
+            rows.setdefault(f.key.rsplit(".", 1)[0], []).append(f)
+    out: set[str] = set()
+    for stem, figures in rows.items():
+        total = next((f for f in figures if f.key == stem + ".total"), None)
+        parts = [f for f in figures if f is not total]
+        if total is None or len(parts) < 2 or sum(f.value for f in parts) != total.value:
+            continue
+        unsure = [f for f in figures if f.confidence is not None and f.confidence < threshold]
+        if len(unsure) == 1:
+            out.add(unsure[0].key)
+    return out
 
 
 def _value(f) -> str:

@@ -136,11 +136,9 @@ def read_pdf(data: bytes, limits: PdfLimits = LIMITS, ocr: OcrLimits | None = OC
             severity = "warning"
         findings.append(Finding(Code.NO_TEXT_LAYER.value, severity, message))
     findings.extend(read.findings)
-    confidences = [[read.scores[line.page].get(b) if b is not None else None for b in line.boxes]
-                   if line.page in read.scores else None for line in lines]
     return Extracted(
         text="\n".join(line.text for line in lines), media_type=MEDIA_TYPE,
-        origins=[LineOrigin(line.page, line.boxes, conf) for line, conf in zip(lines, confidences)],
+        origins=[LineOrigin(line.page, line.boxes, line.scores) for line in lines],
         findings=findings, pages=len(pages), text_pages=len(pages) - len(unread),
         ocr_pages=len(read.scores),
     )
@@ -220,6 +218,10 @@ def _read_pages(data: bytes, limits: PdfLimits, ocr: OcrLimits | None
                         read.seconds += time.monotonic() - started
                         deadline += time.monotonic() - started  # OCR has its own budget, not the PDF's
             lines = page_lines(result, TOLERANCES, tables)
+            scores = read.scores.get(index + 1)
+            if scores is not None:
+                for line in lines:
+                    line.scores = [scores.get(b) if b is not None else None for b in line.boxes]
             tables += len({line.table for line in lines if line.table is not None}) + 1
             out.append((result, lines))
         return out, textless, read

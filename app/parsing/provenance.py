@@ -65,6 +65,7 @@ def place(figures: list[Figure], origins: list[LineOrigin]) -> None:
         f.source = replace(src, page=origin.page, box=box_of(origin, src.start, src.end))
         if origin.confidence is not None:
             scores = [s for s in origin.confidence[max(src.start, 0):src.end] if s is not None]
-            f.flags = (*f.flags, "ocr") if "ocr" not in f.flags else f.flags
-            f.confidence = round(min(scores), 4) if scores else None
+            if scores:  # (a line joined from a page with text and one OCR read: only the latter's)
+                f.flags = (*f.flags, "ocr") if "ocr" not in f.flags else f.flags
+                f.confidence = round(min(scores), 4)
 
