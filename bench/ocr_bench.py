@@ -23,6 +23,7 @@ scored from one run:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import resource
 import shutil
@@ -75,12 +76,13 @@ def base_figures(stem: str, pdf: bytes) -> dict:
 
 def score(report, exp: dict, base: dict, threshold: float) -> dict:
     """Figures of the base report's expected ones that the base copy reads too, read right /
-    wrong / left out when figures under `threshold` (or disputed by the report's arithmetic) are
-    withheld."""
-    named = {k for f in report.findings if f.code in ("identity_mismatch", "prose_mismatch") for k in f.keys}
+    wrong / left out when the parser's own withholding (app/parsing/ocr.py) runs at `threshold`
+    on the figures as read (the run read them with nothing withheld)."""
+    copy = dataclasses.replace(report, figures=[dataclasses.replace(f) for f in report.figures],
+                               findings=list(report.findings))
+    ocr.withhold_uncertain(copy, threshold)
     target = {k: v for k, v in exp.items() if k in base and base[k] == v}
-    kept = {f.key: f for f in report.figures
-            if not (f.confidence is not None and f.confidence < threshold) and f.key not in named}
+    kept = {f.key: f for f in copy.figures}
     right = sum(1 for k, v in target.items() if k in kept and kept[k].value == v)
     wrong = [(k, kept[k].value, v) for k, v in target.items() if k in kept and kept[k].value != v]
     # figures the expected file does not hold: wrong when the base copy reads another value
@@ -112,8 +114,6 @@ def tesseract_recogniser(grey):
 
 
 def run(stem: str, scan: bytes, exp: dict, base: dict, dpi: float, recogniser=None) -> dict:
-    import dataclasses
-
     from app.parsing import pdf as pdf_reader
 
     ocr.MIN_CONFIDENCE = 0.0  # nothing withheld for its score: every threshold is scored below

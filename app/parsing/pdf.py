@@ -26,7 +26,7 @@ import re
 import threading
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.parsing.errors import InputError
 from app.parsing.geometry import TOLERANCES, Char, Line, Page, Rule, page_lines
@@ -128,7 +128,8 @@ def read_pdf(data: bytes, limits: PdfLimits = LIMITS, ocr: OcrLimits | None = OC
             severity = "info" if not unread else "warning"
         elif len(textless) == len(pages):
             message = (f"No page has a text layer (a scan, or glyphs without Unicode): pages {_page_list(textless)}. "
-                       "The document is kept; a reader with OCR can read it later.")
+                       + ("OCR found no text on them. The document is kept." if read.blank
+                          else "The document is kept; a reader with OCR can read it later."))
             severity = "error"
         else:
             message = (f"Pages {_page_list(textless)} have no text layer (scanned, or glyphs without Unicode): "
@@ -154,6 +155,7 @@ class _OcrRead:
 
     scores: dict[int, dict[tuple[float, float, float, float], float]]
     findings: list[Finding]
+    blank: list[int] = field(default_factory=list)  # pages OCR found nothing to read on
     dpi: float = 0.0
     seconds: float = 0.0
 
@@ -272,6 +274,7 @@ def _ocr_page(doc, index: int, page: Page, ocr: OcrLimits, read: _OcrRead, spent
     bitmap.close()
     result, scores, _turn = read_picture(grey, number, page.width, page.height)
     if len(result.chars) < 10:  # nothing to read: a picture, or a page number alone
+        read.blank.append(number)
         return page
     read.scores[number] = scores
     read.dpi = scale * 72
