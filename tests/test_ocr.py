@@ -235,3 +235,26 @@ def test_ocr_runs_in_the_parse_process_past_the_text_timeout(one_page_scan):
         assert all("ocr" in f.flags for f in report.figures)
     finally:
         workers.close()
+
+
+def test_a_turned_page_is_straightened_and_its_ruling_found():
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    from app.parsing.geometry import merge_rules, rules_to_grids
+    from app.parsing.ocr import find_rules, straighten
+
+    image = Image.new("L", (1200, 900), 255)
+    draw = ImageDraw.Draw(image)
+    for y in range(100, 801, 100):  # a table of 7 rows, 4 columns
+        draw.line((100, y, 1100, y), fill=0, width=3)
+    for x in (100, 400, 700, 1100):
+        draw.line((x, 100, x, 800), fill=0, width=3)
+    draw.text((450, 140), "12", fill=0)
+    turned = image.rotate(0.7, resample=Image.BILINEAR, fillcolor=255)
+    straight, angle = straighten(np.asarray(turned))
+    assert abs(angle + 0.7) <= 0.06
+    scale = 0.36  # points per pixel (200 dpi)
+    [grid] = rules_to_grids(merge_rules(find_rules(straight, scale)))
+    assert len(grid.ys) == 8 and len(grid.xs) == 4
+    assert all(abs(a - b) < 2.0 for a, b in zip(grid.xs, (100 * scale, 400 * scale, 700 * scale, 1100 * scale)))
