@@ -137,6 +137,10 @@ def read_pdf(data: bytes, limits: PdfLimits = LIMITS, ocr: OcrLimits | None = OC
             severity = "warning"
         findings.append(Finding(Code.NO_TEXT_LAYER.value, severity, message))
     findings.extend(read.findings)
+    for reason, numbers in read.skipped.items():
+        named = f"Page {numbers[0]} is" if len(numbers) == 1 else f"Pages {_page_list(numbers)} are"
+        findings.append(Finding(Code.OCR_SKIPPED.value, "warning",
+                                f"{named} not read by OCR: {reason}. Figures on them are not read."))
     return Extracted(
         text="\n".join(line.text for line in lines), media_type=MEDIA_TYPE,
         origins=[LineOrigin(line.page, line.boxes, line.scores) for line in lines],
@@ -156,6 +160,7 @@ class _OcrRead:
     scores: dict[int, dict[tuple[float, float, float, float], float]]
     findings: list[Finding]
     blank: list[int] = field(default_factory=list)  # pages OCR found nothing to read on
+    skipped: dict[str, list[int]] = field(default_factory=dict)  # why → pages not read by OCR
     dpi: float = 0.0
     seconds: float = 0.0
 
@@ -254,7 +259,7 @@ def _ocr_page(doc, index: int, page: Page, ocr: OcrLimits, read: _OcrRead, spent
 
     number = index + 1
     reason = None
-    done = len(read.scores)
+    done = len(read.scores) + len(read.blank)
     scale = min(ocr.dpi / 72, (ocr.max_pixels / max(page.width * page.height, 1.0)) ** 0.5)
     if done >= ocr.max_pages:
         reason = f"more than {ocr.max_pages} pages would be read by OCR"
@@ -264,8 +269,7 @@ def _ocr_page(doc, index: int, page: Page, ocr: OcrLimits, read: _OcrRead, spent
         reason = (f"the page ({page.width:.0f} × {page.height:.0f} pt) is too large to read at {ocr.min_dpi:.0f} dpi "
                   f"within {ocr.max_pixels / 1e6:.0f} million pixels")
     if reason is not None:
-        read.findings.append(Finding(Code.OCR_SKIPPED.value, "warning",
-                                     f"Page {number} is not read by OCR: {reason}. Its figures are not read."))
+        read.skipped.setdefault(reason, []).append(number)
         return page
     import numpy as np
 
