@@ -260,20 +260,42 @@ def withhold_uncertain(report: ParsedReport, threshold: float | None = None) -> 
         elif "ocr" in f.flags and f.key in named:
             disputed.append(f)
     out = {f.key for f in low} | {f.key for f in disputed}
-    for f in report.figures:
-        if "derived" not in f.flags:
+    values = {f.key: f for f in report.figures}
+    derived = [f for f in report.figures if "derived" in f.flags]
+    blank = []
+    # a blank cell of a scanned table reads 0, but it may hold a digit the recogniser missed: it
+    # stands only where its row's 总计 was read and the row adds up with it
+    for f in derived:
+        stem = f.key.rsplit(".", 1)[0]
+        if f.value != 0 or f.key == stem + ".total" or not any(g.key.rsplit(".", 1)[0] == stem for g in read):
+            continue  # not a cell of a row read from the scan (a group's total is made from its rows)
+        total = values.get(stem + ".total")
+        parts = [g for g in report.figures if g.key.rsplit(".", 1)[0] == stem and g is not total]
+        if total is None or "derived" in total.flags or sum(g.value for g in parts) != total.value:
+            blank.append(f)
+    out |= {f.key for f in blank}
+    for f in derived:
+        if f in blank:
             continue
         # made from the figures of its row or group (a blank 总计, a group's total): as sure as they are
         stem = f.key.rsplit(".", 1)[0] + "."
-        terms = [g for g in read if g.key.startswith(stem) and "ocr" in g.flags]
-        if terms:
-            f.flags = (*f.flags, "ocr") if "ocr" not in f.flags else f.flags
-            scores = [g.confidence for g in terms if g.confidence is not None]
-            f.confidence = min(scores) if scores else None
-            if any(g.key in out for g in terms):
-                disputed.append(f)
-        elif "ocr" in f.flags and f.confidence is not None and f.confidence < threshold:
-            low.append(f)
+        terms = [g for g in report.figures if g.key.startswith(stem) and g is not f
+                 and ("ocr" in g.flags or "derived" in g.flags)]
+        if not terms:  # nothing it was made from was read: it cannot be vouched for
+            blank.append(f)
+            continue
+        f.flags = (*f.flags, "ocr") if "ocr" not in f.flags else f.flags
+        scores = [g.confidence for g in terms if g.confidence is not None]
+        f.confidence = min(scores) if scores else None
+        if any(g.key in out for g in terms):
+            disputed.append(f)
+    if blank:
+        report.findings.append(finding(
+            Code.OCR_WITHHELD,
+            f"{len(blank)} figure{'s' if len(blank) > 1 else ''} of blank cells in the scan withheld: a blank may be "
+            "a digit the recogniser missed, and no 总计 read vouches for it: "
+            + ", ".join(f.key for f in blank) + ".", tuple(f.key for f in blank),
+            blank[0].source.line if blank[0].source else None))
     vouched = [f for f in read if f.key in confirmed and "ocr" in f.flags]
     if vouched:
         report.findings.append(finding(
@@ -282,7 +304,7 @@ def withhold_uncertain(report: ParsedReport, threshold: float | None = None) -> 
             "kept: each is the one uncertain figure of a row that adds up to its 总计, the only value the sum allows: "
             + ", ".join(f"{f.key} (read {_value(f)}, confidence {f.confidence:.2f})" for f in vouched) + ".",
             tuple(f.key for f in vouched), vouched[0].source.line if vouched[0].source else None))
-    withheld = {id(f) for f in (*low, *disputed)}
+    withheld = {id(f) for f in (*low, *disputed, *blank)}
     kept = [f for f in report.figures if id(f) not in withheld]
     if low:
         report.findings.append(finding(
@@ -297,7 +319,7 @@ def withhold_uncertain(report: ParsedReport, threshold: float | None = None) -> 
             "or its text disagrees with them (see the findings naming them), and a misread digit cannot be told "
             "from a wrong figure; or they are totals made from figures withheld: " + ", ".join(f"{f.key} (read {_value(f)})" for f in disputed) + ".",
             tuple(f.key for f in disputed), disputed[0].source.line if disputed[0].source else None))
-    if low or disputed:
+    if low or disputed or blank:
         report.figures = kept
         if report.status == "parsed":
             report.status = "partial" if kept else "failed"
