@@ -125,6 +125,8 @@ class FigureRow(SQLModel, table=True):
     box_top: float | None = Field(default=None, sa_column=Column(Float))
     box_x1: float | None = Field(default=None, sa_column=Column(Float))
     box_bottom: float | None = Field(default=None, sa_column=Column(Float))
+    # read by OCR (flag "ocr"): the recogniser's lowest score over the figure's characters, 0–1
+    confidence: float | None = Field(default=None, sa_column=Column(Float))
 
 
 class FindingRow(SQLModel, table=True):
@@ -396,6 +398,10 @@ class FigurePublic(BaseModel):
     note: str | None
     flags: list[str]
     source: SourcePublic | None
+    confidence: float | None = PField(
+        default=None, ge=0, le=1,
+        description="read by OCR (flag `ocr`): the recogniser's lowest score over the figure's characters, 0–1; "
+                    "absent for figures read from a text layer, HTML, Word or text")
 
 
 class FiguresPublic(BaseModel):

@@ -1,7 +1,7 @@
 """Parse speed over the corpus, per stage, against OpenCC converting the same text alone;
 and the PDF path against the PDF libraries' own reading of the same file.
 
-    python bench/parse_bench.py [CORPUS_DIR] [--repeat N] [--quick] [--pdf FILE.pdf ...]
+    python bench/parse_bench.py [CORPUS_DIR] [--repeat N] [--quick] [--scan] [--pdf FILE.pdf ...]
 
 Prints, per file and overall, the median milliseconds per report of each stage of the parse
 as the pipeline's Trace records them (decode, normalise, meta, lay out, template, tables,
@@ -13,7 +13,12 @@ Then, per PDF (the corpus's *.pdf and any given with --pdf): the median of our w
 of pdfplumber's own extract_tables() + extract_text() of every page, and of pypdfium2's plain
 text of every page, with our time as a share of each; and the peak memory (max RSS) of a
 fresh process that imports the parser and parses the file once, beside one that only
-imports it. Never asserts."""
+imports it.
+
+With --scan (it takes minutes): a scanned copy of each corpus PDF (tests/scans.py: rendered at
+200 dpi, turned ≤ 1°, noise, JPEG, an image-only PDF) parsed once by OCR in a fresh process:
+per page the seconds, CPU seconds and figures read, and the process's peak memory beside one
+that only loads the recogniser. Never asserts."""
 
 from __future__ import annotations
 
@@ -79,7 +84,59 @@ def main(argv: list[str]) -> int:
     print(f"whole pipeline / OpenCC alone over the corpus: {sum(medians['pipeline']) / sum(medians['opencc']):.2f}x "
           f"(target ≤ 3x)")
     pdf_main(sorted(corpus.glob("*.pdf")) + pdfs, repeat)
+    if "--scan" in argv:
+        scan_main(sorted(corpus.glob("*.pdf")) + pdfs)
     return 0
+
+
+_SCAN = """
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+from app.parsing import ocr, parse_document
+ocr.engine()
+loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+pages, real = [], ocr.read_picture
+def timed(grey, number, width, height, recogniser=ocr.recognise):
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = real(grey, number, width, height)
+    pages.append((number, time.perf_counter() - t0, time.process_time() - c0, grey.size))
+    return out
+ocr.read_picture = timed
+t0, c0 = time.perf_counter(), time.process_time()
+report = parse_document(open({path!r}, 'rb').read(), 'application/pdf', budget=None)
+total, cpu = time.perf_counter() - t0, time.process_time() - c0
+by_page = {{}}
+for f in report.figures:
+    if f.source is not None and f.source.page:
+        by_page[f.source.page] = by_page.get(f.source.page, 0) + 1
+print(json.dumps({{"pages": pages, "total": total, "cpu": cpu, "by_page": by_page, "loaded": loaded,
+                  "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "figures": len(report.figures),
+                  "status": report.status}}))
+"""
+
+
+def scan_main(paths: list[Path]) -> None:
+    """Each PDF scanned, then read by OCR once in a fresh process: time, CPU, memory per page."""
+    import json
+    import subprocess
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from scans import scanned_pdf
+
+    for path in paths:
+        with tempfile.TemporaryDirectory() as tmp:
+            scan = Path(tmp) / f"{path.stem}.scan.pdf"
+            scan.write_bytes(scanned_pdf(path.read_bytes(), seed=1))
+            out = subprocess.run([sys.executable, "-c", _SCAN.format(root=str(ROOT), path=str(scan))],
+                                 capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"\nscanned {path.name}: {r['figures']} figures ({r['status']}), {r['total']:.1f} s, "
+              f"{r['cpu']:.1f} s CPU; peak memory {r['peak'] / 1024:.0f} MB (recogniser loaded: "
+              f"{r['loaded'] / 1024:.0f} MB)")
+        print(f"{'page':>4} {'s':>6} {'CPU s':>6} {'Mpixels':>8} {'figures':>7}")
+        for number, seconds, cpu, pixels in r["pages"]:
+            print(f"{number:4d} {seconds:6.1f} {cpu:6.1f} {pixels / 1e6:8.1f} {r['by_page'].get(str(number), 0):7d}")
 
 
 def _pdfplumber(data: bytes) -> None:

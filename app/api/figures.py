@@ -35,11 +35,12 @@ def figure_values(session: Session, report: Report, prefix: str, exact: bool = F
 # plain rows, not ORM objects: a third of the time for a report's ~250 figures (bench/api_reads.py)
 FIGURE_COLUMNS = (FigureRow.key, FigureRow.value, FigureRow.unit, FigureRow.section, FigureRow.note, FigureRow.flags,
                   FigureRow.line, FigureRow.span_start, FigureRow.span_end, FigureRow.source_text,
-                  FigureRow.page, FigureRow.box_x0, FigureRow.box_top, FigureRow.box_x1, FigureRow.box_bottom)
+                  FigureRow.page, FigureRow.box_x0, FigureRow.box_top, FigureRow.box_x1, FigureRow.box_bottom,
+                  FigureRow.confidence)
 
 
 FIGURE_CSV_COLUMNS = ["report_id", "key", "value", "unit", "section", "note", "flags", "source.line",
-                      "source.start", "source.end", "source.text", "source.page", "source.box"]
+                      "source.start", "source.end", "source.text", "source.page", "source.box", "confidence"]
 
 
 @router.get("/figures", response_model=FiguresPublic, summary="Every figure, with its source",

@@ -16,6 +16,11 @@ from app.parsing.model import Finding, Severity
 class Code(StrEnum):
     # the document as a whole
     NO_TEXT_LAYER = "no_text_layer"  # PDF pages without text (a scan): error when no page has any
+    OCR_UNAVAILABLE = "ocr_unavailable"  # pages without text left unread: the ocr extra is not installed
+    OCR_SKIPPED = "ocr_skipped"  # a page without text not read by OCR: past the pages, pixels or seconds it may take
+    OCR_LOW_CONFIDENCE = "ocr_low_confidence"  # figures read by OCR with a low score: withheld
+    OCR_CONFIRMED = "ocr_confirmed"  # figures read by OCR with a low score, kept: their row's sum vouches for them
+    OCR_WITHHELD = "ocr_withheld"  # figures read by OCR whose arithmetic does not hold: withheld
     PARSE_BUDGET_EXCEEDED = "parse_budget_exceeded"  # the parse ran out of time: nothing of it is given
     TEXT_TRUNCATED = "text_truncated"  # past the lines or cells a parse reads: the rest was not read
     UNKNOWN_TEMPLATE = "unknown_template"  # neither headers, citation nor year tell the template
@@ -44,12 +49,14 @@ SEVERITY: dict[Code, Severity] = {code: "warning" for code in Code} | {
     Code.PARSE_BUDGET_EXCEEDED: "error",
     Code.REPAIRED: "info",
     Code.INFERRED_SPLIT: "info",
+    Code.OCR_CONFIRMED: "info",
 }
 
 # codes that make a report partial: some figure of its template is left out
 INCOMPLETE = frozenset({
     Code.AMBIGUOUS_SPLIT, Code.INCOMPLETE_ROW, Code.UNKNOWN_ROW, Code.MISSING_SECTION, Code.MISSING_ROWS,
     Code.INCOMPLETE_GROUP, Code.AMBIGUOUS_ROW, Code.IMPLAUSIBLE_VALUE, Code.TEXT_TRUNCATED,
+    Code.OCR_SKIPPED, Code.OCR_LOW_CONFIDENCE, Code.OCR_WITHHELD,
 })
 
 

@@ -113,6 +113,9 @@ class Line:
     # as (start, end, x0, x1)
     table: int | None = None
     cells: list[tuple[int, int, float, float]] = field(default_factory=list)
+    # read by OCR: the recogniser's score per character (None for what the reader put in), kept
+    # beside the boxes where a line is joined, and where the boxes are not (a line cut by a page break)
+    scores: list[float | None] | None = None
 
 
 # ----------------------------------------------------------------------------- rules → grids
@@ -485,6 +488,8 @@ def append_to_cell(row: Line, k: int, piece: str, boxes: list[Box | None]) -> No
     row.text = row.text[:e] + piece + row.text[e:]
     row.boxes = row.boxes[:e] + boxes + row.boxes[e:]
     n = len(piece)
+    if row.scores is not None:
+        row.scores = row.scores[:e] + [None] * n + row.scores[e:]
     row.cells = [(s2 + n, e2 + n, a2, b2) if j > k else (s2, e2 + n, a2, b2) if j == k else (s2, e2, a2, b2)
                  for j, (s2, e2, a2, b2) in enumerate(row.cells)]
 
@@ -500,5 +505,7 @@ def drop_cell(row: Line, k: int) -> None:
     n = cut_to - cut_from
     row.text = row.text[:cut_from] + row.text[cut_to:]
     row.boxes = row.boxes[:cut_from] + row.boxes[cut_to:]
+    if row.scores is not None:
+        row.scores = row.scores[:cut_from] + row.scores[cut_to:]
     row.cells = [(s2 - n, e2 - n, a2, b2) if j > k else (s2, e2, a2, b2)
                  for j, (s2, e2, a2, b2) in enumerate(row.cells) if j != k]

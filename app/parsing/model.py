@@ -36,10 +36,12 @@ class Figure:
     section: str  # "active", "applications", "review_litigation", "media", "publishing", …
     source: Source | None = None
     note: str | None = None  # text annotation kept from the cell, e.g. "放弃申请"
-    flags: tuple[str, ...] = ()  # "derived", "approximate", "repaired", "inferred", "converted"
+    flags: tuple[str, ...] = ()  # "derived", "approximate", "repaired", "inferred", "converted", "ocr"
+    confidence: float | None = None  # read by OCR: the recogniser's lowest score over the figure's characters
 
     def __reduce__(self):
-        return Figure, (self.key, self.value, self.unit, self.section, self.source, self.note, self.flags)
+        return Figure, (self.key, self.value, self.unit, self.section, self.source, self.note, self.flags,
+                        self.confidence)
 
 
 @dataclass(slots=True)

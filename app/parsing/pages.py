@@ -152,6 +152,9 @@ def _first_word_width(line: Line) -> float:
 
 def _join(line: Line, nxt: Line) -> None:
     sep = "" if is_cjk(line.text[-1]) or is_cjk(nxt.text[0]) else " "
+    if line.scores is not None or nxt.scores is not None:
+        line.scores = (line.scores or [None] * len(line.text)) + [None] * len(sep) \
+            + (nxt.scores or [None] * len(nxt.text))
     line.text += sep + nxt.text
     # glyphs on another page have no box on this line's page
     line.boxes += [None] * len(sep) + (nxt.boxes if nxt.page == line.page else [None] * len(nxt.boxes))

@@ -26,13 +26,16 @@ import re
 import threading
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.parsing.errors import InputError
 from app.parsing.geometry import TOLERANCES, Char, Line, Page, Rule, page_lines
 from app.parsing.findings import Code
 from app.parsing.model import Finding
 from app.parsing.pages import join_pages
+from app.parsing.ocr import EXTRA as OCR_EXTRA
+from app.parsing.ocr import LIMITS as OCR_LIMITS
+from app.parsing.ocr import OcrLimits, OcrUnavailable
 from app.parsing.provenance import Extracted, LineOrigin
 
 MEDIA_TYPE = "application/pdf"
@@ -103,30 +106,64 @@ def check_inflation(data: bytes, limits: PdfLimits = LIMITS) -> None:
                 "not read. A report is a few megabytes at most; send the published file.", 413)
 
 
-def read_pdf(data: bytes, limits: PdfLimits = LIMITS) -> Extracted:
+def read_pdf(data: bytes, limits: PdfLimits = LIMITS, ocr: OcrLimits | None = OCR_LIMITS) -> Extracted:
     """The PDF's text (tables as rows of cells joined by " | ") with, per line, its page and
-    glyph boxes; findings for pages without a text layer. Raises InputError."""
+    glyph boxes (and, on a page read by OCR, each glyph's score); findings for pages without
+    a text layer. Pages without one are read by OCR (app/parsing/ocr.py) within `ocr`'s
+    limits (None: not at all). Raises InputError."""
     if not data.lstrip()[:1024].startswith(b"%PDF") and b"%PDF" not in data[:1024]:
         raise InputError("pdf_corrupt", "The body is not a PDF (no %PDF header).", 422)
     check_inflation(data, limits)
     with _LOCK:
-        pages, textless = _read_pages(data, limits)
+        pages, textless, read = _read_pages(data, limits, ocr)
     lines = join_pages(pages)
     findings = []
+    unread = [p for p in textless if p not in read.scores]
     if textless:
-        pages_named = ", ".join(str(p) for p in textless)
-        if len(textless) == len(pages):
-            message = (f"No page has a text layer (a scan, or glyphs without Unicode): pages {pages_named}. "
-                       "The document is kept; a reader with OCR can read it later.")
+        if read.scores:
+            done = _page_list(sorted(read.scores))
+            message = (f"Pages {_page_list(textless)} have no text layer (a scan, or glyphs without Unicode): "
+                       f"pages {done} were read by OCR at {read.dpi:.0f} dpi in {read.seconds:.1f} s; their figures "
+                       "carry the flag `ocr` and the recogniser's confidence, and are withheld where it is low or "
+                       "the report's arithmetic does not hold.")
+            severity = "info" if not unread else "warning"
+        elif len(textless) == len(pages):
+            message = (f"No page has a text layer (a scan, or glyphs without Unicode): pages {_page_list(textless)}. "
+                       + ("OCR found no text on them. The document is kept." if read.blank
+                          else "The document is kept; a reader with OCR can read it later."))
+            severity = "error"
         else:
-            message = (f"Pages {pages_named} have no text layer (scanned, or glyphs without Unicode): "
+            message = (f"Pages {_page_list(textless)} have no text layer (scanned, or glyphs without Unicode): "
                        "figures on them are not read.")
-        findings.append(Finding(Code.NO_TEXT_LAYER.value, "error" if len(textless) == len(pages) else "warning", message))
+            severity = "warning"
+        findings.append(Finding(Code.NO_TEXT_LAYER.value, severity, message))
+    findings.extend(read.findings)
+    for reason, numbers in read.skipped.items():
+        named = f"Page {numbers[0]} is" if len(numbers) == 1 else f"Pages {_page_list(numbers)} are"
+        findings.append(Finding(Code.OCR_SKIPPED.value, "warning",
+                                f"{named} not read by OCR: {reason}. Figures on them are not read."))
     return Extracted(
         text="\n".join(line.text for line in lines), media_type=MEDIA_TYPE,
-        origins=[LineOrigin(line.page, line.boxes) for line in lines], findings=findings,
-        pages=len(pages), text_pages=len(pages) - len(textless),
+        origins=[LineOrigin(line.page, line.boxes, line.scores) for line in lines],
+        findings=findings, pages=len(pages), text_pages=len(pages) - len(unread),
+        ocr_pages=len(read.scores),
     )
+
+
+def _page_list(numbers: list[int]) -> str:
+    return ", ".join(str(p) for p in numbers)
+
+
+@dataclass(slots=True)
+class _OcrRead:
+    """What OCR read of a document: each page's glyph scores by box, the time it took."""
+
+    scores: dict[int, dict[tuple[float, float, float, float], float]]
+    findings: list[Finding]
+    blank: list[int] = field(default_factory=list)  # pages OCR found nothing to read on
+    skipped: dict[str, list[int]] = field(default_factory=dict)  # why → pages not read by OCR
+    dpi: float = 0.0
+    seconds: float = 0.0
 
 
 def _open(data: bytes):
@@ -147,7 +184,8 @@ def _open(data: bytes):
                          "Send the complete file as published.", 422) from None
 
 
-def _read_pages(data: bytes, limits: PdfLimits) -> tuple[list[tuple[Page, list[Line]]], list[int]]:
+def _read_pages(data: bytes, limits: PdfLimits, ocr: OcrLimits | None
+                ) -> tuple[list[tuple[Page, list[Line]]], list[int], _OcrRead]:
     import pypdfium2.raw as c
 
     deadline = time.monotonic() + limits.seconds
@@ -162,6 +200,8 @@ def _read_pages(data: bytes, limits: PdfLimits) -> tuple[list[tuple[Page, list[L
         out: list[tuple[Page, list[Line]]] = []
         textless: list[int] = []
         tables = 0
+        read = _OcrRead({}, [])
+        ocr_started: float | None = None
         for index in range(count):
             if time.monotonic() > deadline:
                 raise InputError("document_too_complex", f"Reading the PDF took longer than {limits.seconds:.0f} s "
@@ -175,12 +215,75 @@ def _read_pages(data: bytes, limits: PdfLimits) -> tuple[list[tuple[Page, list[L
                 c.FPDF_ClosePage(page)
             if not has_text:
                 textless.append(index + 1)
+                if ocr is not None:
+                    if ocr_started is None:
+                        ocr_started = time.monotonic()
+                        if not _ocr_ready(read, ocr):
+                            ocr = None
+                    if ocr is not None:
+                        started = time.monotonic()
+                        result = _ocr_page(doc, index, result, ocr, read, started - ocr_started, textless)
+                        read.seconds += time.monotonic() - started
+                        deadline += time.monotonic() - started  # OCR has its own budget, not the PDF's
             lines = page_lines(result, TOLERANCES, tables)
+            scores = read.scores.get(index + 1)
+            if scores is not None:
+                for line in lines:
+                    line.scores = [scores.get(b) if b is not None else None for b in line.boxes]
             tables += len({line.table for line in lines if line.table is not None}) + 1
             out.append((result, lines))
-        return out, textless
+        return out, textless, read
     finally:
         doc.close()
+
+
+def _ocr_ready(read: _OcrRead, ocr: OcrLimits) -> bool:
+    """Load the recogniser (once a process) and tell the server OCR begins; False (with a
+    finding naming the extra) where it cannot be loaded."""
+    from app.parsing import ocr as recogniser
+
+    try:
+        recogniser.engine()
+    except OcrUnavailable as exc:
+        read.findings.append(Finding(Code.OCR_UNAVAILABLE.value, "warning",
+                                     f"Pages without a text layer are not read: OCR is not available ({exc}). "
+                                     f"Install {OCR_EXTRA} and parse the report again."))
+        return False
+    recogniser.announce(ocr.seconds)
+    return True
+
+
+def _ocr_page(doc, index: int, page: Page, ocr: OcrLimits, read: _OcrRead, spent: float,
+              textless: list[int]) -> Page:
+    """The textless page read by OCR, or left as it is (with a finding) past the limits."""
+    from app.parsing.ocr import read_picture
+
+    number = index + 1
+    reason = None
+    done = len(read.scores) + len(read.blank)
+    scale = min(ocr.dpi / 72, (ocr.max_pixels / max(page.width * page.height, 1.0)) ** 0.5)
+    if done >= ocr.max_pages:
+        reason = f"more than {ocr.max_pages} pages would be read by OCR"
+    elif spent > ocr.seconds:
+        reason = f"OCR of the report took longer than {ocr.seconds:.0f} s"
+    elif scale * 72 < ocr.min_dpi:
+        reason = (f"the page ({page.width:.0f} × {page.height:.0f} pt) is too large to read at {ocr.min_dpi:.0f} dpi "
+                  f"within {ocr.max_pixels / 1e6:.0f} million pixels")
+    if reason is not None:
+        read.skipped.setdefault(reason, []).append(number)
+        return page
+    import numpy as np
+
+    bitmap = doc[index].render(scale=scale, grayscale=True)
+    grey = np.asarray(bitmap.to_pil().convert("L"))
+    bitmap.close()
+    result, scores, _turn = read_picture(grey, number, page.width, page.height)
+    if len(result.chars) < 10:  # nothing to read: a picture, or a page number alone
+        read.blank.append(number)
+        return page
+    read.scores[number] = scores
+    read.dpi = scale * 72
+    return result
 
 
 def _page(c, page, number: int, limits: PdfLimits) -> tuple[Page, bool]:

@@ -21,6 +21,7 @@ from app.parsing.layout import lay_out
 from app.parsing.meta import Meta, read_meta
 from app.parsing.model import Figure, Finding, ParsedReport
 from app.parsing.normalize import Normalized, normalize
+from app.parsing.ocr import withhold_uncertain
 from app.parsing.place import Place, locate
 from app.parsing.provenance import place as place_on_pages
 from app.parsing.prose import find_hints, prose_disagreements, prose_figures
@@ -71,13 +72,17 @@ def parse_document(data: bytes, content_type: str | None = None, *, budget: floa
     decoded = decode_bytes(data, content_type)
     if trace is not None:
         trace.keep("decode", decoded)
+    extracted = decoded.extracted
+    if extracted is not None and extracted.ocr_pages:
+        limits = Budget(budget)  # OCR has its own budget (app/parsing/ocr.py): the text's starts now
     report = parse_text(decoded.text, media_type=decoded.media_type, budget=limits, trace=trace)
     report.encoding = decoded.encoding
-    extracted = decoded.extracted
     if extracted is not None:
         if extracted.origins is not None:
             place_on_pages(report.figures, extracted.origins)
         report.findings[:0] = extracted.findings
+        if extracted.ocr_pages:
+            withhold_uncertain(report)
         if extracted.text_pages == 0:
             report.status = "failed"
     return report

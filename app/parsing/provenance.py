@@ -24,6 +24,7 @@ Box = tuple[float, float, float, float]
 class LineOrigin:
     page: int  # 1-based
     boxes: list[Box | None]  # one per character of the line
+    confidence: list[float | None] | None = None  # read by OCR: the recogniser's score per character
 
 
 @dataclass(slots=True)
@@ -36,7 +37,8 @@ class Extracted:
     origins: list[LineOrigin] | None = None
     findings: list[Finding] = field(default_factory=list)
     pages: int | None = None
-    text_pages: int | None = None  # pages that have a text layer
+    text_pages: int | None = None  # pages that have a text layer, or were read by OCR
+    ocr_pages: int = 0  # pages read by OCR
 
 
 def box_of(origin: LineOrigin, start: int, end: int) -> Box | None:
@@ -53,11 +55,17 @@ def box_of(origin: LineOrigin, start: int, end: int) -> Box | None:
 
 
 def place(figures: list[Figure], origins: list[LineOrigin]) -> None:
-    """Give every figure with a source line its page and box (in place)."""
+    """Give every figure with a source line its page and box (in place); a figure read from a
+    line OCR read gets the flag `ocr` and its confidence: the lowest score over its span."""
     for f in figures:
         src = f.source
         if src is None or not (0 < src.line <= len(origins)):
             continue
         origin = origins[src.line - 1]
         f.source = replace(src, page=origin.page, box=box_of(origin, src.start, src.end))
+        if origin.confidence is not None:
+            scores = [s for s in origin.confidence[max(src.start, 0):src.end] if s is not None]
+            if scores:  # (a line joined from a page with text and one OCR read: only the latter's)
+                f.flags = (*f.flags, "ocr") if "ocr" not in f.flags else f.flags
+                f.confidence = round(min(scores), 4)
 

@@ -109,7 +109,7 @@ def stored_digests(engine: Engine, digests: list[str]) -> set[str]:
 
 _TEXT_COLUMNS = ("report_id", "original", "normalized")
 _FIGURE_COLUMNS = ("report_id", "key", "value", "unit", "section", "line", "span_start", "span_end", "source_text",
-                   "note", "flags", "page", "box_x0", "box_top", "box_x1", "box_bottom")
+                   "note", "flags", "page", "box_x0", "box_top", "box_x1", "box_bottom", "confidence")
 _NO_BOX = (None, None, None, None)
 _FINDING_COLUMNS = ("report_id", "code", "severity", "message", "keys", "line")
 
@@ -133,13 +133,13 @@ def _children(report_id: int, parsed: ParsedReport) -> tuple[tuple, list[tuple],
         src = f.source
         if src is None:
             figures.append((report_id, f.key, float(f.value), f.unit, f.section, None, None, None, None, f.note,
-                            ",".join(f.flags), None, *_NO_BOX))
+                            ",".join(f.flags), None, *_NO_BOX, f.confidence))
             continue
         own = src.text
         if own is not None and src.line is not None and 0 < src.line <= n_lines and lines[src.line - 1] == own:
             own = None
         figures.append((report_id, f.key, float(f.value), f.unit, f.section, src.line, src.start, src.end, own,
-                        f.note, ",".join(f.flags), src.page, *(src.box or _NO_BOX)))
+                        f.note, ",".join(f.flags), src.page, *(src.box or _NO_BOX), f.confidence))
     findings = [(report_id, f.code, f.severity, f.message, ",".join(f.keys), f.line) for f in parsed.findings]
     return text, figures, findings
 

@@ -129,8 +129,13 @@ def die_with_parent(owner: int) -> None:
 
 
 def _serve(conn: Connection, owner: int) -> None:
-    """A parse process: says it is ready, then parses what comes through `conn` until it closes."""
+    """A parse process: says it is ready, then parses what comes through `conn` until it closes.
+    A document read by OCR tells the server when OCR begins (its own, larger time budget:
+    app/parsing/ocr.py)."""
     die_with_parent(owner)
+    from app.parsing import ocr
+
+    ocr.on_start = lambda seconds: conn.send(_Longer(seconds))
     try:
         conn.send(_READY)
     except (EOFError, OSError):
@@ -157,6 +162,13 @@ START_TIMEOUT = 60.0
 class _Crash:
     def __init__(self, text: str) -> None:
         self.text = text
+
+
+class _Longer:
+    """From a parse process: the parse reads pages by OCR, and may take `seconds` more."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
 
 
 # ----------------------------------------------------------------------------- the processes
@@ -223,14 +235,26 @@ class _Process:
         self.ready = True
 
     def run(self, job: tuple, timeout: float):
-        """The answer to `job`. Raises ParseTimeout (the process killed) or PoolBroken."""
+        """The answer to `job`. Raises ParseTimeout (the process killed) or PoolBroken. A
+        parse that reads pages by OCR is given the OCR budget it announces on top of
+        `timeout`, once."""
         try:
             self._wait_ready()
             self.conn.send(job)
-            if not self.conn.poll(timeout):
-                self.kill()
-                raise ParseTimeout(timeout)
-            return self.conn.recv()
+            allowed = timeout
+            deadline = time.monotonic() + timeout
+            longer = False
+            while True:
+                if not self.conn.poll(max(deadline - time.monotonic(), 0.0)):
+                    self.kill()
+                    raise ParseTimeout(allowed)
+                answer = self.conn.recv()
+                if not isinstance(answer, _Longer):
+                    return answer
+                if not longer:
+                    longer = True
+                    allowed += float(answer.seconds)
+                    deadline += float(answer.seconds)
         except (EOFError, OSError) as exc:  # it died (BrokenPipeError is an OSError)
             self.kill()
             raise PoolBroken(f"parse process {self.process.pid} died") from exc

@@ -26,7 +26,8 @@ def split_list(joined: str) -> list[str]:
     return [part for part in joined.split(",") if part] if joined else []
 
 
-def _figure(key, value, unit, section, note, flags, line, start, end, text, page=None, box=None) -> dict[str, Any]:
+def _figure(key, value, unit, section, note, flags, line, start, end, text, page=None, box=None,
+            confidence=None) -> dict[str, Any]:
     has_source = line is not None or text is not None
     source: dict[str, Any] | None = None
     if has_source:
@@ -34,7 +35,7 @@ def _figure(key, value, unit, section, note, flags, line, start, end, text, page
         if page is not None:  # from a PDF: where on which page (absent for other formats)
             source["page"] = page
             source["box"] = list(box) if box is not None else None
-    return {
+    out = {
         "key": key,
         "value": emit_value(key, value),
         "unit": unit,
@@ -43,6 +44,9 @@ def _figure(key, value, unit, section, note, flags, line, start, end, text, page
         "flags": list(flags),
         "source": source,
     }
+    if confidence is not None:  # read by OCR (absent for figures read from text)
+        out["confidence"] = confidence
+    return out
 
 
 def _stored_box(x0, top, x1, bottom) -> tuple[float, float, float, float] | None:
@@ -54,15 +58,15 @@ def figure_row_json(row: FigureRow | Row) -> dict[str, Any]:
     need fill_source_lines)."""
     return _figure(row.key, row.value, row.unit, row.section, row.note, split_list(row.flags),
                    row.line, row.span_start, row.span_end, row.source_text, row.page,
-                   _stored_box(row.box_x0, row.box_top, row.box_x1, row.box_bottom))
+                   _stored_box(row.box_x0, row.box_top, row.box_x1, row.box_bottom), row.confidence)
 
 
 def figure_columns_json(key, value, unit, section, note, flags, line, start, end, text,
-                        page=None, x0=None, top=None, x1=None, bottom=None) -> dict[str, Any]:
+                        page=None, x0=None, top=None, x1=None, bottom=None, confidence=None) -> dict[str, Any]:
     """A stored figure from its columns in the order of app.api.figures.FIGURE_COLUMNS (a
     result row unpacked: much faster than reading a Row's attributes by name)."""
     return _figure(key, value, unit, section, note, split_list(flags), line, start, end, text, page,
-                   _stored_box(x0, top, x1, bottom))
+                   _stored_box(x0, top, x1, bottom), confidence)
 
 
 def fill_source_lines(figures: list[dict[str, Any]], original_text: Callable[[], str | None]) -> None:
@@ -83,7 +87,7 @@ def figure_json(fig: Figure) -> dict[str, Any]:
     return _figure(fig.key, fig.value, fig.unit, fig.section, fig.note, fig.flags,
                    src.line if src else None, src.start if src else None,
                    src.end if src else None, src.text if src else None,
-                   src.page if src else None, src.box if src else None)
+                   src.page if src else None, src.box if src else None, fig.confidence)
 
 
 def finding_row_json(row: FindingRow) -> dict[str, Any]:

@@ -1,0 +1,354 @@
+"""A page picture (a scan, a page without a text layer) → the same Page the PDF reader builds
+from a text layer: characters with boxes in points, and the ruling lines of its tables, so
+that app/parsing/geometry.py reads its tables into cells and the rest of the parser, its
+repairs and checks, apply as to any PDF.
+
+    page, confidences = read_picture(grey, number=3, width=595.3, height=841.9)
+    page.chars[0]  -> Char('二', 84.4, 448.6, 99.1, 467.0, 18.4)      (points, top-left origin)
+    page.rules[0]  -> Rule(horizontal=True, pos=523.1, a=60.2, b=536.4)
+    confidences[(84.4, 448.6, 99.1, 467.0)]  -> 0.9992  (the recogniser's score for that glyph)
+
+Steps, each on numpy arrays of the grey picture (0 black … 255 white):
+
+1. the turn: a page lies on the glass up to a degree or two askew. The angle that makes the
+   rows of dark pixels sharpest (the sum of squared differences of the row profile, tried
+   in steps of 0.1° then 0.02° on a quarter-size copy) is undone before anything is read;
+2. ruling: runs of dark pixels at least `RULE_MIN_H` points long across (`RULE_MIN_V` down)
+   are rules; a vertical run counts only when both its ends meet a horizontal rule (the
+   stroke of a character never does);
+3. text: the recogniser (RapidOCR: PP-OCR detection and recognition models in ONNX,
+   shipped inside its wheel, run by onnxruntime on the CPU) gives lines of text with a box
+   and a score per character or per word (a word's box is shared out evenly among its
+   characters: digits are equally wide).
+
+The recogniser is loaded once a process (`engine()`), on first use; without the `ocr` extra
+(`pip install -e ".[ocr]"`: rapidocr, onnxruntime) `OcrUnavailable` says so, and the PDF
+reader keeps the page unread with a finding that names the extra. Nothing is downloaded:
+the models are the wheel's own.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from app.parsing.findings import Code, finding
+from app.parsing.geometry import Char, Page, Rule, is_cjk
+from app.parsing.model import ParsedReport
+
+EXTRA = 'the "ocr" extra (pip install -e ".[ocr]": rapidocr and onnxruntime)'
+RULE_MIN_H = 16.0  # points: a horizontal dark run this long is a rule (a CJK 一 is under an em, ~12 pt)
+RULE_MIN_V = 6.0  # points: a vertical one, when it runs from a horizontal rule to another
+RULE_REACH = 2.5  # points: how close a vertical rule's ends come to the horizontal rules they meet
+DARK = 170  # grey level below which a pixel is ink (JPEG and rotation turn thin black lines grey)
+MAX_TURN = 2.0  # degrees tried either way when straightening a page
+
+
+@dataclass(frozen=True, slots=True)
+class OcrLimits:
+    dpi: float = 200.0  # rendering resolution (bench/ocr_bench.py: 150 dpi misreads more, 300 is twice as slow)
+    min_dpi: float = 110.0  # a page so large that its picture would fall below this is not read
+    max_pixels: int = 16_000_000  # one page's picture (an A4 page at 200 dpi is 3.9 million)
+    max_pages: int = 60  # pages read by OCR in one report (a report has 3–30)
+    seconds: float = 600.0  # OCR of one report (a page takes ~7 s of CPU, 10–60 s on two busy shared cores)
+
+
+LIMITS = OcrLimits()
+
+
+class OcrUnavailable(Exception):
+    """The recogniser cannot be loaded here (the ocr extra is not installed)."""
+
+
+_engine = None
+_engine_lock = threading.Lock()
+
+
+def engine():
+    """The recogniser, loaded once a process. Raises OcrUnavailable without the extra."""
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            try:
+                from rapidocr import RapidOCR
+                import numpy  # noqa: F401
+                from PIL import Image  # noqa: F401
+            except ImportError as exc:
+                raise OcrUnavailable(f"the OCR packages are not installed ({exc.name or exc}): install {EXTRA}") from None
+            import logging
+
+            _engine = RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False,
+                                       "Global.max_side_len": DETECT_SIDE})
+            for name in ("RapidOCR", "rapidocr"):
+                logging.getLogger(name).setLevel(logging.ERROR)
+        return _engine
+
+
+def straighten(grey):
+    """The picture turned so its lines of text and rules run level, and the angle (degrees,
+    counter-clockwise) it was turned by."""
+    import numpy as np
+    from PIL import Image
+
+    small = Image.fromarray(grey).reduce(4)
+    ink = Image.fromarray(np.where(np.asarray(small) < DARK, 255, 0).astype(np.uint8))
+
+    def sharpness(angle: float) -> float:
+        rows = np.asarray(ink.rotate(angle, resample=Image.BILINEAR), dtype=np.float64).sum(axis=1)
+        return float(np.square(np.diff(rows)).sum())
+
+    best = max((a / 10 for a in range(int(-MAX_TURN * 10), int(MAX_TURN * 10) + 1)), key=sharpness)
+    best = max((best + a / 50 for a in range(-5, 6)), key=sharpness)
+    if abs(best) < 0.02:
+        return grey, 0.0
+    turned = Image.fromarray(grey).rotate(best, resample=Image.BILINEAR, fillcolor=255)
+    return np.asarray(turned), best
+
+
+def _runs(mask, min_len: int):
+    """(row, start, end) of each run of True along axis 1 at least `min_len` long."""
+    import numpy as np
+
+    padded = np.zeros((mask.shape[0], mask.shape[1] + 2), dtype=np.int8)
+    padded[:, 1:-1] = mask
+    steps = np.diff(padded, axis=1)
+    rows, starts = np.nonzero(steps == 1)
+    _rows, ends = np.nonzero(steps == -1)
+    keep = ends - starts >= min_len
+    return rows[keep], starts[keep], ends[keep]
+
+
+def find_rules(grey, scale: float) -> list[Rule]:
+    """The ruling of the picture, in points (`scale`: points per pixel)."""
+    import numpy as np
+
+    ink = grey < DARK
+    # a rule a pixel off level after straightening steps from one pixel row to the next: each
+    # row is read together with its neighbours, so the step does not cut it
+    across = ink.copy()
+    across[1:] |= ink[:-1]
+    across[:-1] |= ink[1:]
+    h_rows, h_starts, h_ends = _runs(across, max(4, round(RULE_MIN_H / scale)))
+    horizontal = [Rule(True, float(y) * scale, float(a) * scale, float(b) * scale)
+                  for y, a, b in zip(h_rows.tolist(), h_starts.tolist(), h_ends.tolist())]
+    down = ink.T.copy()
+    down[1:] |= ink.T[:-1]
+    down[:-1] |= ink.T[1:]
+    v_cols, v_starts, v_ends = _runs(down, max(3, round(RULE_MIN_V / scale)))
+    rules = list(horizontal)
+    if horizontal:
+        ys = sorted({round(r.pos, 1) for r in horizontal})
+        spans: dict[float, list[tuple[float, float]]] = {}
+        for r in horizontal:
+            spans.setdefault(round(r.pos, 1), []).append((r.a, r.b))
+        import bisect
+
+        def meets(y: float, x: float) -> bool:
+            i = bisect.bisect_left(ys, y - RULE_REACH)
+            while i < len(ys) and ys[i] <= y + RULE_REACH:
+                if any(a - RULE_REACH <= x <= b + RULE_REACH for a, b in spans[ys[i]]):
+                    return True
+                i += 1
+            return False
+
+        for x, a, b in zip(v_cols.tolist(), v_starts.tolist(), v_ends.tolist()):
+            px, top, bottom = float(x) * scale, float(a) * scale, float(b) * scale
+            if meets(top, px) and meets(bottom, px):
+                rules.append(Rule(False, px, top, bottom))
+    return rules
+
+
+_FULL_WIDTH = {"(": "（", ")": "）", ",": "，", ":": "：", ";": "；"}
+# a glyph standing alone (a table cell's one digit) that the recogniser, reading Chinese, took
+# for a letter or a character drawn the same: 1 read as 一 or l, 0 as 〇 or O
+_LONE_DIGIT = {"一": "1", "l": "1", "I": "1", "|": "1", "丨": "1", "〇": "0", "O": "0", "o": "0"}
+DETECT_SIDE = 1400  # pixels: the picture is detected at this size (its text is read at full size)
+GAP_CLOSED = 0.6  # of a line's height: gaps the recogniser leaves between characters of a line, closed
+
+
+def recognise(grey) -> list[tuple[str, float, float, float, float, float]]:
+    """The recogniser's characters on the picture: (text, x0, top, x1, bottom, score) in
+    pixels, a word's box shared out among its characters. Within a line of text, the gaps
+    the recogniser leaves between characters are closed (a gap is no word break in Chinese
+    text) unless they are wide; the ASCII brackets and punctuation it reads among Chinese
+    characters become the full-width ones printed there ((四) → （四）)."""
+    import numpy as np
+
+    result = engine()(np.stack([grey] * 3, axis=-1), return_word_box=True, use_cls=False)
+    out = []
+    for line in result.word_results or ():
+        chars = []
+        for word, score, quad in line:
+            word = word.strip()
+            if not word:
+                continue
+            xs = [p[0] for p in quad]
+            ys = [p[1] for p in quad]
+            x0, x1, top, bottom = min(xs), max(xs), min(ys), max(ys)
+            step = (x1 - x0) / len(word)
+            for k, ch in enumerate(word):
+                if not ch.isspace():
+                    chars.append([ch, x0 + k * step, top, x0 + (k + 1) * step, bottom, float(score)])
+        if len(chars) == 1 and chars[0][0] in _LONE_DIGIT:
+            chars[0][0] = _LONE_DIGIT[chars[0][0]]
+        cjk = any(is_cjk(c[0]) for c in chars)
+        for k, c in enumerate(chars):
+            if cjk and c[0] in _FULL_WIDTH:
+                c[0] = _FULL_WIDTH[c[0]]
+            if k + 1 < len(chars):
+                gap = chars[k + 1][1] - c[3]
+                if 0 < gap < GAP_CLOSED * (c[4] - c[2]):
+                    c[3] = chars[k + 1][1]
+            out.append(tuple(c))
+    return out
+
+
+def read_picture(grey, number: int, width: float, height: float, recogniser=recognise
+                 ) -> tuple[Page, dict[tuple[float, float, float, float], float], float]:
+    """A page's picture (grey, uint8, rendered from a page `width` × `height` points) → the
+    Page with its characters and rules in points, each character's score by its box, and the
+    angle the page was straightened by."""
+    grey, turn = straighten(grey)
+    scale = width / grey.shape[1]
+    rules = find_rules(grey, scale)
+    chars: list[Char] = []
+    scores: dict[tuple[float, float, float, float], float] = {}
+    for text, x0, top, x1, bottom, score in recogniser(grey):
+        ch = Char(text, x0 * scale, top * scale, x1 * scale, bottom * scale, (bottom - top) * scale)
+        chars.append(ch)
+        box = (ch.x0, ch.top, ch.x1, ch.bottom)
+        scores[box] = min(score, scores.get(box, score))
+    return Page(number, width, height, chars, rules), scores, turn
+
+
+# told when a document's OCR begins, with its time budget (seconds): a parse process tells the
+# server, which then waits that much longer before it ends the parse (app/services/parsepool.py)
+on_start = None
+
+
+def announce(seconds: float) -> None:
+    if on_start is not None:
+        on_start(seconds)
+
+
+# ----------------------------------------------------------------------------- what OCR read
+
+MIN_CONFIDENCE = 0.90  # a figure read with a lower score is withheld (bench/ocr_bench.py measures it)
+# findings whose keys name figures that cannot all be right: an identity across rows, the text
+# stating another number than the table
+_DISAGREEMENTS = (Code.IDENTITY_MISMATCH.value, Code.PROSE_MISMATCH.value)
+
+
+def withhold_uncertain(report: ParsedReport, threshold: float | None = None) -> None:
+    """Leave out (in place) the figures OCR read that may be misread, with a finding each
+    kind: those whose confidence is below `threshold`, and those named by a finding that
+    says the report's arithmetic or its text disagree with them (the identities are the
+    guard against a misread 8 for a 3). A figure made from others (`derived`, no source of
+    its own) in a report OCR read is flagged `ocr` too. The report becomes `partial` when
+    a figure is left out."""
+    if threshold is None:
+        threshold = MIN_CONFIDENCE
+    low, disputed = [], []
+    named = {k for f in report.findings if f.code in _DISAGREEMENTS for k in f.keys}
+    read = [f for f in report.figures if "derived" not in f.flags]
+    confirmed = _confirmed_by_row_sums(read, threshold)
+    for f in read:
+        if "ocr" not in f.flags and f.source is None:
+            f.flags = (*f.flags, "ocr")
+        if "ocr" in f.flags and f.confidence is not None and f.confidence < threshold and f.key not in confirmed:
+            low.append(f)
+        elif "ocr" in f.flags and f.key in named:
+            disputed.append(f)
+    out = {f.key for f in low} | {f.key for f in disputed}
+    values = {f.key: f for f in report.figures}
+    derived = [f for f in report.figures if "derived" in f.flags]
+    blank = []
+    # a blank cell of a scanned table reads 0, but it may hold a digit the recogniser missed: it
+    # stands only where its row's 总计 was read and the row adds up with it
+    for f in derived:
+        stem = f.key.rsplit(".", 1)[0]
+        if f.value != 0 or f.key == stem + ".total" or not any(g.key.rsplit(".", 1)[0] == stem for g in read):
+            continue  # not a cell of a row read from the scan (a group's total is made from its rows)
+        total = values.get(stem + ".total")
+        parts = [g for g in report.figures if g.key.rsplit(".", 1)[0] == stem and g is not total]
+        if total is None or "derived" in total.flags or sum(g.value for g in parts) != total.value:
+            blank.append(f)
+    out |= {f.key for f in blank}
+    for f in derived:
+        if f in blank:
+            continue
+        # made from the figures of its row or group (a blank 总计, a group's total): as sure as they are
+        stem = f.key.rsplit(".", 1)[0] + "."
+        terms = [g for g in report.figures if g.key.startswith(stem) and g is not f
+                 and ("ocr" in g.flags or "derived" in g.flags)]
+        if not terms:  # nothing it was made from was read: it cannot be vouched for
+            blank.append(f)
+            continue
+        f.flags = (*f.flags, "ocr") if "ocr" not in f.flags else f.flags
+        scores = [g.confidence for g in terms if g.confidence is not None]
+        f.confidence = min(scores) if scores else None
+        if any(g.key in out for g in terms):
+            disputed.append(f)
+    if blank:
+        report.findings.append(finding(
+            Code.OCR_WITHHELD,
+            f"{len(blank)} figure{'s' if len(blank) > 1 else ''} of blank cells in the scan withheld: a blank may be "
+            "a digit the recogniser missed, and no 总计 read vouches for it: "
+            + ", ".join(f.key for f in blank) + ".", tuple(f.key for f in blank),
+            blank[0].source.line if blank[0].source else None))
+    vouched = [f for f in read if f.key in confirmed and "ocr" in f.flags]
+    if vouched:
+        report.findings.append(finding(
+            Code.OCR_CONFIRMED,
+            f"{len(vouched)} figure{'s' if len(vouched) > 1 else ''} read by OCR with a confidence below {threshold:g} "
+            "kept: each is the one uncertain figure of a row that adds up to its 总计, the only value the sum allows: "
+            + ", ".join(f"{f.key} (read {_value(f)}, confidence {f.confidence:.2f})" for f in vouched) + ".",
+            tuple(f.key for f in vouched), vouched[0].source.line if vouched[0].source else None))
+    withheld = {id(f) for f in (*low, *disputed, *blank)}
+    kept = [f for f in report.figures if id(f) not in withheld]
+    if low:
+        report.findings.append(finding(
+            Code.OCR_LOW_CONFIDENCE,
+            f"{len(low)} figure{'s' if len(low) > 1 else ''} read by OCR with a confidence below {threshold:g} "
+            "withheld: " + ", ".join(f"{f.key} (read {_value(f)}, confidence {f.confidence:.2f})" for f in low) + ".",
+            tuple(f.key for f in low), low[0].source.line if low[0].source else None))
+    if disputed:
+        report.findings.append(finding(
+            Code.OCR_WITHHELD,
+            f"{len(disputed)} figure{'s' if len(disputed) > 1 else ''} read by OCR withheld: the report's arithmetic "
+            "or its text disagrees with them (see the findings naming them), and a misread digit cannot be told "
+            "from a wrong figure; or they are totals made from figures withheld: " + ", ".join(f"{f.key} (read {_value(f)})" for f in disputed) + ".",
+            tuple(f.key for f in disputed), disputed[0].source.line if disputed[0].source else None))
+    if low or disputed or blank:
+        report.figures = kept
+        if report.status == "parsed":
+            report.status = "partial" if kept else "failed"
+
+
+# sections whose rows add up to their 总计: applications.<row>.<applicant> … .total, and
+# review_litigation.<kind>.<outcome> … .total
+_SUMMED = ("applications.", "review_litigation.")
+
+
+def _confirmed_by_row_sums(read: list, threshold: float) -> set[str]:
+    """Figures with a low score that their row's sum vouches for: in a row of a summed section
+    whose figures were all read (none derived) and add up to its 总计, one figure alone with a
+    low score is the only value the sum allows (the reader leaves out rows that do not add up)."""
+    rows: dict[str, list] = {}
+    for f in read:
+        if f.key.startswith(_SUMMED):
+            rows.setdefault(f.key.rsplit(".", 1)[0], []).append(f)
+    out: set[str] = set()
+    for stem, figures in rows.items():
+        total = next((f for f in figures if f.key == stem + ".total"), None)
+        parts = [f for f in figures if f is not total]
+        if total is None or len(parts) < 2 or sum(f.value for f in parts) != total.value:
+            continue
+        unsure = [f for f in figures if f.confidence is not None and f.confidence < threshold]
+        if len(unsure) == 1:
+            out.add(unsure[0].key)
+    return out
+
+
+def _value(f) -> str:
+    return str(int(f.value)) if float(f.value).is_integer() else f"{f.value:g}"
