@@ -465,6 +465,31 @@ def _cell_conditions(filters: ReportFilter, grain: int, cell: Any = RollupCell) 
     return conds
 
 
+def _grouper(names: list[str], by: list[str]):
+    """The group of a row: the values of `names`, in order → the values of `by` (memoised: many
+    rows share their attributes)."""
+    memo: dict[tuple, tuple] = {}
+
+    def group_of(attrs: tuple) -> tuple:
+        g = memo.get(attrs)
+        if g is None:
+            named = dict(zip(names, attrs))
+            g = memo[attrs] = tuple(_group_value(d, named) for d in by)
+        return g
+
+    return group_of
+
+
+def _reports_in_scope(conn, rep_stmt, width: int, group_of) -> dict[tuple, dict[str, int]]:
+    """group → template → reports, from rows of (`width` attributes, template first; a count)."""
+    in_scope: dict[tuple, dict[str, int]] = {}
+    for row in conn.execute(rep_stmt):
+        attrs = tuple(row[:width])
+        per = in_scope.setdefault(group_of(attrs), {})
+        per[attrs[0]] = per.get(attrs[0], 0) + row[width]
+    return in_scope
+
+
 def stats(session: Session, keys: list[str], filters: ReportFilter, by: list[str],
           rollup: bool | None = None, exact: bool = False) -> list[dict[str, Any]]:
     """Per key and group: count, sum, min, max, mean of the figure, and coverage.
@@ -526,24 +551,12 @@ def stats(session: Session, keys: list[str], filters: ReportFilter, by: list[str
             filters.apply(select(*live_dims, func.count(Report.id))
                           .where(Report.id.in_(select(RollupPending.report_id)))).group_by(*live_dims))
 
-    memo: dict[tuple, tuple] = {}
-
-    def group_of(attrs: tuple) -> tuple:  # the values of `names`, in order → the group
-        g = memo.get(attrs)
-        if g is None:
-            named = dict(zip(names, attrs))
-            g = memo[attrs] = tuple(_group_value(d, named) for d in by)
-        return g
-
+    group_of = _grouper(names, by)
     # Core rows off the session's connection: thousands of grouped rows at scale, and the
     # ORM's row processing cost more than the query itself
     conn = session.connection()
     width = len(names)
-    in_scope: dict[tuple, dict[str, int]] = {}  # group → template → reports
-    for row in conn.execute(rep_stmt):
-        attrs = tuple(row[:width])
-        per = in_scope.setdefault(group_of(attrs), {})
-        per[attrs[0]] = per.get(attrs[0], 0) + row[width]
+    in_scope = _reports_in_scope(conn, rep_stmt, width, group_of)
 
     acc: dict[str, dict[tuple, _Acc]] = {}  # key → group → figures
     for row in conn.execute(fig_stmt):
@@ -650,22 +663,12 @@ def indicator_stats(session: Session, ids: list[str], filters: ReportFilter, by:
             select(*cell_dims, func.sum(RollupCell.reports)).where(*conds).group_by(*cell_dims),
             filters.apply(select(*dims, func.count(Report.id)).where(Report.id.in_(pending))).group_by(*dims))
 
-    memo: dict[tuple, tuple] = {}
-
-    def group_of(attrs: tuple) -> tuple:
-        g = memo.get(attrs)
-        if g is None:
-            named = dict(zip(names, attrs))
-            g = memo[attrs] = tuple(_group_value(d, named) for d in by)
-        return g
-
+    group_of = _grouper(names, by)
+    # Core rows off the session's connection: thousands of grouped rows at scale, and the
+    # ORM's row processing cost more than the query itself
     conn = session.connection()
     width = len(names)
-    in_scope: dict[tuple, dict[str, int]] = {}
-    for row in conn.execute(rep_stmt):
-        attrs = tuple(row[:width])
-        per = in_scope.setdefault(group_of(attrs), {})
-        per[attrs[0]] = per.get(attrs[0], 0) + row[width]
+    in_scope = _reports_in_scope(conn, rep_stmt, width, group_of)
     sums: dict[str, dict[tuple, list]] = {}  # indicator → group → [reports, numerator parts, denominator parts]
     for row in conn.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
         acc = sums.setdefault(row[0], {}).setdefault(group_of(tuple(row[1:1 + width])), [0, [], []])
