@@ -193,7 +193,8 @@ EXAMPLES: list[tuple[str, str, str]] = [
      f"curl -s -X POST {SHOWN}/reports {POST} -H "
      "'Content-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document' "
      f"--data-binary @/tmp/ewenki-2020.docx | {SUMMARY}"),
-    ("", "A scan (no text layer) is kept, `failed`, with a finding naming its pages:",
+    ("", "A PDF of pictures with no text on them (here two ruled pages, only a page number each) is\n"
+     "kept, `failed`, with a finding naming its pages (a scanned report is read by OCR instead):",
      ".venv/bin/python -c 'import sys; sys.path.insert(0, \"tests\"); import documents; "
      "sys.stdout.buffer.write(documents.image_only_pdf(2))' | "
      f"curl -s -X POST {SHOWN}/reports {POST} -H 'Content-Type: application/pdf' --data-binary @- | "
