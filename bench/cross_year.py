@@ -14,10 +14,12 @@ consecutive years is checked:
 - 2019 template on both sides, for 行政许可, 其他对外管理服务事项, 行政处罚, 行政强制, 行政事业性收费:
   active.X.prev_items(t) = prev_items(t−1) + change(t−1)
 
-Each check is `holds`, `fails`, or `unknown` (a figure missing on a side, or inferred). How
-each side's figures were read (exact, repaired, …) is printed beside them: a check over split
-figures is only as good as the split. Evidence for the cross-year checks and for the
-inferred-split evidence of the unseen-reports work; nothing is changed.
+The checks are the service's own (`app/checks.py`, served as GET /reports/{id}/checks); this
+script runs them over parsed files instead of stored reports. Each is `holds`, `fails`, or
+`unknown` (a figure missing on a side, or inferred). How each side's figures were read
+(exact, repaired, …) is printed beside them: a check over split figures is only as good as the
+split. Evidence for the cross-year checks and for the inferred-split evidence of the
+unseen-reports work; nothing is changed.
 """
 
 from __future__ import annotations
@@ -25,42 +27,14 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reportset import UNLABELLED, InputError, ParsedReport, documents, parse, reading  # noqa: E402
+from reportset import UNLABELLED, InputError, ParsedReport, documents, parse  # noqa: E402
 
+from app.checks import CHECKS, Side, run  # noqa: E402
 from app.parsing import PARSER_VERSION  # noqa: E402
-
-_DOCS_2021 = ("rules", "normative_docs")
-_ITEMS_2019 = ("permit", "other_services", "penalty", "enforcement", "fees")
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    """value(t) = Σ sign·key over the two reports; `terms` are (side, key, sign), side
-    'prev' (t−1) or 'this' (t); the first term is the left side."""
-
-    name: str
-    templates: tuple[str | None, str | None]  # (t−1, t); None: any
-    terms: tuple[tuple[str, str, int], ...]
-
-
-CHECKS: tuple[Check, ...] = (
-    Check("carry-over", (None, None), (("this", "applications.carried_over.total", 1),
-                                       ("prev", "applications.carried_forward.total", 1))),
-    *(Check(f"in_force {row}", ("2021", "2021"), (("this", f"active.{row}.in_force", 1),
-                                                   ("prev", f"active.{row}.in_force", 1),
-                                                   ("this", f"active.{row}.issued", 1),
-                                                   ("this", f"active.{row}.repealed", -1)))
-      for row in _DOCS_2021),
-    *(Check(f"prev_items {row}", ("2019", "2019"), (("this", f"active.{row}.prev_items", 1),
-                                                     ("prev", f"active.{row}.prev_items", 1),
-                                                     ("prev", f"active.{row}.change", 1)))
-      for row in _ITEMS_2019),
-)
 
 
 def one_a_year(reports: list[tuple[str, ParsedReport]]) -> dict[str, dict[int, tuple[str, ParsedReport]]]:
@@ -76,26 +50,18 @@ def one_a_year(reports: list[tuple[str, ParsedReport]]) -> dict[str, dict[int, t
     return out
 
 
-def applies(check: Check, prev: ParsedReport, this: ParsedReport) -> bool:
-    a, b = check.templates
-    return (a is None or prev.template == a) and (b is None or this.template == b)
+def side(number: int, r: ParsedReport) -> Side:
+    """A parsed file as the checks see a stored report (`number`: its place in the run)."""
+    return Side(report_id=number, year=r.year, template=r.template,
+                figures={f.key: (f.value, tuple(f.flags)) for f in r.figures})
 
 
-def run_check(check: Check, prev: ParsedReport, this: ParsedReport) -> dict:
-    figs = {"prev": {f.key: f for f in prev.figures}, "this": {f.key: f for f in this.figures}}
-    terms = []
-    for side, key, sign in check.terms:
-        f = figs[side].get(key)
-        terms.append({"side": side, "key": key, "sign": sign, "value": f.value if f else None,
-                      "reading": reading(f.flags) if f else None})
-    if any(x["value"] is None or x["reading"] == "inferred" for x in terms):
-        verdict = "unknown"
-    else:
-        lhs = terms[0]["value"]
-        rhs = sum(x["sign"] * x["value"] for x in terms[1:])
-        verdict = "holds" if abs(lhs - rhs) < 1e-6 else "fails"
-    all_zero = all(x["value"] == 0 for x in terms)  # holds, and tells little: most bodies report 0
-    return {"check": check.name, "verdict": verdict, "all_zero": all_zero, "terms": terms}
+def run_check(check, prev: Side, this: Side) -> dict:
+    """The service's check over two parsed files, with whether every term is 0 (it then holds
+    and tells little: most bodies report 0)."""
+    out = run(check, prev, this, (prev.year, this.year), "previous")
+    return {"check": check.id, "verdict": out["verdict"], "all_zero": all(t["value"] == 0 for t in out["terms"]),
+            "terms": [{"side": s, **t} for t, (s, _, _) in zip(out["terms"], check.terms)]}
 
 
 def pairs(reports: list[tuple[str, ParsedReport]]) -> list[dict]:
@@ -106,7 +72,8 @@ def pairs(reports: list[tuple[str, ParsedReport]]) -> list[dict]:
             if year - 1 not in years:
                 continue
             (pname, prev), (tname, this) = years[year - 1], years[year]
-            checks = [run_check(c, prev, this) for c in CHECKS if applies(c, prev, this)]
+            before, after = side(year - 1, prev), side(year, this)
+            checks = [run_check(c, before, after) for c in CHECKS if c.applies(prev.template, this.template)]
             out.append({"agency": agency, "years": [year - 1, year], "files": [pname, tname],
                         "templates": [prev.template, this.template], "checks": checks})
     return out
