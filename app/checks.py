@@ -202,6 +202,14 @@ def sentences(text: str) -> set[str]:
     return out
 
 
+def same_figures(this: Side, prev: Side) -> bool:
+    """The same keys with the same values, at least one: the first condition of a copy (and the
+    cheap one: the prose need not be read when it fails)."""
+    keys = set(this.figures) | set(prev.figures)
+    return bool(keys) and all(k in this.figures and k in prev.figures
+                              and abs(this.figures[k][0] - prev.figures[k][0]) <= TOLERANCE for k in keys)
+
+
 def copied_from_previous(this: Side, prev: Side | None, this_text: str | None,
                          prev_text: str | None) -> dict[str, Any]:
     """`value` true when every figure equals the previous year's (the same keys, the same
@@ -213,8 +221,7 @@ def copied_from_previous(this: Side, prev: Side | None, this_text: str | None,
     if prev is None:
         return out
     keys = set(this.figures) | set(prev.figures)
-    equal = bool(keys) and all(k in this.figures and k in prev.figures
-                               and abs(this.figures[k][0] - prev.figures[k][0]) <= TOLERANCE for k in keys)
+    equal = same_figures(this, prev)
     mine, theirs = sentences(this_text or ""), sentences(prev_text or "")
     share = round(len(mine & theirs) / len(mine), 6) if mine else None
     out.update(figures_compared=len(keys), figures_equal=equal, prose_share=share)

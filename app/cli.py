@@ -93,20 +93,34 @@ def _log_migrations() -> None:
 GRACEFUL_SHUTDOWN_SECONDS = 30
 
 
+def migrate_and_fill(url: str) -> int:
+    """Migrate to head, then compute what a migration added empty (the stored check verdicts of
+    the reports stored before them: app/services/quality.py). Returns how many reports were
+    filled."""
+    from app.db import make_engine, migrate
+    from app.services.quality import fill_missing_checks
+
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        return fill_missing_checks(engine)
+    finally:
+        engine.dispose()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import logging.config
 
     import uvicorn
 
     from app.config import get_settings
-    from app.db import migrate
     from app.observability import log_config
 
     settings = get_settings()
     config = log_config(settings.disclosure_log_format)
     logging.config.dictConfig(config)
     open_files_for(settings.disclosure_max_connections)
-    migrate(settings.db_url)
+    migrate_and_fill(settings.db_url)
     # http: uvicorn's httptools protocol with header and body timeouts, URL and header size limits,
     # a connection cap and problem+json refusals (app/server.py). loop: asyncio's, which accepts every
     # waiting connection at once; uvloop accepts one per loop iteration, so that under load a new
@@ -142,18 +156,19 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
     from sqlalchemy.engine import make_url
 
     from app.config import get_settings
-    from app.db import migrate
 
     _log_migrations()
     url = get_settings().db_url
     before = _revision(url)
-    migrate(url)
+    filled = migrate_and_fill(url)
     after = _revision(url)
     shown = make_url(url).render_as_string(hide_password=True)
     if before == after:
         print(f"{shown}: already at {after} (head), nothing to do")
     else:
         print(f"migrated {shown} from {before or 'an empty database'} to {after} (head)")
+    if filled:
+        print(f"computed the cross-year check verdicts of {filled} reports stored before them")
     return 0
 
 
@@ -196,7 +211,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from app.config import get_settings
-    from app.db import make_engine, migrate
+    from app.db import make_engine
     from app.parsing import InputError
     from app.services.bulk import ingest_paths
     from app.services.attachment import fetch_report
@@ -213,7 +228,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"skipped: {line}", file=sys.stderr)
     items = [(str(path), path) for path in files] + [(u, None) for u in args.url or ()]
     url = settings.db_url
-    migrate(url)
+    migrate_and_fill(url)
     engine = make_engine(url)
     progress = Progress(len(items), sys.stderr)
     new = existing = failed = 0
@@ -256,7 +271,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_reparse(args: argparse.Namespace) -> int:
     from app.config import get_settings
-    from app.db import make_engine, migrate
+    from app.db import make_engine
     from app.parsing import PARSER_VERSION, InputError
     from app.services.ingest import reparse, report_ids
 
@@ -265,7 +280,7 @@ def cmd_reparse(args: argparse.Namespace) -> int:
         return 2
     settings = get_settings()
     url = settings.db_url
-    migrate(url)
+    migrate_and_fill(url)
     engine = make_engine(url)
     try:
         ids = args.ids or report_ids(engine, outdated_only=args.outdated and not args.all)

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field as PField, field_validator, model_validator
 from sqlalchemy import (
-    BigInteger, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, event,
+    BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, event,
     inspect as sa_inspect,
 )
 from sqlmodel import Field, SQLModel
@@ -88,6 +88,13 @@ class Report(SQLModel, table=True):
     county_code: str | None = Field(default=None, sa_column=Column(String(12)))
     # the file it was read from, when a fetched page (source_url) linked to it as an attachment
     attachment_url: str | None = Field(default=None, sa_column=Column(String(2048)))
+    # the counts of its cross-year check verdicts and its copied_from_previous signal, against
+    # the same body's neighbouring years (app/services/quality.py refresh_checks, whenever it
+    # or a neighbour is written): null only until computed for reports stored before them
+    checks_failing: int | None = Field(default=None, sa_column=Column(Integer))
+    checks_holding: int | None = Field(default=None, sa_column=Column(Integer))
+    checks_unknown: int | None = Field(default=None, sa_column=Column(Integer))
+    copied_from_previous: bool | None = Field(default=None, sa_column=Column(Boolean))
 
 
 class ReportText(SQLModel, table=True):
@@ -358,6 +365,13 @@ class ReportPublic(BaseModel):
                                                "departments, 31 March for governments (条例 art. 49)")
     on_time: bool | None = PField(default=None, description="published_at ≤ deadline; null when either is unknown")
     change_seq: int = PField(description="its place in the change sequence of GET /changes")
+    checks_failing: int | None = PField(default=None, description="how many of its cross-year checks (GET "
+                                        "/reports/{id}/checks) fail: against the same body's previous and next year")
+    checks_holding: int | None = PField(default=None, description="how many of its cross-year checks hold")
+    checks_unknown: int | None = PField(default=None, description="how many of its cross-year checks cannot be "
+                                        "decided (a neighbouring year not stored, a figure missing or inferred)")
+    copied_from_previous: bool | None = PField(default=None, description="every figure and most of the prose "
+                                               "equal the previous year's report; null without one")
     links: ReportLinks
 
     @field_validator("created_at", "updated_at")

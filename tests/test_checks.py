@@ -184,3 +184,97 @@ def test_signals_on_real_reports(client):
     copied = client.get(f"/reports/{r.json()['id']}/checks").json()["signals"]["copied_from_previous"]
     assert copied == {**copied, "value": True, "figures_equal": True, "other_report_id": ids["pingtan-junshan-2025.txt"]}
     assert_problem(client.get("/reports/999999/checks"), 404, "not_found")
+
+
+def _stored(client, rid) -> tuple:
+    r = client.get(f"/reports/{rid}").json()
+    return r["checks_failing"], r["checks_holding"], r["checks_unknown"], r["copied_from_previous"]
+
+
+def _computed(client, rid) -> tuple:
+    """What GET /reports/{id}/checks computes at read time, as the stored columns hold it."""
+    body = client.get(f"/reports/{rid}/checks").json()
+    s = body["summary"]
+    return s["fails"], s["holds"], s["unknown"], body["signals"]["copied_from_previous"]["value"]
+
+
+def _listed(client, **params) -> set[int]:
+    r = client.get("/reports", params={"limit": 500, **params})
+    assert r.status_code == 200, r.text
+    return {x["id"] for x in r.json()["data"]}
+
+
+def test_stored_verdicts_follow_a_neighbour_and_filter_reports(client):
+    """The verdict counts and copied_from_previous are stored with each report and with its
+    neighbours when one arrives (the neighbour moves in /changes); /reports, /stats and the CSV
+    filter on them; every stored value equals what /reports/{id}/checks computes."""
+    ids = {n: _post(client, n) for n in JINGFA if n != "pingtan-jingfa-2021.txt"}
+    for rid in ids.values():
+        assert _stored(client, rid) == _computed(client, rid)
+    lonely = ids["pingtan-jingfa-2022.txt"]
+    seq = client.get(f"/reports/{lonely}").json()["change_seq"]
+    unknown_before = _stored(client, lonely)[2]
+    cursor = client.get("/changes", params={"limit": 500}).json()["cursor"]
+    ids["pingtan-jingfa-2021.txt"] = late = _post(client, "pingtan-jingfa-2021.txt")
+    # 2022 and 2020 now have a neighbour more: their verdicts are stored again and they show as changed
+    assert client.get(f"/reports/{lonely}").json()["change_seq"] > seq
+    changed = {r["id"] for r in client.get("/changes", params={"since": cursor, "limit": 500}).json()["data"]}
+    assert {late, lonely, ids["pingtan-jingfa-2020.txt"]} <= changed
+    truth = {rid: _computed(client, rid) for rid in ids.values()}
+    for rid in ids.values():
+        assert _stored(client, rid) == truth[rid], rid
+    assert truth[lonely][2] < unknown_before  # its checks against 2021 decided now
+    failing = {rid for rid, t in truth.items() if t[0]}
+    assert failing, "the series fails some carry-overs (bench/cross_year.py)"
+    assert _listed(client, checks="fails") == failing
+    assert _listed(client, checks="holds") == {rid for rid, t in truth.items() if t[1]}
+    assert _listed(client, checks="fails", year="2022") == {rid for rid in failing if rid == lonely}
+    assert _listed(client, copied="false") == {rid for rid, t in truth.items() if t[3] is False}
+    assert _listed(client, copied="true") == set()
+    stats = client.get("/stats", params={"checks": "fails", "key": "applications.new_received.total"})
+    assert stats.status_code == 200, stats.text
+    (row,) = stats.json()["stats"]
+    assert row["reports_in_scope"] == len(failing)
+    csv = client.get("/reports", params={"checks": "fails", "format": "csv"}).text.lstrip("\ufeff").splitlines()
+    assert csv[0].endswith("checks_failing,checks_holding,checks_unknown,copied_from_previous")
+    assert len(csv) == 1 + len(failing)
+    assert_problem(client.get("/reports", params={"checks": "maybe"}), 422, "validation_error")
+    # a copy of 2023 published as 2024: copied, and listed so
+    data = (UNLABELLED / "pingtan-jingfa-2023.txt").read_text(encoding="utf-8").replace("2023", "2024")
+    r = client.post("/reports", content=data.encode(), headers={"Content-Type": "text/plain", **AUTH})
+    assert r.status_code == 201 and r.json()["year"] == 2024, r.text
+    assert _listed(client, copied="true") == {r.json()["id"]}
+
+
+def test_stored_verdicts_filled_after_a_migration_from_before(client, database_url):
+    """Migration 0012 adds the columns empty; `disclosure migrate` (migrate_and_fill) computes
+    them for the reports stored before, equal to what ingest stores. (Read from the database:
+    the server would be stopped for a migration, and its view cache knows nothing of one.)"""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from app.cli import migrate_and_fill
+    from app.db import alembic_config
+
+    ids = [_post(client, n) for n in JINGFA]
+    columns = (Report.id, Report.checks_failing, Report.checks_holding, Report.checks_unknown,
+               Report.copied_from_previous)
+
+    def stored() -> dict:
+        engine = make_engine(database_url)
+        try:
+            with engine.connect() as conn:
+                return {r[0]: tuple(r[1:]) for r in conn.execute(select(*columns).order_by(Report.id))}
+        finally:
+            engine.dispose()
+
+    want = stored()
+    assert set(want) == set(ids) and want == {rid: _stored(client, rid) for rid in ids}
+    assert all(v[0] is not None for v in want.values())
+    config = alembic_config(database_url)
+    command.downgrade(config, ScriptDirectory.from_config(config).get_revision("0012").down_revision)
+    command.upgrade(config, "head")
+    assert stored() == {rid: (None, None, None, None) for rid in ids}
+    assert migrate_and_fill(database_url) == len(ids)
+    assert stored() == want
+    assert migrate_and_fill(database_url) == 0

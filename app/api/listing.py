@@ -30,6 +30,7 @@ from app.services.query import QueryError, ReportFilter, Sort, YEAR_PATTERN, bat
 
 Format = Literal["json", "csv", "ndjson"]
 Level = Literal["province", "city", "county", "township", "department"]
+Verdict = Literal["fails", "holds", "unknown"]
 
 REGION_LIST = REGION_PATTERN.rstrip("$") + "(," + REGION_PATTERN.lstrip("^").rstrip("$") + ")*$"
 _REGION_LIST = REGION_LIST
@@ -54,10 +55,17 @@ async def report_filter(
     on_time: Annotated[bool | None, Query(
         description="published by the legal deadline (true) or after it (false); reports whose publication "
                     "date is unknown match neither")] = None,
+    checks: Annotated[Verdict | None, Query(
+        description="reports with at least one cross-year check (GET /reports/{id}/checks) of this verdict: "
+                    "`fails` lists every report whose figures contradict the same body's previous or next "
+                    "year")] = None,
+    copied: Annotated[bool | None, Query(
+        description="reports whose every figure and most of whose prose equal the previous year's report "
+                    "(true), or differ from it (false); reports with no previous year match neither")] = None,
 ) -> ReportFilter:
     try:
         return ReportFilter.from_params(year=year, region=region, agency=agency, template=template, status=status,
-                                        level=level, on_time=on_time)
+                                        level=level, on_time=on_time, checks=checks, copied=copied)
     except QueryError as exc:
         raise query_error(exc) from None
 

@@ -30,7 +30,8 @@ router = APIRouter()
 
 REPORT_COLUMNS = ["id", "status", "template", "year", "agency", "region_code", "level", "title", "published_at",
                   "deadline", "on_time", "source_url", "parser_version", "figure_count", "finding_count",
-                  "created_at", "updated_at", "change_seq"]
+                  "created_at", "updated_at", "change_seq", "checks_failing", "checks_holding", "checks_unknown",
+                  "copied_from_previous"]
 FIGURE_COLUMNS = ["report_id", "agency", "region_code", "region_name", "year", "template", "key", "value", "unit",
                   "flags"]
 INDICATOR_FIGURE_COLUMNS = [*FIGURE_COLUMNS[:-1], "numerator", "denominator"]

@@ -20,8 +20,9 @@ from app.models import Document, FigureRow, FindingRow, Report, ReportText, utcn
 from app.parsing import ParsedReport
 from app.parsing.budget import DEFAULT_SECONDS
 from app.parsing.decode import DOCX_TYPE, PDF_TYPE
-from app.services import rollup
+from app.services import quality, rollup
 from app.services.convert import LEGACY_MEDIA_TYPE, parse_upload
+from app.services.neighbours import neighbour
 
 
 @dataclass(slots=True)
@@ -215,6 +216,7 @@ def store(engine: Engine, data: bytes, parsed: ParsedReport, source_url: str | N
             session.flush()
             _write_children(session, [(report.id, parsed)])
             rollup.add_reports(session, [report.id])  # /stats's rollup, in this transaction
+            quality.refresh_checks(session, [report], inserted=True)  # its verdicts, and its neighbours'
             session.commit()
         except IntegrityError:
             session.rollback()
@@ -250,6 +252,7 @@ def store_many(engine: Engine, items: list[tuple]) -> list[IngestResult]:
             session.flush()
             _write_children(session, [(report.id, parsed) for _, report, parsed in fresh.values()])
             rollup.add_reports(session, [report.id for _, report, _ in fresh.values()])
+            quality.refresh_checks(session, [report for _, report, _ in fresh.values()], inserted=True)
             session.commit()
         except IntegrityError:
             session.rollback()
@@ -287,6 +290,7 @@ def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SE
         assert document is not None
         parsed = storable(parse_upload(document.content, document_content_type(document), budget=budget))
         before = rollup.cells_of(session, [report.id])  # the rollup cells it leaves (refreshed below)
+        old_neighbours = [n for n in (neighbour(session, report, d) for d in (-1, 1)) if n is not None]
         for table in (FigureRow, FindingRow):
             session.exec(delete(table).where(table.report_id == report.id))  # type: ignore[call-overload]
         session.exec(delete(ReportText).where(ReportText.report_id == report.id))  # type: ignore[call-overload]
@@ -306,6 +310,9 @@ def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SE
         session.add(report)
         _write_children(session, [(report.id, parsed)])
         rollup.refresh(session, before, [report.id])
+        # its verdicts and its neighbours'; its year or body may have changed, so also those of the
+        # neighbours it had (their checks against it may have become unknown)
+        quality.refresh_checks(session, [report, *old_neighbours])
         session.commit()
         return report
 

@@ -64,6 +64,10 @@ def parse_years(spec: str) -> list[tuple[int, int]]:
     return out
 
 
+_VERDICT_COLUMNS = {"fails": Report.checks_failing, "holds": Report.checks_holding,
+                    "unknown": Report.checks_unknown}
+
+
 @dataclass(frozen=True)
 class ReportFilter:
     """The report filters every list, /figures, /stats and /changes accept."""
@@ -75,11 +79,14 @@ class ReportFilter:
     status: str | None = None
     level: str | None = None
     on_time: bool | None = None
+    checks: str | None = None  # fails | holds | unknown: at least one cross-year check with that verdict
+    copied: bool | None = None  # copied_from_previous
 
     @classmethod
     def from_params(cls, *, year: str | None = None, region: str | None = None, agency: str | None = None,
                     template: str | None = None, status: str | None = None, level: str | None = None,
-                    on_time: bool | None = None) -> ReportFilter:
+                    on_time: bool | None = None, checks: str | None = None,
+                    copied: bool | None = None) -> ReportFilter:
         regions: tuple[str, ...] = ()
         if region:
             try:
@@ -87,7 +94,7 @@ class ReportFilter:
             except ValueError as exc:
                 raise QueryError("region", str(exc)) from None
         return cls(years=tuple(parse_years(year)) if year else (), regions=regions, agency=agency,
-                   template=template, status=status, level=level, on_time=on_time)
+                   template=template, status=status, level=level, on_time=on_time, checks=checks, copied=copied)
 
     def conditions(self) -> list[ColumnElement[bool]]:
         conds: list[ColumnElement[bool]] = []
@@ -114,6 +121,10 @@ class ReportFilter:
             conds.append(Report.published_at <= Report.deadline)
         elif self.on_time is False:
             conds.append(Report.published_at > Report.deadline)
+        if self.checks:
+            conds.append(_VERDICT_COLUMNS[self.checks] > 0)
+        if self.copied is not None:
+            conds.append(Report.copied_from_previous.is_(self.copied))  # type: ignore[union-attr]
         return conds
 
     def apply(self, stmt: Select) -> Select:
@@ -437,7 +448,8 @@ def rollup_grain(filters: ReportFilter, by: list[str]) -> int | None:
     """The grain of the rollup (app/services/rollup.py) that answers /stats with these
     filters and groups, or None when only the live query can: a filter on the agency, the
     status or timeliness, or on a county's region, or grouping by county."""
-    if filters.agency or filters.status or filters.on_time is not None or "county" in by:
+    if (filters.agency or filters.status or filters.on_time is not None or filters.checks
+            or filters.copied is not None or "county" in by):
         return None
     if any(len(p) > rollups.CITY_DIGITS for p in filters.regions):
         return None
