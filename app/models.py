@@ -1,8 +1,12 @@
 """SQLModel tables (the schema Alembic migrates) and the public response models.
 
-Tables: document (the bytes as received), report (one parse of one document),
-report_text (the decoded text the figures' line numbers refer to, kept apart so that
-listing reports never loads it), figure (one long table: key, value, source), finding.
+Tables: body (a reporting body: its full official name and region code), document (the
+bytes as received), document_parse (one document's own parse), report (one body's report of
+one year, reconciled from every document submitted for it; a document whose parse names no
+body or year stands alone as its own report), report_text (the decoded text of the report's
+main document, the one its figures' line numbers refer to unless figure.document_id names
+another, kept apart so that listing reports never loads it), figure (one long table: key,
+value, source), finding, report_alias (ids of reports merged into another by migration 0011).
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field as PField, field_validator, model_validator
 from sqlalchemy import (
-    BigInteger, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, event,
-    inspect as sa_inspect,
+    BigInteger, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text,
+    UniqueConstraint, event, inspect as sa_inspect, text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -32,6 +36,20 @@ def utcnow() -> datetime:
 
 
 # --------------------------------------------------------------------------- tables
+
+
+class Body(SQLModel, table=True):
+    """A reporting body: its full official name as the metadata reader resolves it, and its
+    region code; the level of its reports."""
+
+    __tablename__ = "body"
+    __table_args__ = (UniqueConstraint("name", "region_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    region_code: str = Field(sa_column=Column(String(12), nullable=False, index=True))
+    level: str | None = Field(default=None, sa_column=Column(String(20)))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
 class Document(SQLModel, table=True):
@@ -55,9 +73,13 @@ class Document(SQLModel, table=True):
 class Report(SQLModel, table=True):
     __tablename__ = "report"
     # /stats groups and counts reports from this index alone (report.*_code: where the region rolls up to)
+    # one report per body and year (a report with no body stands alone)
     __table_args__ = (Index("ix_report_agency_year", "agency", "year"),
                       Index("ix_report_rollup", "template", "province_code", "city_code", "county_code", "year",
-                            "level"))
+                            "level"),
+                      Index("uq_report_body_year", "body_id", "year", unique=True,
+                            sqlite_where=text("body_id IS NOT NULL AND year IS NOT NULL"),
+                            postgresql_where=text("body_id IS NOT NULL AND year IS NOT NULL")))
 
     id: int | None = Field(default=None, primary_key=True)
     document_id: int = Field(
@@ -88,6 +110,43 @@ class Report(SQLModel, table=True):
     county_code: str | None = Field(default=None, sa_column=Column(String(12)))
     # the file it was read from, when a fetched page (source_url) linked to it as an attachment
     attachment_url: str | None = Field(default=None, sa_column=Column(String(2048)))
+    # its body (null: the parse named no body or year, or no region: the report stands alone);
+    # document_id above is its main document, document_count how many documents it was built from
+    body_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("body.id")))
+    document_count: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+
+
+class DocumentParse(SQLModel, table=True):
+    """One document's own parse, and the report it belongs to (the link lives here, not on
+    document: report.document_id already points at the report's main document, and a second
+    FK from document to report would make the two tables point at each other). Figures,
+    findings and metadata as JSON (app/services/parses.py); `text` the document's decoded text,
+    null for the report's main document, whose text is report_text.original."""
+
+    __tablename__ = "document_parse"
+
+    document_id: int = Field(sa_column=Column(Integer, ForeignKey("document.id", ondelete="CASCADE"),
+                                              primary_key=True, autoincrement=False))
+    report_id: int = Field(sa_column=Column(Integer, ForeignKey("report.id", ondelete="CASCADE"), nullable=False,
+                                            index=True))
+    parser_version: str = Field(sa_column=Column(String(40), nullable=False))
+    status: str = Field(sa_column=Column(String(20), nullable=False))
+    meta: str = Field(sa_column=Column(Text, nullable=False))
+    figures: str = Field(sa_column=Column(Text, nullable=False))
+    findings: str = Field(sa_column=Column(Text, nullable=False))
+    text: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class ReportAlias(SQLModel, table=True):
+    """A report id that migration 0011 merged into another report of the same body and year:
+    GET /reports/{old_id} and its sub-paths answer 308 to the kept one."""
+
+    __tablename__ = "report_alias"
+
+    old_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    report_id: int = Field(sa_column=Column(Integer, ForeignKey("report.id", ondelete="CASCADE"), nullable=False,
+                                            index=True))
 
 
 class ReportText(SQLModel, table=True):
@@ -127,6 +186,9 @@ class FigureRow(SQLModel, table=True):
     box_bottom: float | None = Field(default=None, sa_column=Column(Float))
     # read by OCR (flag "ocr"): the recogniser's lowest score over the figure's characters, 0–1
     confidence: float | None = Field(default=None, sa_column=Column(Float))
+    # the document the reconciled figure was read from (its line numbers refer to that
+    # document's text); no FK: the figures are rewritten whenever the report's documents change
+    document_id: int | None = Field(default=None, sa_column=Column(Integer))
 
 
 class FindingRow(SQLModel, table=True):
