@@ -396,6 +396,9 @@ class ReportLinks(BaseModel):
     publishing: str
     indicators: str = PField(description="the indicators of GET /indicators for this report")
     checks: str = PField(description="cross-year checks against the same body's other years, quality signals")
+    documents: str = PField(description="the documents the report was built from (copies, editions)")
+    body: str | None = PField(default=None, description="the reporting body (GET /bodies/{id}); null when the "
+                                                        "report names no body or year and stands alone")
 
 
 class ReportPublic(BaseModel):
@@ -420,6 +423,10 @@ class ReportPublic(BaseModel):
                                                "departments, 31 March for governments (条例 art. 49)")
     on_time: bool | None = PField(default=None, description="published_at ≤ deadline; null when either is unknown")
     change_seq: int = PField(description="its place in the change sequence of GET /changes")
+    body_id: int | None = PField(default=None, description="its body (one report per body and year); null when the "
+                                                           "parse named no body or year: it stands alone, counted "
+                                                           "as its own report")
+    document_count: int = PField(default=1, description="how many documents (copies, editions) it was built from")
     links: ReportLinks
 
     @field_validator("created_at", "updated_at")
@@ -435,6 +442,92 @@ class ReportPublic(BaseModel):
         return self
 
 
+Submission = Literal["new", "copy", "revision", "duplicate"]
+
+
+class ReportSubmitted(ReportPublic):
+    """POST /reports: the report the document made or joined."""
+
+    submission: Submission = PField(description="new: a new report (201); copy: another copy of a report stored "
+                                                "before, attached to it as a document; revision: a revised edition "
+                                                "of it (the text says so), attached and reconciled; duplicate: these "
+                                                "very bytes were stored before")
+    document_id: int | None = PField(default=None, description="the document the bytes are stored as "
+                                                               "(GET /documents/{id})")
+
+
+class DocumentPublic(BaseModel):
+    id: int
+    report_id: int | None = PField(description="the report it belongs to")
+    main: bool = PField(description="the report's main document: its text is the report's text")
+    sha256: str
+    media_type: str
+    encoding: str | None
+    size: int
+    source_url: str | None
+    received_at: datetime
+    status: Status | None = PField(default=None, description="its own parse's status")
+    parser_version: str | None = None
+    links: dict[str, str]
+
+    @field_validator("received_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+class DocumentsPublic(BaseModel):
+    report_id: int
+    documents: list[DocumentPublic]
+
+
+class DocumentParsePublic(BaseModel):
+    """A document's own parse, before reconciliation with the report's other documents."""
+
+    model_config = ConfigDict(extra="allow")
+
+    parser_version: str
+    status: Status
+    template: Template | None = None
+    year: int | None = None
+    agency: str | None = None
+    region_code: str | None = None
+    level: str | None = None
+    title: str | None = None
+    published_at: str | None = None
+    figures: list[FigurePublic]
+    findings: list[FindingPublic]
+
+
+class DocumentDetail(DocumentPublic):
+    parse: DocumentParsePublic | None
+
+
+class BodyPublic(BaseModel):
+    id: int
+    name: str = PField(description="the body's full official name")
+    region_code: str
+    level: str | None
+    links: dict[str, str]
+
+
+class BodiesPage(BaseModel):
+    data: list[BodyPublic]
+    next: str | None = PField(description="URL of the next page, null on the last one")
+
+
+class BodyYear(BaseModel):
+    year: int | None
+    report_id: int
+    status: Status
+    document_count: int
+    report: str = PField(description="URL of the report")
+
+
+class BodyDetail(BodyPublic):
+    reports: list[BodyYear] = PField(description="its reports, one per year, oldest first")
+
+
 class ReportsPage(BaseModel):
     data: list[ReportPublic]
     next: str | None = PField(description="URL of the next page, null on the last one")
@@ -447,6 +540,8 @@ class SourcePublic(BaseModel):
     end: int | None = PField(description="end of the figure inside the line (exclusive)")
     text: str | None = PField(description="the line as the document has it")
     page: int | None = PField(default=None, description="1-based page of a PDF original; absent for other formats")
+    document: int | None = PField(default=None, description="the document (GET /documents/{id}) the figure was read "
+                                                            "from, when the report was built from several")
     box: list[float] | None = PField(default=None, min_length=4, max_length=4,
                                      description="the figure's box on its page: [x0, top, x1, bottom] in PDF points "
                                                  "from the page's top-left corner, y downwards; absent for other formats")
@@ -650,3 +745,7 @@ class PublishingView(SectionView):
     online_interviews: Number | None = None
     consultations: Number | None = None
     letters_answered: Number | None = None
+
+
+DocumentParsePublic.model_rebuild()
+DocumentDetail.model_rebuild()

@@ -233,5 +233,13 @@ def assert_problem(response, status: int, code: str) -> dict:
     return body
 
 
+def other_body(parsed, i: int):
+    """The parse as another body's report (one report per body and year: tests that store
+    many reports give each its own body)."""
+    from dataclasses import replace
+
+    return replace(parsed, agency=f"{parsed.agency}第{i}分局")
+
+
 def figure_map(figures: list[dict]) -> dict:
     return {f["key"]: f["value"] for f in figures}
