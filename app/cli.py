@@ -1,4 +1,4 @@
-"""The `disclosure` command: serve | ingest | parse | migrate | openapi.
+"""The `disclosure` command: serve | ingest | parse | reparse | migrate | openapi.
 
 The CLI writes to the database directly (DATABASE_URL), without an API key.
 """
