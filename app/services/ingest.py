@@ -385,8 +385,18 @@ def _attach(session: Session, document: Document, report: Report, parsed: Parsed
         return IngestResult(report, created=True, submission="new", document_id=document.id,
                             parse_status=parsed.status)
     # a document of a report stored before (or earlier in this batch)
-    session.flush()  # children of this batch written so far: _write_children below reads none of them
-    _flush_children(session, written)
+    session.flush()
+    _flush_children(session, written)  # the children of this batch so far: read below
+    submission = "revision" if is_revision(parsed) else "copy"
+    if submission == "copy" and _agrees(session, existing, parsed):
+        # the usual copy (another encoding, script, layout): the same figures as the report's
+        # already; reconciling again would give them back, so only the document is added
+        session.add(_parse_row(document.id, existing.id, parsed, main=False))
+        existing.document_count += 1
+        session.add(existing)
+        session.flush()
+        return IngestResult(existing, created=False, submission=submission, document_id=document.id,
+                            parse_status=parsed.status)
     if existing.id not in written.new_reports and existing.id not in written.changed:
         written.before.update(rollup.cells_of(session, [existing.id]))
         written.changed.add(existing.id)
@@ -398,9 +408,17 @@ def _attach(session: Session, document: Document, report: Report, parsed: Parsed
     session.add(existing)
     session.flush()
     written.children.append(children)
-    submission = "revision" if is_revision(parsed) else "copy"
     return IngestResult(existing, created=False, submission=submission, document_id=document.id,
                         parse_status=parsed.status)
+
+
+def _agrees(session: Session, report: Report, parsed: ParsedReport) -> bool:
+    """Whether the parse has the report's status and exactly its figures (keys and values), so
+    that reconciling it in would change nothing but which copy a figure is said to come from."""
+    if parsed.status != report.status or len(parsed.figures) != report.figure_count:
+        return False
+    stored = dict(session.exec(select(FigureRow.key, FigureRow.value).where(FigureRow.report_id == report.id)).all())
+    return stored == {f.key: float(f.value) for f in parsed.figures}
 
 
 def _flush_children(session: Session, written: _Written) -> None:
