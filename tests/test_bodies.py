@@ -122,3 +122,18 @@ def test_an_old_report_id_redirects_to_the_kept_report(client, database_url):
         assert r.status_code == 308 and r.headers["location"] == target, path
     assert client.get("/reports/77/figures").json()["report_id"] == seed["id"]
     assert_problem(client.get("/reports/78"), 404, "not_found")
+
+
+def test_reparse_reconciles_every_document_again(client):
+    first = _post(client, SEED_VARIANTS[0]).json()
+    _post(client, SEED_VARIANTS[3])
+    _post(client, SEED_VARIANTS[5])
+    before = client.get(f"/reports/{first['id']}/figures").json()["figures"]
+    r = client.post(f"/reports/{first['id']}/reparse", headers=AUTH)
+    assert r.status_code == 200, r.text
+    assert r.json()["document_count"] == 3 and r.json()["id"] == first["id"]
+    after = client.get(f"/reports/{first['id']}/figures").json()["figures"]
+    assert figure_map(after) == figure_map(before) == expected_for(SEED_VARIANTS[0])["figures"]
+    assert len(client.get(f"/reports/{first['id']}/documents").json()["documents"]) == 3
+    row = _stats(client, region="1507", year="2020")
+    assert (row["count"], row["reports_in_scope"]) == (1, 1)
