@@ -223,6 +223,11 @@ def seed(client) -> dict:
     return r.json()
 
 
+def as_read(submitted: dict) -> dict:
+    """A POST /reports answer as GET /reports/{id} gives the report (without the submission's own fields)."""
+    return {k: v for k, v in submitted.items() if k not in ("submission", "document_id")}
+
+
 def assert_problem(response, status: int, code: str) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
