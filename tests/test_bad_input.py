@@ -516,8 +516,10 @@ def test_an_http_source_url_is_kept(client, stored):
     text = (CORPUS / SEED).read_text(encoding="utf-8")
     for i, url in enumerate(("https://www.example.gov.cn/2021/report.html", "HTTP://Example.gov.cn:8080/r?id=1")):
         r = client.post("/reports", json={"text": text + "\n" * (i + 1), "source_url": url}, headers=AUTH)
-        assert r.status_code == 201 and r.json()["source_url"] == url, r.text
-    stored(extra_reports=2)
+        # copies of the seed: the report keeps where it was first found, each document its own URL
+        assert r.status_code == 200 and r.json()["submission"] == "copy", r.text
+        assert client.get(f"/documents/{r.json()['document_id']}").json()["source_url"] == url
+    stored(copies=2)  # the report as it was (its source_url too), but for its two new documents
 
 
 # ----------------------------------------------------------------------------- an aborted upload
