@@ -24,9 +24,11 @@ from datetime import date
 
 from sqlalchemy import Engine, insert, text as sql_text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, delete, select, update
 
-from app.models import Body, Document, DocumentParse, FigureRow, FindingRow, Report, ReportText, utcnow
+from app.models import (
+    Body, Document, DocumentParse, FigureRow, FindingRow, Report, ReportAlias, ReportText, utcnow,
+)
 from app.parsing import ParsedReport
 from app.parsing.reconcile import Copy, Reconciled, is_revision, reconcile
 from app.services import parses
@@ -542,8 +544,21 @@ def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SE
             assert document is not None
             fresh[doc_id] = storable(parse_upload(document.content, document_content_type(document), budget=budget))
         before = rollup.cells_of(session, [report.id])  # the rollup cells it leaves (refreshed below)
-        _clear(session, report.id)
         main = fresh[report.document_id]
+        if len(fresh) == 1:  # a report of one document: its body and year are what it says now
+            key = body_key(main)
+            if key is not None:
+                _lock_bodies(session, [key])
+            body = None if key is None else _body(session, key[0], key[1], main.level)
+            if body is not None:
+                other = session.exec(select(Report).where(Report.body_id == body.id, Report.year == key[2],
+                                                          Report.id != report.id)).first()
+                if other is not None:  # another report has that body-year: the document joins it
+                    for row in rows:
+                        session.expunge(row)
+                    return _merge_into(session, report, other, main, before)
+            report.body_id = None if body is None else body.id
+        _clear(session, report.id)
         for row in rows:
             session.delete(row)
         session.flush()
@@ -558,17 +573,36 @@ def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SE
             session.add(ReportText(report_id=report.id, original=main.text, normalized=main.normalized_text))
         session.flush()
         children = _rewrite(session, report, [Copy(d, p) for d, p in fresh.items()], fresh)
-        key = body_key(fresh[report.document_id])
-        if key is None:
-            report.body_id = None
-        elif len(fresh) == 1:
-            report.body_id = _body(session, key[0], key[1], main.level).id
         session.add(report)
         session.flush()
         _write_children(session, [children])
         rollup.refresh(session, before, [report.id])
         session.commit()
         return report
+
+
+def _merge_into(session: Session, report: Report, other: Report, parsed: ParsedReport, before: dict) -> Report:
+    """A reparse found report's one document to be of `other`'s body and year: the document
+    joins `other` (reconciled again), `report` goes and its id answers with `other`'s
+    (report_alias). Commits; returns `other`."""
+    document_id = report.document_id
+    before.update(rollup.cells_of(session, [other.id]))
+    session.exec(update(ReportAlias).where(ReportAlias.report_id == report.id)  # type: ignore[call-overload]
+                 .values(report_id=other.id))
+    session.delete(report)  # its text, figures, findings and parse go with it (ON DELETE CASCADE)
+    session.flush()
+    session.add(ReportAlias(old_id=report.id, report_id=other.id))
+    session.add(_parse_row(document_id, other.id, parsed, main=False))
+    session.flush()
+    copies = _copies(session, other, {document_id: parsed})
+    _clear(session, other.id)
+    children = _rewrite(session, other, copies, {document_id: parsed})
+    session.add(other)
+    session.flush()
+    _write_children(session, [children])
+    rollup.refresh(session, before, [other.id])
+    session.commit()
+    return other
 
 
 def report_ids(engine: Engine, *, outdated_only: bool = False) -> list[int]:
