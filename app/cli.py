@@ -1,4 +1,4 @@
-"""The `disclosure` command: serve | ingest | parse | migrate | openapi.
+"""The `disclosure` command: serve | ingest | parse | reparse | migrate | openapi.
 
 The CLI writes to the database directly (DATABASE_URL), without an API key.
 """
@@ -79,6 +79,12 @@ class Progress:
         else:
             self.stream.write(f"[{done}/{self.total}] {label}\n")
         self.stream.flush()
+
+    def clear(self) -> None:
+        """Wipe the bar's line on a terminal (before a line is printed on stdout)."""
+        if self.tty:
+            self.stream.write("\r" + " " * (self.width + 52) + "\r")
+            self.stream.flush()
 
 
 # ----------------------------------------------------------------------------- commands
@@ -231,7 +237,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     migrate_and_fill(url)
     engine = make_engine(url)
     progress = Progress(len(items), sys.stderr)
-    new = existing = failed = 0
+    counts = dict.fromkeys(("new", "copy", "revision", "duplicate"), 0)
+    failed = 0
     errors: list[str] = []
     def outcomes():
         # files: parsed on every core, written in batches (app/services/bulk.py), in order
@@ -255,16 +262,22 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             elif isinstance(outcome, (InputError, FetchError)):
                 failed += 1
                 errors.append(f"{label}: {outcome.code}: {outcome.message}")
-            elif outcome.created:
-                new += 1
             else:
-                existing += 1
+                # a stored document whose own parse failed counts as failed (it is kept, counted nowhere)
+                status = outcome.parse_status or outcome.report.status
+                if status == "failed":
+                    failed += 1
+                else:
+                    counts[outcome.submission] += 1
+                progress.clear()
+                print(f"{label}: report {outcome.report.id} {outcome.submission} {status}", flush=True)
             progress.update(done, label)
     finally:
         engine.dispose()
     for line in errors:
         print(f"failed: {line}", file=sys.stderr)
-    print(f"ingested {new + existing} (new {new}, existing {existing}, failed {failed}"
+    print(f"ingested {sum(counts.values())} ("
+          + ", ".join(f"{k} {v}" for k, v in counts.items()) + f", failed {failed}"
           + (f", skipped {len(skipped)})" if skipped else ")"))
     return 1 if failed else 0
 

@@ -11,7 +11,8 @@ from fastapi.openapi.utils import get_openapi
 
 from app import __version__
 from app.api import (
-    caching, changes, deps, docs, figures, health, home, indicators, pages, problems, query, regions, reports,
+    bodies, caching, changes, deps, docs, documents, figures, health, home, indicators, pages, problems, query,
+    regions, reports,
 )
 from app.api.auth import ReadKeyMiddleware
 from app.api.guards import NulGuardMiddleware
@@ -66,8 +67,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(ReportViewCache, max_bytes=settings.disclosure_view_cache_mb * 1024 * 1024)
     app.add_middleware(ReadKeyMiddleware, settings=settings)
     app.add_middleware(NulGuardMiddleware)
+    app.add_exception_handler(deps.ReportMoved, deps.report_moved)
     app.include_router(reports.router)
     app.include_router(figures.router)
+    app.include_router(bodies.router)
+    app.include_router(documents.router)
     app.include_router(pages.router)
     app.include_router(health.router)
     app.include_router(query.router)

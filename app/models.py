@@ -1,8 +1,12 @@
 """SQLModel tables (the schema Alembic migrates) and the public response models.
 
-Tables: document (the bytes as received), report (one parse of one document),
-report_text (the decoded text the figures' line numbers refer to, kept apart so that
-listing reports never loads it), figure (one long table: key, value, source), finding.
+Tables: body (a reporting body: its full official name and region code), document (the
+bytes as received), document_parse (one document's own parse), report (one body's report of
+one year, reconciled from every document submitted for it; a document whose parse names no
+body or year stands alone as its own report), report_text (the decoded text of the report's
+main document, the one its figures' line numbers refer to unless figure.document_id names
+another, kept apart so that listing reports never loads it), figure (one long table: key,
+value, source), finding, report_alias (ids of reports merged into another by migration 0011).
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field as PField, field_validator, model_validator
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, event,
-    inspect as sa_inspect,
+    BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text,
+    UniqueConstraint, event, inspect as sa_inspect, text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -32,6 +36,20 @@ def utcnow() -> datetime:
 
 
 # --------------------------------------------------------------------------- tables
+
+
+class Body(SQLModel, table=True):
+    """A reporting body: its full official name as the metadata reader resolves it, and its
+    region code; the level of its reports."""
+
+    __tablename__ = "body"
+    __table_args__ = (UniqueConstraint("name", "region_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    region_code: str = Field(sa_column=Column(String(12), nullable=False, index=True))
+    level: str | None = Field(default=None, sa_column=Column(String(20)))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
 class Document(SQLModel, table=True):
@@ -55,9 +73,13 @@ class Document(SQLModel, table=True):
 class Report(SQLModel, table=True):
     __tablename__ = "report"
     # /stats groups and counts reports from this index alone (report.*_code: where the region rolls up to)
+    # one report per body and year (a report with no body stands alone)
     __table_args__ = (Index("ix_report_agency_year", "agency", "year"),
                       Index("ix_report_rollup", "template", "province_code", "city_code", "county_code", "year",
-                            "level"))
+                            "level"),
+                      Index("uq_report_body_year", "body_id", "year", unique=True,
+                            sqlite_where=text("body_id IS NOT NULL AND year IS NOT NULL"),
+                            postgresql_where=text("body_id IS NOT NULL AND year IS NOT NULL")))
 
     id: int | None = Field(default=None, primary_key=True)
     document_id: int = Field(
@@ -95,6 +117,43 @@ class Report(SQLModel, table=True):
     checks_holding: int | None = Field(default=None, sa_column=Column(Integer))
     checks_unknown: int | None = Field(default=None, sa_column=Column(Integer))
     copied_from_previous: bool | None = Field(default=None, sa_column=Column(Boolean))
+    # its body (null: the parse named no body or year, or no region: the report stands alone);
+    # document_id above is its main document, document_count how many documents it was built from
+    body_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("body.id")))
+    document_count: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+
+
+class DocumentParse(SQLModel, table=True):
+    """One document's own parse, and the report it belongs to (the link lives here, not on
+    document: report.document_id already points at the report's main document, and a second
+    FK from document to report would make the two tables point at each other). Figures,
+    findings and metadata as JSON (app/services/parses.py); `text` the document's decoded text,
+    null for the report's main document, whose text is report_text.original."""
+
+    __tablename__ = "document_parse"
+
+    document_id: int = Field(sa_column=Column(Integer, ForeignKey("document.id", ondelete="CASCADE"),
+                                              primary_key=True, autoincrement=False))
+    report_id: int = Field(sa_column=Column(Integer, ForeignKey("report.id", ondelete="CASCADE"), nullable=False,
+                                            index=True))
+    parser_version: str = Field(sa_column=Column(String(40), nullable=False))
+    status: str = Field(sa_column=Column(String(20), nullable=False))
+    meta: str = Field(sa_column=Column(Text, nullable=False))
+    figures: str = Field(sa_column=Column(Text, nullable=False))
+    findings: str = Field(sa_column=Column(Text, nullable=False))
+    text: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class ReportAlias(SQLModel, table=True):
+    """A report id that migration 0011 merged into another report of the same body and year:
+    GET /reports/{old_id} and its sub-paths answer 308 to the kept one."""
+
+    __tablename__ = "report_alias"
+
+    old_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    report_id: int = Field(sa_column=Column(Integer, ForeignKey("report.id", ondelete="CASCADE"), nullable=False,
+                                            index=True))
 
 
 class ReportText(SQLModel, table=True):
@@ -134,6 +193,9 @@ class FigureRow(SQLModel, table=True):
     box_bottom: float | None = Field(default=None, sa_column=Column(Float))
     # read by OCR (flag "ocr"): the recogniser's lowest score over the figure's characters, 0–1
     confidence: float | None = Field(default=None, sa_column=Column(Float))
+    # the document the reconciled figure was read from (its line numbers refer to that
+    # document's text); no FK: the figures are rewritten whenever the report's documents change
+    document_id: int | None = Field(default=None, sa_column=Column(Integer))
 
 
 class FindingRow(SQLModel, table=True):
@@ -341,6 +403,9 @@ class ReportLinks(BaseModel):
     publishing: str
     indicators: str = PField(description="the indicators of GET /indicators for this report")
     checks: str = PField(description="cross-year checks against the same body's other years, quality signals")
+    documents: str = PField(description="the documents the report was built from (copies, editions)")
+    body: str | None = PField(default=None, description="the reporting body (GET /bodies/{id}); null when the "
+                                                        "report names no body or year and stands alone")
 
 
 class ReportPublic(BaseModel):
@@ -365,6 +430,10 @@ class ReportPublic(BaseModel):
                                                "departments, 31 March for governments (条例 art. 49)")
     on_time: bool | None = PField(default=None, description="published_at ≤ deadline; null when either is unknown")
     change_seq: int = PField(description="its place in the change sequence of GET /changes")
+    body_id: int | None = PField(default=None, description="its body (one report per body and year); null when the "
+                                                           "parse named no body or year: it stands alone, counted "
+                                                           "as its own report")
+    document_count: int = PField(default=1, description="how many documents (copies, editions) it was built from")
     checks_failing: int | None = PField(default=None, description="how many of its cross-year checks (GET "
                                         "/reports/{id}/checks) fail: against the same body's previous and next year")
     checks_holding: int | None = PField(default=None, description="how many of its cross-year checks hold")
@@ -387,6 +456,92 @@ class ReportPublic(BaseModel):
         return self
 
 
+Submission = Literal["new", "copy", "revision", "duplicate"]
+
+
+class ReportSubmitted(ReportPublic):
+    """POST /reports: the report the document made or joined."""
+
+    submission: Submission = PField(description="new: a new report (201); copy: another copy of a report stored "
+                                                "before, attached to it as a document; revision: a revised edition "
+                                                "of it (the text says so), attached and reconciled; duplicate: these "
+                                                "very bytes were stored before")
+    document_id: int | None = PField(default=None, description="the document the bytes are stored as "
+                                                               "(GET /documents/{id})")
+
+
+class DocumentPublic(BaseModel):
+    id: int
+    report_id: int | None = PField(description="the report it belongs to")
+    main: bool = PField(description="the report's main document: its text is the report's text")
+    sha256: str
+    media_type: str
+    encoding: str | None
+    size: int
+    source_url: str | None
+    received_at: datetime
+    status: Status | None = PField(default=None, description="its own parse's status")
+    parser_version: str | None = None
+    links: dict[str, str]
+
+    @field_validator("received_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+class DocumentsPublic(BaseModel):
+    report_id: int
+    documents: list[DocumentPublic]
+
+
+class DocumentParsePublic(BaseModel):
+    """A document's own parse, before reconciliation with the report's other documents."""
+
+    model_config = ConfigDict(extra="allow")
+
+    parser_version: str
+    status: Status
+    template: Template | None = None
+    year: int | None = None
+    agency: str | None = None
+    region_code: str | None = None
+    level: str | None = None
+    title: str | None = None
+    published_at: str | None = None
+    figures: list[FigurePublic]
+    findings: list[FindingPublic]
+
+
+class DocumentDetail(DocumentPublic):
+    parse: DocumentParsePublic | None
+
+
+class BodyPublic(BaseModel):
+    id: int
+    name: str = PField(description="the body's full official name")
+    region_code: str
+    level: str | None
+    links: dict[str, str]
+
+
+class BodiesPage(BaseModel):
+    data: list[BodyPublic]
+    next: str | None = PField(description="URL of the next page, null on the last one")
+
+
+class BodyYear(BaseModel):
+    year: int | None
+    report_id: int
+    status: Status
+    document_count: int
+    report: str = PField(description="URL of the report")
+
+
+class BodyDetail(BodyPublic):
+    reports: list[BodyYear] = PField(description="its reports, one per year, oldest first")
+
+
 class ReportsPage(BaseModel):
     data: list[ReportPublic]
     next: str | None = PField(description="URL of the next page, null on the last one")
@@ -399,6 +554,8 @@ class SourcePublic(BaseModel):
     end: int | None = PField(description="end of the figure inside the line (exclusive)")
     text: str | None = PField(description="the line as the document has it")
     page: int | None = PField(default=None, description="1-based page of a PDF original; absent for other formats")
+    document: int | None = PField(default=None, description="the document (GET /documents/{id}) the figure was read "
+                                                            "from, when the report was built from several")
     box: list[float] | None = PField(default=None, min_length=4, max_length=4,
                                      description="the figure's box on its page: [x0, top, x1, bottom] in PDF points "
                                                  "from the page's top-left corner, y downwards; absent for other formats")
@@ -602,3 +759,7 @@ class PublishingView(SectionView):
     online_interviews: Number | None = None
     consultations: Number | None = None
     letters_answered: Number | None = None
+
+
+DocumentParsePublic.model_rebuild()
+DocumentDetail.model_rebuild()

@@ -223,6 +223,11 @@ def seed(client) -> dict:
     return r.json()
 
 
+def as_read(submitted: dict) -> dict:
+    """A POST /reports answer as GET /reports/{id} gives the report (without the submission's own fields)."""
+    return {k: v for k, v in submitted.items() if k not in ("submission", "document_id")}
+
+
 def assert_problem(response, status: int, code: str) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
@@ -231,6 +236,14 @@ def assert_problem(response, status: int, code: str) -> dict:
     assert body["code"] == code
     assert body["title"] and body["detail"] and body["type"].endswith(code)
     return body
+
+
+def other_body(parsed, i: int):
+    """The parse as another body's report (one report per body and year: tests that store
+    many reports give each its own body)."""
+    from dataclasses import replace
+
+    return replace(parsed, agency=f"{parsed.agency}第{i}分局")
 
 
 def figure_map(figures: list[dict]) -> dict:

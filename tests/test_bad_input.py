@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from conftest import AUTH, CORPUS, REPO, SEED, assert_problem, expected_for, figure_map
+from conftest import AUTH, CORPUS, REPO, SEED, assert_problem, expected_for, figure_map, as_read
 
 TEXT = {"Content-Type": "text/plain", **AUTH}
 HTML = {"Content-Type": "text/html", **AUTH}
@@ -49,9 +49,19 @@ def stored(client, seed):
     expected = expected_for(SEED)["figures"]
     assert figure_map(figures) == expected
 
-    def check(extra_reports: int = 0) -> None:
-        assert client.get(f"/reports/{seed['id']}").json() == seed
-        assert client.get(f"/reports/{seed['id']}/figures").json()["figures"] == figures
+    def check(extra_reports: int = 0, copies: int = 0) -> None:
+        now = client.get(f"/reports/{seed['id']}").json()
+        if copies:  # copies of it attached as documents: the report is the same but for those
+            volatile = ("updated_at", "change_seq", "document_count")
+            assert now["document_count"] == 1 + copies
+            assert {k: v for k, v in now.items() if k not in volatile} == \
+                {k: v for k, v in as_read(seed).items() if k not in volatile}
+        else:
+            assert now == as_read(seed)
+        got = client.get(f"/reports/{seed['id']}/figures").json()["figures"]
+        for f in got if copies else ():  # with copies, each figure names the document it came from
+            assert (f["source"] or {}).pop("document", seed["document_id"]) == seed["document_id"]
+        assert got == figures
         assert client.get(f"/reports/{seed['id']}/text").text == text
         assert len(client.get("/reports", params={"limit": 500}).json()["data"]) == 1 + extra_reports
     return check
@@ -96,10 +106,10 @@ def test_gbk_declared_as_utf8(client, stored):
                                                headers={"Content-Type": "text/plain; charset=utf-8", **AUTH}),
                                    422, "charset_mismatch")
     assert "gb18030" in problem["detail"]  # says what it would decode as
-    # declared rightly, or not at all, it is read
-    assert client.post("/reports", content=body, headers={"Content-Type": "text/plain; charset=gbk", **AUTH}
-                       ).status_code in (200, 201)
-    stored(extra_reports=1)
+    # declared rightly, or not at all, it is read: a copy of the stored report (one body, one year)
+    copy = client.post("/reports", content=body, headers={"Content-Type": "text/plain; charset=gbk", **AUTH})
+    assert copy.status_code == 200 and copy.json()["submission"] == "copy"
+    stored(copies=1)
 
 
 def test_an_unknown_charset(client, stored):
@@ -141,14 +151,15 @@ def test_a_500_digit_cell(client, stored):
     digits = "9" * 500
     text = (CORPUS / SEED).read_text(encoding="utf-8").replace("41505", digits)
     r = client.post("/reports", content=text.encode(), headers=TEXT)
-    assert r.status_code == 201, r.text
-    figures = client.get(f"/reports/{r.json()['id']}/figures").json()["figures"]  # serialisable: no inf, no NaN
-    assert all(abs(f["value"]) < 1e15 for f in figures)
-    assert "active.permit.decisions" not in figure_map(figures)
+    # the seed's body and year: a copy of it, whose own parse lacks the figure it cannot read
+    assert r.status_code == 200 and r.json()["submission"] == "copy", r.text
+    own = client.get(f"/documents/{r.json()['document_id']}").json()["parse"]["figures"]  # no inf, no NaN
+    assert all(abs(f["value"]) < 1e15 for f in own)
+    assert "active.permit.decisions" not in figure_map(own)
     html = f"<table><tr><td>行政许可</td><td>{digits}</td><td>{digits}.{digits}</td></tr></table>"
     r = client.post("/reports", content=html.encode(), headers=HTML)
     assert r.status_code == 201, r.text
-    stored(extra_reports=2)
+    stored(extra_reports=1, copies=1)  # the report keeps the seed's reading of that figure
 
 
 def test_an_unknown_content_type(client, stored):
@@ -306,19 +317,28 @@ def live_server(database_url, tmp_path):
         yield server.base, server.port
 
 
-def test_nul_characters(client, stored):
+def test_nul_characters(client, stored, database_url):
     """PostgreSQL text cannot hold NUL: in a URL it is refused, in a document replaced (U+FFFD)."""
     assert_clean_problem(client.get("/reports", params={"agency": "a\x00b"}), 422, "validation_error")
     assert_clean_problem(client.get("/reports/1%00"), 422, "validation_error")
     text = (CORPUS / SEED).read_text(encoding="utf-8")
     with_nul = text + "\n附\x00录\x00"  # late in the text: a NUL near the start makes it binary (415)
     r = client.post("/reports", json={"text": with_nul}, headers=AUTH)
-    assert r.status_code == 201, r.text
-    stored_text = client.get(f"/reports/{r.json()['id']}/text").text
+    assert r.status_code == 200 and r.json()["submission"] == "copy", r.text  # of the seed: its document's text
+    from sqlalchemy import text as sql
+    from app.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            stored_text = conn.execute(sql("SELECT text FROM document_parse WHERE document_id = :d"),
+                                       {"d": r.json()["document_id"]}).scalar_one()
+    finally:
+        engine.dispose()
     assert "\x00" not in stored_text and stored_text.count("\ufffd") == 2 and len(stored_text) == len(with_nul)
     r = client.post("/reports", content=with_nul.encode() + b"\x00", headers=TEXT)
-    assert r.status_code in (201, 415), r.text
-    stored(extra_reports=1 if r.status_code == 415 else 2)
+    assert r.status_code in (200, 415), r.text
+    stored(copies=1 if r.status_code == 415 else 2)
 
 
 # ----------------------------------------------------------------------------- tampered cursors
@@ -496,8 +516,10 @@ def test_an_http_source_url_is_kept(client, stored):
     text = (CORPUS / SEED).read_text(encoding="utf-8")
     for i, url in enumerate(("https://www.example.gov.cn/2021/report.html", "HTTP://Example.gov.cn:8080/r?id=1")):
         r = client.post("/reports", json={"text": text + "\n" * (i + 1), "source_url": url}, headers=AUTH)
-        assert r.status_code == 201 and r.json()["source_url"] == url, r.text
-    stored(extra_reports=2)
+        # copies of the seed: the report keeps where it was first found, each document its own URL
+        assert r.status_code == 200 and r.json()["submission"] == "copy", r.text
+        assert client.get(f"/documents/{r.json()['document_id']}").json()["source_url"] == url
+    stored(copies=2)  # the report as it was (its source_url too), but for its two new documents
 
 
 # ----------------------------------------------------------------------------- an aborted upload

@@ -26,11 +26,14 @@ def test_ingest_paths_in_order_with_failures_and_duplicates(tmp_path, database_u
     try:
         out = list(ingest_paths(engine, paths, lambda _p: None, batch=3, processes=processes, pool_from=1))
         assert [p for p, _ in out] == paths
-        kinds = [type(o).__name__ if isinstance(o, Exception) else ("new" if o.created else "old") for _, o in out]
-        assert kinds == ["new", "new", "new", "InputError", "new", "FileNotFoundError", "new", "old", "old"]
-        assert out[7][1].report.id == out[0][1].report.id
+        kinds = [type(o).__name__ if isinstance(o, Exception) else o.submission for _, o in out]
+        # one body, one year: the first makes the report, the other bytes are copies of it
+        assert kinds == ["new", "copy", "copy", "InputError", "copy", "FileNotFoundError", "copy", "duplicate",
+                         "duplicate"]
+        assert {o.report.id for _, o in out if not isinstance(o, Exception)} == {out[0][1].report.id}
+        assert out[7][1].document_id == out[0][1].document_id
         again = list(ingest_paths(engine, paths[:3], lambda _p: None, processes=processes, pool_from=1))
-        assert [o.created for _, o in again] == [False] * 3
+        assert [o.submission for _, o in again] == ["duplicate"] * 3
         assert isinstance(out[3][1], InputError) and out[3][1].code == "empty_body"
     finally:
         engine.dispose()
@@ -48,7 +51,8 @@ def test_a_file_past_the_hard_timeout_fails_alone_and_the_import_goes_on(tmp_pat
         out = list(ingest_paths(engine, paths, lambda p: "text/html" if p.suffix == ".html" else None,
                                 processes=1, budget=None, timeout=0.3))
         assert [p for p, _ in out] == paths
-        assert out[0][1].created and out[2][1].created  # the file after it: a new process parsed it
+        # the file after it: a new process parsed it (a copy of the first)
+        assert out[0][1].created and out[2][1].submission == "copy" and out[2][1].parse_status == "parsed"
         assert isinstance(out[1][1], InputError) and out[1][1].code == "parse_timeout"
     finally:
         engine.dispose()

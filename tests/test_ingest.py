@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func
@@ -10,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.db import make_engine
-from app.models import Document, FigureRow, FindingRow, Report, ReportText
+from app.models import Body, Document, DocumentParse, FigureRow, FindingRow, Report, ReportText
 from app.parsing import Figure, ParsedReport, Source, parse_document
 from app.services.ingest import ingest, store
-from conftest import CORPUS, SEED, expected_for
+from conftest import CORPUS, SEED, expected_for, other_body
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def engine(database_url):
 def counts(engine) -> dict[str, int]:
     with Session(engine) as s:
         return {t.__tablename__: s.exec(select(func.count()).select_from(t)).one()
-                for t in (Document, Report, ReportText, FigureRow, FindingRow)}
+                for t in (Document, Report, ReportText, FigureRow, FindingRow, DocumentParse, Body)}
 
 
 def test_ingest_stores_document_report_and_figures(engine):
@@ -87,7 +88,7 @@ def test_a_failing_write_leaves_nothing_behind(engine):
                              source=Source(line=1, start=0, end=1, text="x"))]
     with pytest.raises(IntegrityError):
         store(engine, b"some bytes", parsed)
-    assert counts(engine) == {"document": 0, "report": 0, "report_text": 0, "figure": 0, "finding": 0}
+    assert set(counts(engine).values()) == {0}
 
 
 def test_store_keeps_values_and_sources(engine):
@@ -111,9 +112,12 @@ def test_store_many_writes_a_batch_in_order_and_dedupes(engine):
     data = (CORPUS / SEED).read_bytes()
     parsed = parse_document(data, "text/plain")
     first = ingest(engine, data, "text/plain")  # stored before the batch
-    items = [(data + b"\nA\n", parsed), (data, parsed), (data + b"\nB\n", parsed), (data + b"\nA\n", parsed)]
+    # two other bodies' reports (the same parse under other names: one report per body and year)
+    a, b = other_body(parsed, 1), other_body(parsed, 2)
+    items = [(data + b"\nA\n", a), (data, parsed), (data + b"\nB\n", b), (data + b"\nA\n", a)]
     results = store_many(engine, items)
     assert [r.created for r in results] == [True, False, True, False]
+    assert [r.submission for r in results] == ["new", "duplicate", "new", "duplicate"]
     assert results[1].report.id == first.report.id and results[3].report.id == results[0].report.id
     assert results[0].report.id < results[2].report.id
     assert results[0].report.change_seq < results[2].report.change_seq
@@ -124,3 +128,37 @@ def test_store_many_writes_a_batch_in_order_and_dedupes(engine):
             assert keys == [f.key for f in parsed.figures]  # in the parse's order
             assert s.get(ReportText, r.report.id).original == parsed.text
             assert s.get(Report, r.report.id).deadline is not None
+
+
+def test_copies_of_one_body_year_make_one_report(engine):
+    """Stored one by one and in one batch, the same report's copies attach to one report."""
+    from app.services.ingest import store_many
+
+    data = (CORPUS / SEED).read_bytes()
+    parsed = parse_document(data, "text/plain")
+    first = ingest(engine, data, "text/plain")
+    single = store(engine, data + b"\n\n", parsed)
+    batch = store_many(engine, [(data + b"\nA\n", parsed), (data + b"\nB\n", parsed), (data + b"\nA\n", parsed)])
+    assert first.submission == "new" and single.submission == "copy"
+    assert [r.submission for r in batch] == ["copy", "copy", "duplicate"]
+    assert {r.report.id for r in [single, *batch]} == {first.report.id}
+    assert len({r.document_id for r in [first, single, *batch]}) == 4
+    c = counts(engine)
+    assert c["report"] == 1 and c["document"] == 4 and c["document_parse"] == 4 and c["body"] == 1
+    with Session(engine) as s:
+        report = s.get(Report, first.report.id)
+        assert report.document_count == 4 and report.figure_count == len(parsed.figures)
+        values = dict(s.exec(select(FigureRow.key, FigureRow.value).where(FigureRow.report_id == report.id)).all())
+        assert values == {f.key: float(f.value) for f in parsed.figures}
+
+
+def test_two_batches_of_one_new_body_year_race_to_one_report(engine):
+    """Two writers with copies of a body-year nobody stored yet: one report with both."""
+    data = (CORPUS / SEED).read_bytes()
+    parsed = parse_document(data, "text/plain")
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda i: store(engine, data + f"\n{i}\n".encode(), parsed), range(4)))
+    assert sorted(r.submission for r in results) == ["copy", "copy", "copy", "new"]
+    assert len({r.report.id for r in results}) == 1
+    c = counts(engine)
+    assert c["report"] == 1 and c["document"] == 4 and c["document_parse"] == 4

@@ -30,7 +30,7 @@ from sqlalchemy import event
 from app.db import Overloaded, ReadGate, make_engine
 from app.parsing import parse_document
 from app.services.ingest import store_many
-from conftest import CORPUS, SEED
+from conftest import CORPUS, SEED, other_body
 from servers import Server
 
 SEED_BYTES = (CORPUS / SEED).read_bytes()
@@ -38,11 +38,12 @@ BIG_CSV = "/figures?key=applications.&format=csv"  # every reports' 182 applicat
 
 
 def store_copies(database_url: str, n: int) -> None:
-    """n reports: the seed's parse stored under n distinct byte strings (no parsing n times)."""
+    """n reports: the seed's parse stored under n distinct byte strings (no parsing n times),
+    each as another body's (one report per body and year)."""
     parsed = parse_document(SEED_BYTES, "text/plain")
     engine = make_engine(database_url)
     try:
-        store_many(engine, [(SEED_BYTES + f"\n副本 {i}\n".encode(), parsed) for i in range(n)])
+        store_many(engine, [(SEED_BYTES + f"\n副本 {i}\n".encode(), other_body(parsed, i)) for i in range(n)])
     finally:
         engine.dispose()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
@@ -44,3 +44,76 @@ def test_migrate_creates_the_sqlite_folder(tmp_path):
     migrate(url)
     assert (tmp_path / "new" / "deeper" / "x.db").is_file()
     migrate(url)  # idempotent
+
+
+def _insert_at_0010(conn) -> None:
+    """Reports as 0010 stored them: two of one body-year (the .txt and its GB18030 copy), one of
+    another year, one failed parse with no body or year."""
+    from datetime import datetime, timezone
+
+    now = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    docs = [(1, "a" * 64), (2, "b" * 64), (3, "c" * 64), (4, "d" * 64)]
+    for doc_id, digest in docs:
+        conn.execute(text("INSERT INTO document (id, sha256, media_type, encoding, content, size, received_at) "
+                          "VALUES (:i, :d, 'text/plain', 'utf-8', :c, 3, :t)"),
+                     {"i": doc_id, "d": digest, "c": b"abc", "t": now})
+    reports = [(1, 1, 2020, "鄂温克族自治旗人民政府", "150724", "parsed"),
+               (2, 2, 2020, "鄂温克族自治旗人民政府", "150724", "parsed"),
+               (3, 3, 2021, "鄂温克族自治旗人民政府", "150724", "parsed"),
+               (4, 4, None, None, None, "failed")]
+    for rid, doc_id, year, agency, region, status in reports:
+        conn.execute(text(
+            "INSERT INTO report (id, document_id, parser_version, status, template, year, agency, region_code, level, "
+            "figure_count, finding_count, created_at, updated_at, change_seq) VALUES (:i, :d, 'p1', :s, '2019', :y, "
+            ":a, :r, 'county', 1, 0, :t, :t, :i)"),
+            {"i": rid, "d": doc_id, "s": status, "y": year, "a": agency, "r": region, "t": now})
+        conn.execute(text("INSERT INTO report_text (report_id, original, normalized) VALUES (:i, :o, :o)"),
+                     {"i": rid, "o": f"第一行\n申请 {rid * 10} 件"})
+        if status != "failed":
+            conn.execute(text(
+                "INSERT INTO figure (report_id, key, value, unit, section, line, span_start, span_end, flags) "
+                "VALUES (:i, 'applications.new.total', :v, '件', 'applications', 2, 3, 5, '')"),
+                {"i": rid, "v": rid * 10})
+    conn.execute(text("DELETE FROM change_counter"))
+    conn.execute(text("INSERT INTO change_counter (id, value) VALUES (1, 4)"))
+
+
+def test_0011_groups_existing_reports_by_body_and_year(empty_database_url):
+    import json
+
+    url = empty_database_url
+    command.upgrade(alembic_config(url), "0010")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            _insert_at_0010(conn)
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:  # ids given explicitly: the sequences move past them
+                for table in ("document", "report", "figure"):
+                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 10)"))
+        migrate(url)
+        assert _diff(url) == []
+        with engine.connect() as conn:
+            bodies = conn.execute(text("SELECT id, name, region_code, level FROM body")).all()
+            assert [(b.name, b.region_code, b.level) for b in bodies] == [("鄂温克族自治旗人民政府", "150724", "county")]
+            reports = conn.execute(text("SELECT id, body_id, year, document_count, document_id, finding_count, "
+                                        "change_seq FROM report ORDER BY id")).all()
+            assert [(r.id, r.body_id, r.year, r.document_count) for r in reports] == [
+                (1, bodies[0].id, 2020, 2), (3, bodies[0].id, 2021, 1), (4, None, None, 1)]
+            assert reports[0].change_seq > 4  # changed: pollers read it again
+            assert conn.execute(text("SELECT old_id, report_id FROM report_alias")).all() == [(2, 1)]
+            parses = conn.execute(text("SELECT document_id, report_id, figures, text FROM document_parse "
+                                       "ORDER BY document_id")).all()
+            assert [(p.document_id, p.report_id) for p in parses] == [(1, 1), (2, 1), (3, 3), (4, 4)]
+            assert parses[0].text is None and parses[1].text == "第一行\n申请 20 件"  # the main one's is report_text's
+            assert [f[1] for f in json.loads(parses[1].figures)] == [20]
+            # the kept report keeps its own figures, marked not reconciled; the merged one's are gone
+            assert conn.execute(text("SELECT report_id, value, document_id FROM figure ORDER BY report_id")).all() == [
+                (1, 10.0, 1), (3, 30.0, 3)]
+            codes = conn.execute(text("SELECT code FROM finding WHERE report_id = 1")).scalars().all()
+            assert codes == ["documents_not_reconciled"] and reports[0].finding_count == 1
+            # the rollup counts the body-year once
+            assert conn.execute(text("SELECT SUM(reports) FROM rollup_cell WHERE grain = 1 AND year = 2020")
+                                ).scalar() == 1
+    finally:
+        engine.dispose()

@@ -71,6 +71,8 @@ def _variants():
                                                   else "province" if code.endswith("0000") else "county")
         published = [None, date(year + 1, 1, 20), date(year + 1, 3, 1), date(year + 1, 4, 15)][rnd.randrange(4)]
         agency = f"{name}{'交通运输局' if department else '人民政府'}"
+        if i >= 6 * len(REGIONS):  # one report per body and year: a later round of years is another body
+            agency += f"第{i // (6 * len(REGIONS))}分局"
         variant = dataclasses.replace(base, agency=agency, region_code=code, year=year, level=level,
                                       published_at=published.isoformat() if published else None, figures=figures)
         data = (CORPUS / base_name).read_bytes() + f"\n<!-- variant {i} -->\n".encode()

@@ -12,7 +12,7 @@ from app.main import create_app
 from app.parsing import parse_document
 from app.services import writer as writer_module
 from app.services.writer import BatchWriter
-from conftest import AUTH, CORPUS, SEED
+from conftest import AUTH, CORPUS, SEED, other_body
 
 
 def test_concurrent_posts_each_get_their_report(settings):
@@ -26,10 +26,14 @@ def test_concurrent_posts_each_get_their_report(settings):
                             headers={"Content-Type": "text/plain", **AUTH}) for i in range(12)))
 
     responses = asyncio.run(run())
-    assert [r.status_code for r in responses] == [201] * 12
+    # twelve copies of one body-year, written together: one report (201), eleven documents of it
+    assert sorted(r.status_code for r in responses) == [200] * 11 + [201]
+    assert sorted(r.json()["submission"] for r in responses) == ["copy"] * 11 + ["new"]
     ids = {r.json()["id"] for r in responses}
-    assert len(ids) == 12
+    assert len(ids) == 1
+    assert len({r.json()["document_id"] for r in responses}) == 12
     assert all(r.json()["figure_count"] > 200 for r in responses)
+    assert max(r.json()["document_count"] for r in responses) == 12
     app.state.db.dispose()
 
 
@@ -44,7 +48,8 @@ def test_a_failing_batch_is_written_one_by_one(settings, monkeypatch):
     writer = BatchWriter(database)
 
     async def run():
-        return await asyncio.gather(*(writer.store(data + f"\n{i}\n".encode(), parsed) for i in range(3)))
+        return await asyncio.gather(*(writer.store(data + f"\n{i}\n".encode(), other_body(parsed, i))
+                                      for i in range(3)))
 
     results = asyncio.run(run())
     assert all(r.created for r in results) and len({r.report.id for r in results}) == 3

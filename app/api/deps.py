@@ -6,7 +6,7 @@ import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Request, Response
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BeforeValidator
@@ -16,7 +16,7 @@ from app.api.auth import check_writer
 from app.api.problems import PROBLEM_MEDIA_TYPE, ProblemError
 from app.config import Settings
 from app.db import Database
-from app.models import Report
+from app.models import Report, ReportAlias
 from app.runtime import runtime
 
 
@@ -86,9 +86,32 @@ def _canonical_id(value: Any) -> Any:
 ReportId = Annotated[int, Path(ge=1, le=2**31 - 1, description="report id"), BeforeValidator(_canonical_id)]
 
 
+class ReportMoved(Exception):
+    """A report id merged into another report of the same body and year (migration 0011)."""
+
+    def __init__(self, old_id: int, report_id: int) -> None:
+        super().__init__(old_id, report_id)
+        self.old_id, self.report_id = old_id, report_id
+
+
+async def report_moved(request: Request, exc: Exception) -> Response:
+    """308 to the same path under the report the old id was merged into, query kept."""
+    assert isinstance(exc, ReportMoved)
+    path = request.url.path
+    old = f"/reports/{exc.old_id}"
+    at = path.find(old)
+    location = path[:at] + f"/reports/{exc.report_id}" + path[at + len(old):] if at >= 0 else path
+    if request.url.query:
+        location += "?" + request.url.query
+    return Response(status_code=308, headers={"Location": location})
+
+
 def get_report(report_id: ReportId, session: SessionDep, request: Request) -> Report:  # in a worker thread
     report = session.get(Report, report_id)
     if report is None:
+        alias = session.get(ReportAlias, report_id)
+        if alias is not None:
+            raise ReportMoved(report_id, alias.report_id)
         raise ProblemError(404, "not_found", f"No report with id {report_id}.")
     request.state.last_modified = report.updated_at  # Last-Modified of report resources (app.api.caching)
     return report

@@ -23,6 +23,12 @@ router = APIRouter(prefix="/reports/{report_id}", tags=["figures"])
 _NOT_FOUND = problem_responses(404, 422)
 
 
+def with_document(figure: dict, document_id: int | None) -> dict:
+    if figure["source"] is not None and document_id is not None:
+        figure["source"]["document"] = document_id
+    return figure
+
+
 def figure_values(session: Session, report: Report, prefix: str, exact: bool = False) -> dict[str, int | float]:
     stmt = select(FigureRow.key, FigureRow.value).where(
         FigureRow.report_id == report.id, FigureRow.key.startswith(prefix, autoescape=True)
@@ -58,7 +64,11 @@ def read_figures(
         stmt = stmt.where(exact_figures())
     if prefix:
         stmt = stmt.where(FigureRow.key.startswith(prefix, autoescape=True))
-    figures = [figure_columns_json(*r) for r in session.exec(stmt.order_by(FigureRow.id))]
+    if report.document_count > 1:  # built from several documents: which one each figure came from
+        stmt = stmt.add_columns(FigureRow.document_id)
+        figures = [with_document(figure_columns_json(*r[:-1]), r[-1]) for r in session.exec(stmt.order_by(FigureRow.id))]
+    else:
+        figures = [figure_columns_json(*r) for r in session.exec(stmt.order_by(FigureRow.id))]
     fill_source_lines(figures, lambda: session.exec(
         select(ReportText.original).where(ReportText.report_id == report.id)).first())
     if fmt in ("csv", "ndjson"):

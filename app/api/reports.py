@@ -32,7 +32,8 @@ from app.api.listing import REPORT_ROWS_CONTENT, ReportRowsFormat, rows_response
 from app.api.pages import report_page
 from app.api.problems import ProblemError, problem_responses
 from app.models import (
-    Document, FindingRow, FindingsPublic, Report, ReportLinks, ReportPublic, ReportSubmission, ReportText,
+    Document, DocumentParse, DocumentPublic, DocumentsPublic, FindingRow, FindingsPublic, Report, ReportLinks,
+    ReportPublic, ReportSubmission, ReportSubmitted, ReportText,
 )
 from app.parsing.decode import DOCX_TYPE, LEGACY_WORD_TYPES, PDF_TYPE
 from app.services.attachment import fetch_report
@@ -60,9 +61,16 @@ def report_public(report: Report, request: Request) -> ReportPublic:
         active=f"{own}/active", permits=f"{own}/permits", fees=f"{own}/fees", procurement=f"{own}/procurement",
         applications=f"{own}/applications", review_litigation=f"{own}/review-litigation",
         media_accounts=f"{own}/media-accounts", publishing=f"{own}/publishing",
-        indicators=f"{own}/indicators", checks=f"{own}/checks",
+        indicators=f"{own}/indicators", checks=f"{own}/checks", documents=f"{own}/documents",
+        body=None if report.body_id is None else f"{base_path(request)}/bodies/{report.body_id}",
     )
     return ReportPublic.model_validate({**report.model_dump(), "links": links})
+
+
+def submitted_public(result, request: Request) -> ReportSubmitted:
+    public = report_public(result.report, request)
+    return ReportSubmitted.model_validate({**public.model_dump(), "submission": result.submission,
+                                           "document_id": result.document_id})
 
 
 # ----------------------------------------------------------------------------- submit
@@ -177,17 +185,22 @@ def read_submission(body: bytes) -> ReportSubmission:
 @router.post(
     "",
     status_code=201,
-    response_model=ReportPublic,
+    response_model=ReportSubmitted,
     summary="Submit a report",
-    description="Parses and stores the report. 201 with the new report; the same bytes again "
-                "answer 200 with the report already stored. Needs `Authorization: Bearer <key>`. "
+    description="Parses and stores the document. A body's report of a year is one report, whatever number of "
+                "documents (copies in other encodings, scripts, formats; revised editions) are submitted for it: "
+                "201 with `submission` new when the document makes a new report; 200 with the report it joined "
+                "(`copy`, or `revision` when its text says it revises an earlier edition), whose figures are then "
+                "reconciled from all of its documents; 200 `duplicate` for bytes stored before. "
+                "Needs `Authorization: Bearer <key>`. "
                 "JSON `{\"url\": …}` fetches the report: only http(s) URLs whose host resolves to public "
                 "addresses (else 422 `url_scheme_not_allowed` / `fetch_address_refused`), redirects "
                 "re-checked, the size limit enforced while reading (413).",
     dependencies=[Depends(require_writer)],
     openapi_extra=_REQUEST_BODY,
     responses={
-        200: {"model": ReportPublic, "description": "These bytes were stored before: that report"},
+        200: {"model": ReportSubmitted, "description": "A copy or revision of a report stored before, or these "
+                                                       "very bytes again: that report"},
         201: {"description": "Parsed and stored: the new report", "headers": {"Location": {"schema": {"type": "string"}, "description": "URL of the report"}}},
         **problem_responses(400, 401, 403, 413, 415, 422, 502, 504),
     },
@@ -199,7 +212,7 @@ async def create_report(
     settings: SettingsDep,
     source_url: Annotated[str | None, Query(
         max_length=2048, description="where the report was published: an absolute http(s) URL")] = None,
-) -> ReportPublic:
+) -> ReportSubmitted:
     content_type = request.headers.get("content-type")
     media_type = media_type_of(content_type)
     if media_type not in ACCEPTED_MEDIA_TYPES:
@@ -234,7 +247,7 @@ async def create_report(
     else:
         parsed = await _parse_pool(request).parse(data, content_type, limiter)
         result = await _writer(request).store(data, parsed, source_url or parsed.source_url)
-    public = report_public(result.report, request)
+    public = submitted_public(result, request)
     response.headers["Location"] = public.links.self
     if not result.created:
         response.status_code = 200
@@ -242,7 +255,7 @@ async def create_report(
 
 
 async def _create_from_url(request: Request, response: Response, database: DatabaseDep, settings: SettingsDep,
-                           url: str) -> ReportPublic:
+                           url: str) -> ReportSubmitted:
     """POST /reports {"url": …}: fetched under the guard of app.services.fetch, then stored
     with the final URL, fetch time, ETag and Last-Modified."""
     try:
@@ -256,7 +269,7 @@ async def _create_from_url(request: Request, response: Response, database: Datab
     result = await anyio.to_thread.run_sync(
         functools.partial(ingest_fetched, database.engine, fetched, budget=settings.disclosure_parse_budget),
         limiter=_ingest_limiter(request))
-    public = report_public(result.report, request)
+    public = submitted_public(result, request)
     response.headers["Location"] = public.links.self
     if not result.created:
         response.status_code = 200
@@ -342,23 +355,69 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
                                                                  "description": "inline, with a file name"}}},
                        **problem_responses(404, 422)})
 def read_document(report: ReportDep, session: SessionDep, request: Request) -> Response:  # in a worker thread
-    digest = session.exec(select(Document.sha256).where(Document.id == report.document_id)).first()
+    return document_response(session, report.document_id, request, f"report-{report.id}",
+                             missing=f"No report with id {report.id}.")
+
+
+def document_response(session, document_id: int, request: Request, name: str, *, missing: str) -> Response:
+    """A stored document's bytes, with the content type they were read as and their SHA-256
+    as a strong ETag (304 before the bytes are even loaded)."""
+    digest = session.exec(select(Document.sha256).where(Document.id == document_id)).first()
     if digest is None:  # deleted meanwhile
-        raise ProblemError(404, "not_found", f"No report with id {report.id}.")
+        raise ProblemError(404, "not_found", missing)
     etag = f'"{digest}"'
     if etag_matches(request.headers.get("if-none-match"), etag):  # the bytes are not even loaded
         return Response(status_code=304, headers={"ETag": etag})
-    document = session.get(Document, report.document_id)
+    document = session.get(Document, document_id)
     if document is None:
-        raise ProblemError(404, "not_found", f"No report with id {report.id}.")
+        raise ProblemError(404, "not_found", missing)
     media = document.media_type
     if media in ("text/plain", "text/html") and document.encoding:
         media = f"{media}; charset={document.encoding}"
     extension = _EXTENSIONS.get(document.media_type, "txt")
     return Response(document.content, media_type=media, headers={
         "ETag": etag,
-        "Content-Disposition": f'inline; filename="report-{report.id}.{extension}"',
+        "Content-Disposition": f'inline; filename="{name}.{extension}"',
     })
+
+
+DOCUMENT_CONTENT_RESPONSES = {200: {"content": {PDF_TYPE: _BINARY, DOCX_TYPE: _BINARY, "application/msword": _BINARY,
+                                                "text/html": {"schema": {"type": "string"}},
+                                                "text/plain": {"schema": {"type": "string"}}},
+                                    "headers": {"Content-Disposition": {"schema": {"type": "string"},
+                                                                        "description": "inline, with a file name"}}}}
+
+
+def document_public(document, parse, report_id: int | None, main_id: int | None, request: Request) -> dict:
+    own = f"{base_path(request)}/documents/{document.id}"
+    links = {"self": own, "content": f"{own}/content"}
+    if report_id is not None:
+        links["report"] = f"{base_path(request)}/reports/{report_id}"
+    return {"id": document.id, "report_id": report_id, "main": document.id == main_id, "sha256": document.sha256,
+            "media_type": document.media_type, "encoding": document.encoding, "size": document.size,
+            "source_url": document.source_url, "received_at": document.received_at,
+            "status": parse.status if parse is not None else None,
+            "parser_version": parse.parser_version if parse is not None else None, "links": links}
+
+
+_DOCUMENT_COLUMNS = (Document.id, Document.sha256, Document.media_type, Document.encoding, Document.size,
+                     Document.source_url, Document.received_at)
+
+
+@router.get("/{report_id}/documents", response_model=DocumentsPublic, summary="The documents it was built from",
+            description="Every document submitted for this body's report of this year (copies in other encodings, "
+                        "scripts and formats, revised editions), oldest first; `main` is the one whose text is the "
+                        "report's. Each document's own parse: GET /documents/{id}.",
+            responses=problem_responses(404, 422))
+def read_documents(report: ReportDep, session: SessionDep, request: Request) -> Any:
+    rows = session.exec(select(*_DOCUMENT_COLUMNS, DocumentParse.status, DocumentParse.parser_version)
+                        .join(DocumentParse, DocumentParse.document_id == Document.id)
+                        .where(DocumentParse.report_id == report.id).order_by(Document.id)).all()
+    if not rows:  # stored before document_parse existed, or its parse row missing: the main document alone
+        rows = session.exec(select(*_DOCUMENT_COLUMNS, Report.status, Report.parser_version)
+                            .join(Report, Report.document_id == Document.id).where(Report.id == report.id)).all()
+    return {"report_id": report.id,
+            "documents": [document_public(r, r, report.id, report.document_id, request) for r in rows]}
 
 
 _EXTENSIONS = {PDF_TYPE: "pdf", DOCX_TYPE: "docx", "application/msword": "doc", "text/html": "html"}

@@ -1,23 +1,37 @@
-"""Ingest: bytes in, a stored report out — deduplicated by the document's sha256.
+"""Ingest: bytes in, a stored report out — deduplicated by the document's sha256, and one
+report per body and year.
 
-The UNIQUE constraint on document.sha256 decides: the lookup before parsing only saves
-the parse, and two requests with the same bytes racing past it both parse, one insert
-wins and the other catches the IntegrityError and returns the winner's report. The
-document bytes, report, text, figures and findings are written in one transaction.
+The UNIQUE constraint on document.sha256 decides duplicates: the lookup before parsing only
+saves the parse, and two requests with the same bytes racing past it both parse, one insert
+wins and the other catches the IntegrityError and returns the winner's report (`duplicate`).
+
+A document whose parse names its body (agency and region code) and year joins that body's
+report of that year: the first makes it (`new`), the others attach to it as documents
+(`copy`, or `revision` when the text says it revises an earlier edition) and the report's
+figures are reconciled from all of its documents' parses (app/parsing/reconcile.py). A
+document without body or year stands alone as its own report. Two writers of the same body
+serialise on a lock (PostgreSQL: a transaction advisory lock on the body; SQLite: its one
+writer), and the unique indexes on body and (body, year) catch the rest: the loser retries.
+The document, its parse, the report, its text, figures and findings are written in one
+transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import Engine, insert, text as sql_text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, delete, select, update
 
-from app.models import Document, FigureRow, FindingRow, Report, ReportText, utcnow
+from app.models import (
+    Body, Document, DocumentParse, FigureRow, FindingRow, Report, ReportAlias, ReportText, utcnow,
+)
 from app.parsing import ParsedReport
+from app.parsing.reconcile import Copy, Reconciled, is_revision, reconcile
+from app.services import parses
 from app.parsing.budget import DEFAULT_SECONDS
 from app.parsing.decode import DOCX_TYPE, PDF_TYPE
 from app.services import quality, rollup
@@ -25,10 +39,16 @@ from app.services.convert import LEGACY_MEDIA_TYPE, parse_upload
 from app.services.neighbours import neighbour
 
 
+Submission = str  # new | copy | revision | duplicate
+
+
 @dataclass(slots=True)
 class IngestResult:
     report: Report
-    created: bool
+    created: bool  # a new report (submission "new")
+    submission: Submission = "new"
+    document_id: int | None = None
+    parse_status: str | None = None  # the document's own parse (None: a duplicate, not parsed again)
 
 
 def sha256_hex(data: bytes) -> str:
@@ -36,7 +56,9 @@ def sha256_hex(data: bytes) -> str:
 
 
 def find_report_by_sha256(session: Session, digest: str) -> Report | None:
-    stmt = select(Report).join(Document, Report.document_id == Document.id).where(Document.sha256 == digest)
+    """The report the document with these bytes belongs to (its main document or another)."""
+    stmt = (select(Report).join(DocumentParse, DocumentParse.report_id == Report.id)
+            .join(Document, DocumentParse.document_id == Document.id).where(Document.sha256 == digest))
     return session.exec(stmt).first()
 
 
@@ -97,7 +119,9 @@ def stored_result(engine: Engine, digest: str) -> IngestResult | None:
             return None
     with Session(engine, expire_on_commit=False) as session:
         existing = find_report_by_sha256(session, digest)
-    return None if existing is None else IngestResult(existing, created=False)
+        document_id = _document_id(session, digest)
+    return None if existing is None else IngestResult(existing, created=False, submission="duplicate",
+                                                      document_id=document_id)
 
 
 def stored_digests(engine: Engine, digests: list[str]) -> set[str]:
@@ -110,51 +134,70 @@ def stored_digests(engine: Engine, digests: list[str]) -> set[str]:
 
 _TEXT_COLUMNS = ("report_id", "original", "normalized")
 _FIGURE_COLUMNS = ("report_id", "key", "value", "unit", "section", "line", "span_start", "span_end", "source_text",
-                   "note", "flags", "page", "box_x0", "box_top", "box_x1", "box_bottom", "confidence")
+                   "note", "flags", "page", "box_x0", "box_top", "box_x1", "box_bottom", "confidence", "document_id")
 _NO_BOX = (None, None, None, None)
 _FINDING_COLUMNS = ("report_id", "code", "severity", "message", "keys", "line")
 
 
-def _children(report_id: int, parsed: ParsedReport) -> tuple[tuple, list[tuple], list[tuple]]:
-    """The report's text, figure and finding rows, as tuples in the order of _TEXT_COLUMNS,
-    _FIGURE_COLUMNS and _FINDING_COLUMNS (Core INSERTs; a report has ~230 figures, and
-    tuples cost a third of dicts to make and hand to the driver).
+def _figure_rows(report_id: int, figures, main_id: int | None, main_text: str) -> list[tuple]:
+    """Figure rows in the order of _FIGURE_COLUMNS (Core INSERTs; a report has ~230 figures,
+    and tuples cost a third of dicts to make and hand to the driver). `figures`: (document
+    id, figure) pairs.
 
     A figure's source text is its line of the report's text, which report_text keeps: it is
-    stored with the figure only when it is not that line (never, with today's parser), and
-    read back from report_text otherwise (app.services.present.fill_source_lines). A table
-    laid out as one long line would otherwise be stored again with each of its ~230 figures
-    (pingtan-2024: 1.8 MB a report)."""
-    text = (report_id, parsed.text, parsed.normalized_text)
-    lines = parsed.text.split("\n")
+    stored with the figure only when it is not that line (a figure another document than the
+    main one gave, whose line numbers refer to that document's text), and read back from
+    report_text otherwise (app.services.present.fill_source_lines). A table laid out as one
+    long line would otherwise be stored again with each of its ~230 figures (pingtan-2024:
+    1.8 MB a report)."""
+    lines = main_text.split("\n")
     n_lines = len(lines)
-
-    figures = []
-    for f in parsed.figures:
+    rows = []
+    for doc_id, f in figures:
         src = f.source
         if src is None:
-            figures.append((report_id, f.key, float(f.value), f.unit, f.section, None, None, None, None, f.note,
-                            ",".join(f.flags), None, *_NO_BOX, f.confidence))
+            rows.append((report_id, f.key, float(f.value), f.unit, f.section, None, None, None, None, f.note,
+                         ",".join(f.flags), None, *_NO_BOX, f.confidence, doc_id))
             continue
         own = src.text
-        if own is not None and src.line is not None and 0 < src.line <= n_lines and lines[src.line - 1] == own:
+        if (doc_id == main_id and own is not None and src.line is not None and 0 < src.line <= n_lines
+                and lines[src.line - 1] == own):
             own = None
-        figures.append((report_id, f.key, float(f.value), f.unit, f.section, src.line, src.start, src.end, own,
-                        f.note, ",".join(f.flags), src.page, *(src.box or _NO_BOX), f.confidence))
-    findings = [(report_id, f.code, f.severity, f.message, ",".join(f.keys), f.line) for f in parsed.findings]
-    return text, figures, findings
+        rows.append((report_id, f.key, float(f.value), f.unit, f.section, src.line, src.start, src.end, own,
+                     f.note, ",".join(f.flags), src.page, *(src.box or _NO_BOX), f.confidence, doc_id))
+    return rows
 
 
-def _write_children(session: Session, reports: list[tuple[int, ParsedReport]]) -> None:
+def _finding_rows(report_id: int, findings) -> list[tuple]:
+    return [(report_id, f.code, f.severity, f.message, ",".join(f.keys), f.line) for f in findings]
+
+
+@dataclass(slots=True)
+class _Children:
+    """What to write for a report: its text (None: keep the stored one), figures, findings."""
+
+    report_id: int
+    text: tuple | None
+    figures: list[tuple]
+    findings: list[tuple]
+
+
+def _new_children(report_id: int, document_id: int, parsed: ParsedReport) -> _Children:
+    return _Children(report_id, (report_id, parsed.text, parsed.normalized_text),
+                     _figure_rows(report_id, [(document_id, f) for f in parsed.figures], document_id, parsed.text),
+                     _finding_rows(report_id, parsed.findings))
+
+
+def _write_children(session: Session, children: list[_Children]) -> None:
     """The texts, figures and findings of these reports: one INSERT … executemany per table
     (Core rows, not ORM objects: a report's ~230 figures as ORM objects cost ~30 ms to make
     and flush, as plain rows a tenth of that). Figures keep their order (ids ascend)."""
     texts, figures, findings = [], [], []
-    for report_id, parsed in reports:
-        t, fig, fin = _children(report_id, parsed)
-        texts.append(t)
-        figures += fig
-        findings += fin
+    for c in children:
+        if c.text is not None:
+            texts.append(c.text)
+        figures += c.figures
+        findings += c.findings
     for table, columns, rows in ((ReportText, _TEXT_COLUMNS, texts), (FigureRow, _FIGURE_COLUMNS, figures),
                                  (FindingRow, _FINDING_COLUMNS, findings)):
         if rows:
@@ -200,40 +243,250 @@ def storable(parsed: ParsedReport) -> ParsedReport:
                    title=_scrub(parsed.title), source_url=_scrub(parsed.source_url))
 
 
+# ----- bodies: which report a document joins
+
+
+def body_key(parsed: ParsedReport) -> tuple[str, str, int] | None:
+    """(name, region code, year) of the body-year a parse belongs to; None when it names no
+    body or year (a failed parse, an unknown region): the document then stands alone."""
+    if parsed.agency and parsed.region_code and parsed.year is not None:
+        return parsed.agency, parsed.region_code, parsed.year
+    return None
+
+
+_BODY_LOCK_CLASS = 1302  # pg_advisory_xact_lock(class, hash): the class of body locks
+
+
+def _lock_bodies(session: Session, keys) -> None:
+    """PostgreSQL: this transaction's advisory lock on each body, in one sorted order (two
+    writers of the same body wait for each other; SQLite has one writer anyway)."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return
+    for name, region in sorted({(k[0], k[1]) for k in keys}):
+        conn.execute(sql_text("SELECT pg_advisory_xact_lock(:c, hashtext(:k))"),
+                     {"c": _BODY_LOCK_CLASS, "k": f"{region}|{name}"})
+
+
+def _body(session: Session, name: str, region_code: str, level: str | None) -> Body:
+    body = session.exec(select(Body).where(Body.name == name, Body.region_code == region_code)).first()
+    if body is None:
+        body = Body(name=name, region_code=region_code, level=level)
+        session.add(body)
+        session.flush()
+    elif body.level is None and level:
+        body.level = level
+        session.add(body)
+    return body
+
+
+def _parse_row(document_id: int, report_id: int, parsed: ParsedReport, main: bool) -> DocumentParse:
+    return DocumentParse(document_id=document_id, report_id=report_id, text=None if main else parsed.text,
+                         **parses.dump(parsed))
+
+
+def _set_meta(report: Report, parsed: ParsedReport) -> None:
+    report.parser_version = parsed.parser_version
+    report.template = parsed.template
+    report.year = parsed.year
+    report.agency = parsed.agency
+    report.region_code = parsed.region_code
+    report.level = parsed.level
+    report.title = parsed.title
+    report.published_at = _iso_date(parsed.published_at)
+    report.source_url = report.source_url or parsed.source_url
+
+
+def _copies(session: Session, report: Report, fresh: dict[int, ParsedReport] | None = None) -> list[Copy]:
+    """The parses of the report's documents, in the order they were received; `fresh`:
+    parses in hand (document id → parse), used instead of the stored ones."""
+    fresh = fresh or {}
+    rows = session.exec(select(DocumentParse).where(DocumentParse.report_id == report.id)
+                        .order_by(DocumentParse.document_id)).all()
+    main_text = None
+    out = []
+    for row in rows:
+        if row.document_id in fresh:
+            out.append(Copy(row.document_id, fresh[row.document_id]))
+            continue
+        text = row.text
+        if text is None:
+            if main_text is None:
+                stored = session.get(ReportText, report.id)
+                main_text = stored.original if stored else ""
+            text = main_text
+        out.append(Copy(row.document_id, parses.load(row, text)))
+    return out
+
+
+def _rewrite(session: Session, report: Report, copies: list[Copy], fresh: dict[int, ParsedReport]) -> _Children:
+    """Reconcile the report from its documents' parses and set its columns; the figures and
+    findings to write (the caller deletes the old ones first). The report's main document
+    becomes the reconciliation's primary one when its parse is in hand (its normalised text
+    is needed for report_text), else it stays."""
+    rec: Reconciled = reconcile(copies)
+    by_id = {c.document_id: c.parsed for c in copies}
+    text_row = None
+    if rec.primary != report.document_id and rec.primary in fresh:
+        old_main = report.document_id
+        new_main = fresh[rec.primary]
+        old_text = session.get(ReportText, report.id)
+        old_parse = session.get(DocumentParse, old_main)
+        if old_parse is not None and old_parse.text is None:
+            old_parse.text = old_text.original if old_text else by_id[old_main].text
+            session.add(old_parse)
+        new_parse = session.get(DocumentParse, rec.primary)
+        if new_parse is not None:
+            new_parse.text = None
+            session.add(new_parse)
+        if old_text is not None:
+            session.delete(old_text)
+        report.document_id = rec.primary
+        text_row = (report.id, new_main.text, new_main.normalized_text)
+    primary = by_id[rec.primary]
+    _set_meta(report, primary)
+    report.status = rec.status
+    report.document_count = len(copies)
+    report.figure_count = len(rec.figures)
+    report.finding_count = len(rec.findings)
+    report.updated_at = utcnow()
+    main_text = text_row[1] if text_row else by_id[report.document_id].text
+    return _Children(report.id, text_row, _figure_rows(report.id, rec.figures, report.document_id, main_text),
+                     _finding_rows(report.id, rec.findings))
+
+
+def _clear(session: Session, report_id: int) -> None:
+    for table in (FigureRow, FindingRow):
+        session.exec(delete(table).where(table.report_id == report_id))  # type: ignore[call-overload]
+
+
+@dataclass(slots=True)
+class _Written:
+    children: list[_Children]
+    new_reports: list[int]
+    before: dict = field(default_factory=dict)  # rollup cells of changed reports, before the change
+    changed: set = field(default_factory=set)  # reports stored before whose figures were rewritten
+
+
+def _attach(session: Session, document: Document, report: Report, parsed: ParsedReport,
+            written: _Written) -> IngestResult:
+    """Store one new document (flushed: it has its id) and its parse: a report of its own,
+    or a document of its body-year's report, reconciled again."""
+    key = body_key(parsed)
+    existing = None
+    if key is not None:
+        body = _body(session, key[0], key[1], parsed.level)
+        report.body_id = body.id
+        existing = session.exec(select(Report).where(Report.body_id == body.id, Report.year == key[2])).first()
+    if existing is None:
+        report.document_id = document.id
+        session.add(report)
+        session.flush()
+        session.add(_parse_row(document.id, report.id, parsed, main=True))
+        written.children.append(_new_children(report.id, document.id, parsed))
+        written.new_reports.append(report.id)
+        return IngestResult(report, created=True, submission="new", document_id=document.id,
+                            parse_status=parsed.status)
+    # a document of a report stored before (or earlier in this batch)
+    session.flush()
+    _flush_children(session, written)  # the children of this batch so far: read below
+    submission = "revision" if is_revision(parsed) else "copy"
+    if submission == "copy" and _agrees(session, existing, parsed):
+        # the usual copy (another encoding, script, layout): the same figures as the report's
+        # already; reconciling again would give them back, so only the document is added
+        session.add(_parse_row(document.id, existing.id, parsed, main=False))
+        existing.document_count += 1
+        session.add(existing)
+        session.flush()
+        return IngestResult(existing, created=False, submission=submission, document_id=document.id,
+                            parse_status=parsed.status)
+    if existing.id not in written.new_reports and existing.id not in written.changed:
+        written.before.update(rollup.cells_of(session, [existing.id]))
+        written.changed.add(existing.id)
+    session.add(_parse_row(document.id, existing.id, parsed, main=False))
+    session.flush()
+    copies = _copies(session, existing, {document.id: parsed})
+    _clear(session, existing.id)
+    children = _rewrite(session, existing, copies, {document.id: parsed})
+    session.add(existing)
+    session.flush()
+    written.children.append(children)
+    return IngestResult(existing, created=False, submission=submission, document_id=document.id,
+                        parse_status=parsed.status)
+
+
+def _agrees(session: Session, report: Report, parsed: ParsedReport) -> bool:
+    """Whether the parse has the report's status and exactly its figures (keys and values), so
+    that reconciling it in would change nothing but which copy a figure is said to come from."""
+    if parsed.status != report.status or len(parsed.figures) != report.figure_count:
+        return False
+    stored = dict(session.exec(select(FigureRow.key, FigureRow.value).where(FigureRow.report_id == report.id)).all())
+    return stored == {f.key: float(f.value) for f in parsed.figures}
+
+
+def _flush_children(session: Session, written: _Written) -> None:
+    _write_children(session, written.children)
+    written.children.clear()
+
+
+def _finish(session: Session, written: _Written) -> None:
+    _flush_children(session, written)
+    rollup.add_reports(session, written.new_reports)  # /stats's rollup, in this transaction
+    if written.changed:
+        rollup.refresh(session, written.before, written.changed)
+    # the check verdicts of the reports written and of their neighbours (app/services/quality.py)
+    quality.refresh_checks(session, [session.get(Report, i) for i in written.new_reports], inserted=True)
+    if written.changed:
+        quality.refresh_checks(session, [session.get(Report, i) for i in sorted(written.changed)])
+
+
+_RETRIES = 3
+
+
 def store(engine: Engine, data: bytes, parsed: ParsedReport, source_url: str | None = None,
           *, digest: str | None = None, document_fields: dict | None = None) -> IngestResult:
-    """Write the document and its parse in one transaction; if these bytes are stored
-    already (the UNIQUE constraint says so), roll back and return the stored report."""
+    """Write the document and its parse in one transaction: a new report, or a document of
+    its body-year's report (reconciled again). If these bytes are stored already (the UNIQUE
+    constraint says so), roll back and return the stored report (`duplicate`); a lost race
+    on a body or body-year is tried again."""
     digest = digest or sha256_hex(data)
     parsed = storable(parsed)
-    document, report = _rows(parsed, data, digest, source_url, document_fields)
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            session.add(document)
-            session.flush()
-            report.document_id = document.id
-            session.add(report)
-            session.flush()
-            _write_children(session, [(report.id, parsed)])
-            rollup.add_reports(session, [report.id])  # /stats's rollup, in this transaction
-            quality.refresh_checks(session, [report], inserted=True)  # its verdicts, and its neighbours'
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            existing = find_report_by_sha256(session, digest)
-            if existing is None:
-                raise
-            return IngestResult(existing, created=False)
-    return IngestResult(report, created=True)
+    for attempt in range(_RETRIES):
+        document, report = _rows(parsed, data, digest, source_url, document_fields)
+        with Session(engine, expire_on_commit=False) as session:
+            try:
+                session.add(document)
+                session.flush()
+                key = body_key(parsed)
+                if key is not None:
+                    _lock_bodies(session, [key])
+                written = _Written([], [])
+                result = _attach(session, document, report, parsed, written)
+                _finish(session, written)
+                session.commit()
+                return result
+            except IntegrityError:
+                session.rollback()
+                existing = find_report_by_sha256(session, digest)
+                if existing is not None:
+                    return IngestResult(existing, created=False, submission="duplicate",
+                                        document_id=_document_id(session, digest))
+                if attempt == _RETRIES - 1:
+                    raise
+    raise AssertionError("unreachable")
+
+
+def _document_id(session: Session, digest: str) -> int | None:
+    return session.exec(select(Document.id).where(Document.sha256 == digest)).first()
 
 
 def store_many(engine: Engine, items: list[tuple]) -> list[IngestResult]:
     """Write several documents and their parses in one transaction (bulk loads, grouped
-    commits): the documents, the reports and then every figure of the batch as one
-    executemany each. An item is (bytes, parse) or (bytes, parse, source_url,
-    document_fields). Bytes stored already (or twice in `items`) answer the stored report,
-    as `store` does. If a concurrent writer stores one of them meanwhile, the batch is rolled
-    back and each item stored on its own. Results in the order of `items`."""
+    commits). An item is (bytes, parse) or (bytes, parse, source_url, document_fields).
+    Bytes stored already (or twice in `items`) answer the stored report (`duplicate`), as
+    `store` does; documents of the same body-year, in the batch or stored before, make one
+    report. If a concurrent writer stores one of them meanwhile, the batch is rolled back and
+    each item stored on its own. Results in the order of `items`."""
     items = [(i[0], i[1], i[2] if len(i) > 2 else None, i[3] if len(i) > 3 else None) for i in items]
     digests = [sha256_hex(data) for data, *_ in items]
     with Session(engine, expire_on_commit=False) as session:
@@ -243,16 +496,15 @@ def store_many(engine: Engine, items: list[tuple]) -> list[IngestResult]:
             if digest not in stored and digest not in fresh:
                 parsed = storable(parsed)
                 fresh[digest] = (*_rows(parsed, data, digest, source_url or parsed.source_url, fields), parsed)
+        results: dict[str, IngestResult] = {}
         try:
             session.add_all(doc for doc, _, _ in fresh.values())
             session.flush()
-            for doc, report, _ in fresh.values():
-                report.document_id = doc.id
-            session.add_all(report for _, report, _ in fresh.values())
-            session.flush()
-            _write_children(session, [(report.id, parsed) for _, report, parsed in fresh.values()])
-            rollup.add_reports(session, [report.id for _, report, _ in fresh.values()])
-            quality.refresh_checks(session, [report for _, report, _ in fresh.values()], inserted=True)
+            _lock_bodies(session, [k for _, _, p in fresh.values() if (k := body_key(p)) is not None])
+            written = _Written([], [])
+            for digest, (doc, report, parsed) in fresh.items():
+                results[digest] = _attach(session, doc, report, parsed, written)
+            _finish(session, written)
             session.commit()
         except IntegrityError:
             session.rollback()
@@ -260,13 +512,14 @@ def store_many(engine: Engine, items: list[tuple]) -> list[IngestResult]:
                     for (data, parsed, source_url, fields), digest in zip(items, digests)]
         out, given = [], set()
         for digest in digests:
-            if digest in fresh and digest not in given:
+            if digest in results and digest not in given:
                 given.add(digest)
-                out.append(IngestResult(fresh[digest][1], created=True))
+                out.append(results[digest])
             else:
-                existing = fresh[digest][1] if digest in fresh else find_report_by_sha256(session, digest)
+                existing = results[digest].report if digest in results else find_report_by_sha256(session, digest)
                 assert existing is not None
-                out.append(IngestResult(existing, created=False))
+                out.append(IngestResult(existing, created=False, submission="duplicate",
+                                        document_id=_document_id(session, digest)))
         return out
 
 
@@ -279,42 +532,88 @@ def document_content_type(document: Document) -> str:
 
 
 def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SECONDS) -> Report | None:
-    """Run the current parser again on the stored bytes of report `report_id` and replace its
-    figures, findings and text in one transaction; the document itself is never touched.
-    None when there is no such report."""
+    """Run the current parser again on the stored bytes of every document of report
+    `report_id`, keep each document's parse and reconcile the report from them, replacing its
+    figures, findings and text in one transaction; the documents themselves are never
+    touched. None when there is no such report."""
     with Session(engine, expire_on_commit=False) as session:
         report = session.get(Report, report_id)
         if report is None:
             return None
-        document = session.get(Document, report.document_id)
-        assert document is not None
-        parsed = storable(parse_upload(document.content, document_content_type(document), budget=budget))
+        rows = session.exec(select(DocumentParse).where(DocumentParse.report_id == report.id)
+                            .order_by(DocumentParse.document_id)).all()
+        doc_ids = [r.document_id for r in rows] or [report.document_id]
+        fresh: dict[int, ParsedReport] = {}
+        for doc_id in doc_ids:
+            document = session.get(Document, doc_id)
+            assert document is not None
+            fresh[doc_id] = storable(parse_upload(document.content, document_content_type(document), budget=budget))
         before = rollup.cells_of(session, [report.id])  # the rollup cells it leaves (refreshed below)
+        # the neighbours it has now: their check verdicts are computed again below (its body or
+        # year may change, and their checks against it then become unknown)
         old_neighbours = [n for n in (neighbour(session, report, d) for d in (-1, 1)) if n is not None]
-        for table in (FigureRow, FindingRow):
-            session.exec(delete(table).where(table.report_id == report.id))  # type: ignore[call-overload]
-        session.exec(delete(ReportText).where(ReportText.report_id == report.id))  # type: ignore[call-overload]
-        report.parser_version = parsed.parser_version
-        report.status = parsed.status
-        report.template = parsed.template
-        report.year = parsed.year
-        report.agency = parsed.agency
-        report.region_code = parsed.region_code
-        report.level = parsed.level
-        report.title = parsed.title
-        report.published_at = _iso_date(parsed.published_at)
-        report.source_url = report.source_url or parsed.source_url
-        report.figure_count = len(parsed.figures)
-        report.finding_count = len(parsed.findings)
-        report.updated_at = utcnow()
+        main = fresh[report.document_id]
+        if len(fresh) == 1:  # a report of one document: its body and year are what it says now
+            key = body_key(main)
+            if key is not None:
+                _lock_bodies(session, [key])
+            body = None if key is None else _body(session, key[0], key[1], main.level)
+            if body is not None:
+                other = session.exec(select(Report).where(Report.body_id == body.id, Report.year == key[2],
+                                                          Report.id != report.id)).first()
+                if other is not None:  # another report has that body-year: the document joins it
+                    for row in rows:
+                        session.expunge(row)
+                    return _merge_into(session, report, other, main, before, old_neighbours)
+            report.body_id = None if body is None else body.id
+        _clear(session, report.id)
+        for row in rows:
+            session.delete(row)
+        session.flush()
+        for doc_id, parsed in fresh.items():
+            session.add(_parse_row(doc_id, report.id, parsed, main=doc_id == report.document_id))
+        session.flush()
+        text_row = session.get(ReportText, report.id)
+        if text_row is not None:
+            text_row.original, text_row.normalized = main.text, main.normalized_text
+            session.add(text_row)
+        else:
+            session.add(ReportText(report_id=report.id, original=main.text, normalized=main.normalized_text))
+        session.flush()
+        children = _rewrite(session, report, [Copy(d, p) for d, p in fresh.items()], fresh)
         session.add(report)
-        _write_children(session, [(report.id, parsed)])
+        session.flush()
+        _write_children(session, [children])
         rollup.refresh(session, before, [report.id])
-        # its verdicts and its neighbours'; its year or body may have changed, so also those of the
-        # neighbours it had (their checks against it may have become unknown)
         quality.refresh_checks(session, [report, *old_neighbours])
         session.commit()
         return report
+
+
+def _merge_into(session: Session, report: Report, other: Report, parsed: ParsedReport, before: dict,
+                neighbours: list[Report]) -> Report:
+    """A reparse found report's one document to be of `other`'s body and year: the document
+    joins `other` (reconciled again), `report` goes and its id answers with `other`'s
+    (report_alias). Commits; returns `other`."""
+    document_id = report.document_id
+    before.update(rollup.cells_of(session, [other.id]))
+    session.exec(update(ReportAlias).where(ReportAlias.report_id == report.id)  # type: ignore[call-overload]
+                 .values(report_id=other.id))
+    session.delete(report)  # its text, figures, findings and parse go with it (ON DELETE CASCADE)
+    session.flush()
+    session.add(ReportAlias(old_id=report.id, report_id=other.id))
+    session.add(_parse_row(document_id, other.id, parsed, main=False))
+    session.flush()
+    copies = _copies(session, other, {document_id: parsed})
+    _clear(session, other.id)
+    children = _rewrite(session, other, copies, {document_id: parsed})
+    session.add(other)
+    session.flush()
+    _write_children(session, [children])
+    rollup.refresh(session, before, [other.id])
+    quality.refresh_checks(session, [other, *neighbours])  # `neighbours`: those `report` had
+    session.commit()
+    return other
 
 
 def report_ids(engine: Engine, *, outdated_only: bool = False) -> list[int]:

@@ -119,7 +119,7 @@ def _neighbour(session: Session, report: Report, delta: int,
     key = (report.id, delta)  # type: ignore[assignment]
     if key not in found:
         other = found[key] = neighbour(session, report, delta)  # type: ignore[index]
-        if other is not None:  # one report a body and year: the relation is symmetric
+        if other is not None and report.body_id is not None:  # one report a body and year: symmetric
             found.setdefault((other.id, -delta), report)  # type: ignore[arg-type]
     return found[key]  # type: ignore[index]
 

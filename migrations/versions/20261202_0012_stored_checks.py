@@ -8,7 +8,7 @@ Added empty here: `disclosure migrate` and `disclosure serve` compute them for t
 stored before (quality.fill_missing_checks) once the schema is at head.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-02
 """
 from collections.abc import Sequence
@@ -18,7 +18,7 @@ from alembic import op
 
 
 revision: str = '0012'
-down_revision: str | None = '0010'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
