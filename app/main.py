@@ -11,7 +11,7 @@ from fastapi.openapi.utils import get_openapi
 
 from app import __version__
 from app.api import (
-    caching, changes, deps, docs, figures, health, home, indicators, pages, problems, query, regions, reports,
+    caching, changes, corrections, deps, docs, figures, health, home, indicators, pages, problems, query, regions, reports,
 )
 from app.api.auth import ReadKeyMiddleware
 from app.api.guards import NulGuardMiddleware
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(NulGuardMiddleware)
     app.include_router(reports.router)
     app.include_router(figures.router)
+    app.include_router(corrections.router)
     app.include_router(pages.router)
     app.include_router(health.router)
     app.include_router(query.router)

@@ -32,8 +32,8 @@ REPORT_COLUMNS = ["id", "status", "template", "year", "agency", "region_code", "
                   "deadline", "on_time", "source_url", "parser_version", "figure_count", "finding_count",
                   "created_at", "updated_at", "change_seq"]
 FIGURE_COLUMNS = ["report_id", "agency", "region_code", "region_name", "year", "template", "key", "value", "unit",
-                  "flags"]
-INDICATOR_FIGURE_COLUMNS = [*FIGURE_COLUMNS[:-1], "numerator", "denominator"]
+                  "flags", "parsed_value"]
+INDICATOR_FIGURE_COLUMNS = [*FIGURE_COLUMNS[:-2], "numerator", "denominator"]
 
 ReportSort = Literal[tuple(query.REPORT_SORTS)]  # type: ignore[valid-type]
 FigureSort = Literal[tuple(query.FIGURE_SORTS)]  # type: ignore[valid-type]

@@ -53,7 +53,10 @@ class FigureAcross(BaseModel):
     value: Number
     unit: str
     flags: list[str] = Field(default_factory=list, description="how the figure was read: derived, repaired, "
-                                                             "inferred, approximate, converted, ocr (FIGURES.md)")
+                                                             "inferred, approximate, converted, ocr; corrected: "
+                                                             "a person's value (FIGURES.md)")
+    parsed_value: Number | None = Field(default=None, description="flag `corrected` only: what the parser read "
+                                                                  "(null: no figure); absent otherwise")
 
 
 class FiguresPage(BaseModel):

@@ -21,6 +21,7 @@ from app.parsing import ParsedReport
 from app.parsing.budget import DEFAULT_SECONDS
 from app.parsing.decode import DOCX_TYPE, PDF_TYPE
 from app.services import rollup
+from app.services.corrections import apply_corrections
 from app.services.convert import LEGACY_MEDIA_TYPE, parse_upload
 
 
@@ -214,6 +215,7 @@ def store(engine: Engine, data: bytes, parsed: ParsedReport, source_url: str | N
             session.add(report)
             session.flush()
             _write_children(session, [(report.id, parsed)])
+            apply_corrections(session, report.id)
             rollup.add_reports(session, [report.id])  # /stats's rollup, in this transaction
             session.commit()
         except IntegrityError:
@@ -249,6 +251,7 @@ def store_many(engine: Engine, items: list[tuple]) -> list[IngestResult]:
             session.add_all(report for _, report, _ in fresh.values())
             session.flush()
             _write_children(session, [(report.id, parsed) for _, report, parsed in fresh.values()])
+            apply_corrections(session, [report.id for _, report, _ in fresh.values()])
             rollup.add_reports(session, [report.id for _, report, _ in fresh.values()])
             session.commit()
         except IntegrityError:
@@ -305,6 +308,7 @@ def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SE
         report.updated_at = utcnow()
         session.add(report)
         _write_children(session, [(report.id, parsed)])
+        apply_corrections(session, report.id)
         rollup.refresh(session, before, [report.id])
         session.commit()
         return report
