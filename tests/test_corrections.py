@@ -228,3 +228,36 @@ def test_the_corrections_migration_keeps_what_was_stored_before_it(client, seed,
             assert _stats(fresh)["sum"] == 3
     finally:
         engine.dispose()
+
+
+def test_concurrent_corrections_of_one_figure_on_two_servers_leave_one_active(database_url, tmp_path):
+    """Two server processes, 12 PUTs of the same figure at once: every one answered (201 or
+    200, never an error), one correction active — the last committed — the others retired."""
+    import concurrent.futures
+
+    import httpx
+
+    from servers import Server
+
+    with Server(database_url, tmp_path / "a.log") as a, Server(database_url, tmp_path / "b.log") as b:
+        r = httpx.post(f"{a.base}/reports", content=(CORPUS / "ewenki-2020.txt").read_bytes(),
+                       headers={"Content-Type": "text/plain", **AUTH}, timeout=60)
+        assert r.status_code == 201, r.text
+        rid = r.json()["id"]
+
+        def put(i: int) -> int:
+            base = (a, b)[i % 2].base
+            return httpx.put(f"{base}/reports/{rid}/figures/{KEY}", json={"value": i, "reason": f"run {i}"},
+                             headers=AUTH, timeout=60).status_code
+
+        with concurrent.futures.ThreadPoolExecutor(12) as pool:
+            statuses = list(pool.map(put, range(12)))
+        assert sorted(statuses) == [200] * 11 + [201], (statuses, a.log(), b.log())
+        history = httpx.get(f"{a.base}/reports/{rid}/corrections", timeout=30).json()["corrections"]
+        assert len(history) == 12 and [c["active"] for c in history].count(True) == 1
+        active = next(c for c in history if c["active"])
+        assert history[0] == active  # the newest
+        served = httpx.get(f"{b.base}/reports/{rid}/figures", params={"prefix": KEY}, timeout=30).json()
+        assert served["figures"][0]["value"] == active["value"]
+        stats = httpx.get(f"{a.base}/stats", params={"key": KEY}, timeout=30).json()["stats"][0]
+        assert stats["sum"] == active["value"] and stats["count"] == 1

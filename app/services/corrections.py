@@ -124,11 +124,13 @@ def retire(session: Session, report: Report, key: str, author: str) -> Correctio
 
 
 def _lock(session: Session, report: Report) -> None:
-    """One writer of a report's corrections at a time (PostgreSQL: the report row's lock;
-    SQLite has one writer anyway)."""
-    if session.connection().dialect.name == "postgresql":
-        session.connection().execute(sa_select(Report.__table__.c.id).where(  # type: ignore[attr-defined]
-            Report.__table__.c.id == report.id).with_for_update())  # type: ignore[attr-defined]
+    """One writer of a report's corrections at a time, taken before anything is read: a
+    no-op UPDATE of the report row holds its row lock on PostgreSQL and the database's write
+    lock on SQLite until the commit (so a concurrent PUT of the same figure waits, then
+    replaces this one, rather than failing)."""
+    table = Report.__table__  # type: ignore[attr-defined]
+    session.connection().execute(update(table).where(table.c.id == report.id)
+                                 .values(figure_count=table.c.figure_count))
 
 
 def _rewrite(session: Session, report: Report) -> None:
