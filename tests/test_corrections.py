@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import Session
@@ -230,6 +231,7 @@ def test_the_corrections_migration_keeps_what_was_stored_before_it(client, seed,
         engine.dispose()
 
 
+@pytest.mark.stress
 def test_concurrent_corrections_of_one_figure_on_two_servers_leave_one_active(database_url, tmp_path):
     """Two server processes, 12 PUTs of the same figure at once: every one answered (201 or
     200, never an error), one correction active — the last committed — the others retired."""
