@@ -55,8 +55,8 @@ class FigureAcross(BaseModel):
     flags: list[str] = Field(default_factory=list, description="how the figure was read: derived, repaired, "
                                                              "inferred, approximate, converted, ocr; corrected: "
                                                              "a person's value (FIGURES.md)")
-    parsed_value: Number | None = Field(default=None, description="flag `corrected` only: what the parser read "
-                                                                  "(null: no figure); absent otherwise")
+    parsed_value: Number | None = Field(default=None, description="flag `corrected`: what the parser read "
+                                                                  "(null: no figure); null for the parser's own figures")
 
 
 class FiguresPage(BaseModel):
