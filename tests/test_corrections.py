@@ -92,6 +92,18 @@ def test_a_correction_is_served_everywhere_survives_reparse_and_goes_with_delete
     assert _stats(client, exact="true")["sum"] == new  # the figure table; a person's value counts as exact
     assert client.get(f"/reports/{rid}/figures", params={"exact": "true", "prefix": KEY}).json()["figures"][0][
         "value"] == new
+    # indicators over it (the report's own, and /stats's from the rollup) and the cross-year checks' terms
+    own = client.get(f"/reports/{rid}/indicators").json()["indicators"]
+    assert next(i for i in own if i["indicator"] == "review_litigation_rate")["denominator"] == new
+    rolled = client.get("/stats", params={"indicator": "review_litigation_rate"}).json()["indicator_stats"][0]
+    assert rolled["denominator"] == new and rolled["count"] == 1
+    carried = "applications.carried_over.total"  # the carry-over check's term of this report
+    assert client.put(f"/reports/{rid}/figures/{carried}", json={"value": 77, "reason": "check"},
+                      headers=AUTH).status_code == 201
+    terms = [t for c in client.get(f"/reports/{rid}/checks").json()["checks"] for t in c["terms"]
+             if t["report_id"] == rid and t["key"] == carried]
+    assert terms and all((t["value"], t["reading"]) == (77, "corrected") for t in terms)
+    assert client.delete(f"/reports/{rid}/figures/{carried}", headers=AUTH).status_code == 200
 
     # pollers: the report is in /changes, the ETag moved
     changed = _changes(client, cursor)

@@ -203,8 +203,9 @@ class CheckTerm(BaseModel):
     key: str
     sign: int = Field(description="+1 or −1 on the right side; the first term is the left side")
     value: Number | None
-    reading: Literal["exact", "derived", "repaired", "approximate", "inferred"] | None = Field(
-        description="how the figure was read (its flags); a check over an inferred figure is unknown")
+    reading: Literal["exact", "derived", "repaired", "approximate", "inferred", "corrected"] | None = Field(
+        description="how the figure was read (its flags; corrected: a person's value, "
+                    "GET /reports/{id}/corrections); a check over an inferred figure is unknown")
 
 
 class CrossYearCheck(BaseModel):
