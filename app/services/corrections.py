@@ -105,7 +105,7 @@ def correct(session: Session, report: Report, key: str, value: float, reason: st
                             created_at=now)
     session.add(correction)
     session.flush()
-    _rewrite(session, report)
+    _rewrite(session, report, key)
     return correction, previous is None
 
 
@@ -119,7 +119,7 @@ def retire(session: Session, report: Report, key: str, author: str) -> Correctio
     correction.retired_at, correction.retired_by = utcnow(), author
     session.add(correction)
     session.flush()
-    _rewrite(session, report)
+    _rewrite(session, report, key)
     return correction
 
 
@@ -133,11 +133,11 @@ def _lock(session: Session, report: Report) -> None:
                                  .values(figure_count=table.c.figure_count))
 
 
-def _rewrite(session: Session, report: Report) -> None:
-    """The figures, the rollup cells and the change sequence after a correction changed."""
-    before = rollup.cells_of(session, [report.id])  # type: ignore[list-item]
+def _rewrite(session: Session, report: Report, key: str) -> None:
+    """The figures, the rollup's rows of `key` and the change sequence after a correction
+    of `key` changed (the report's cells do not change: its attributes are the same)."""
     apply_corrections(session, report.id)  # type: ignore[arg-type]
-    rollup.refresh(session, before, [report.id])  # type: ignore[list-item]
+    rollup.refresh_keys(session, [report.id], [key])  # type: ignore[list-item]
     session.refresh(report, ["figure_count"])
     touch_report(session, report)
 
