@@ -7,7 +7,7 @@ with store_many (as the group-commit writer does); beside it, apply_corrections 
 the same batches inside a rolled-back transaction. Then PUT and DELETE over the app (the
 Starlette test client, no network), folded rollup, p50 / p99. Prints numbers, asserts nothing.
 
-    .venv/bin/python bench/corrections_bench.py [--reports 256] [--puts 200] [--postgres URL]
+    .venv/bin/python bench/corrections_bench.py [--quick] [--reports 256] [--puts 200] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -94,7 +94,10 @@ def main() -> None:
     ap.add_argument("--reports", type=int, default=256)
     ap.add_argument("--puts", type=int, default=200)
     ap.add_argument("--postgres", default="")
+    ap.add_argument("--quick", action="store_true", help="32 reports, 20 PUTs")
     args = ap.parse_args()
+    if args.quick:
+        args.reports, args.puts = 32, 20
     with tempfile.TemporaryDirectory() as tmp:
         print("SQLite file:")
         run(f"sqlite:///{tmp}/bench.db", args.reports, args.puts)
