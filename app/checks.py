@@ -89,8 +89,9 @@ CHECKS: tuple[Check, ...] = (
 
 
 def reading(flags: tuple[str, ...]) -> str:
-    """How a figure was read: inferred | repaired | approximate | derived | exact."""
-    for r in ("inferred", "repaired", "approximate", "derived"):
+    """How a figure was read: corrected (a person's value) | inferred | repaired | approximate |
+    derived | exact."""
+    for r in ("corrected", "inferred", "repaired", "approximate", "derived"):
         if r in flags:
             return r
     return "exact"

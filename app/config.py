@@ -2,7 +2,11 @@
 
     DATABASE_URL                  SQLAlchemy URL; default: a SQLite file in <root>/data/
     DISCLOSURE_API_KEYS           comma-separated keys that may write (and read) over HTTP (none:
-                                  writes refused); an entry `sha256:<hex>` is the SHA-256 of a key
+                                  writes refused); an entry `sha256:<hex>` is the SHA-256 of a key;
+                                  `label=KEY` / `label=sha256:<hex>` names who holds it (a label is
+                                  1-64 of A-Z a-z 0-9 _ . @ -, a letter or digit first): corrections
+                                  are signed with it; an entry without one is labelled `key-` and
+                                  the first 8 hex digits of the key's SHA-256 (key_label)
     DISCLOSURE_READ_KEYS          comma-separated keys that may only read (same forms)
     DISCLOSURE_READS_REQUIRE_KEY  true: reads need a key too (default false: reads are public)
     DISCLOSURE_MAX_BODY_BYTES     largest accepted request body, and fetched document (default 10 MB)
@@ -98,7 +102,8 @@ class Settings(BaseSettings):
     @field_validator("disclosure_api_keys", "disclosure_read_keys")
     @classmethod
     def _hashed_keys_are_well_formed(cls, value: SecretStr) -> SecretStr:
-        for entry in _entries(value.get_secret_value()):
+        for labelled in _entries(value.get_secret_value()):
+            entry = split_label(labelled)[1]
             if entry.lower().startswith("sha256:") and not _SHA256_HEX.fullmatch(entry[7:]):
                 raise ValueError("a hashed key is 'sha256:' followed by 64 hex digits")  # the entry not echoed
         return value
@@ -133,8 +138,8 @@ class Settings(BaseSettings):
 
     @property
     def api_keys(self) -> tuple[str, ...]:
-        """The configured write keys, as given (plain, or `sha256:<hex>`)."""
-        return _entries(self.disclosure_api_keys.get_secret_value())
+        """The configured write keys, as given (plain, or `sha256:<hex>`), their labels taken off."""
+        return tuple(split_label(e)[1] for e in _entries(self.disclosure_api_keys.get_secret_value()))
 
     @property
     def write_key_digests(self) -> tuple[bytes, ...]:
@@ -143,9 +148,14 @@ class Settings(BaseSettings):
         return tuple(key_digest(k) for k in self.api_keys)
 
     @property
+    def write_key_labels(self) -> tuple[str, ...]:
+        """Who holds each write key, in the order of write_key_digests (key_label)."""
+        return tuple(key_label(e) for e in _entries(self.disclosure_api_keys.get_secret_value()))
+
+    @property
     def read_key_digests(self) -> tuple[bytes, ...]:
         """Digests of the keys that may read: the read keys and the write keys."""
-        return tuple(key_digest(k) for k in _entries(self.disclosure_read_keys.get_secret_value())) \
+        return tuple(key_digest(split_label(k)[1]) for k in _entries(self.disclosure_read_keys.get_secret_value())) \
             + self.write_key_digests
 
     @property
@@ -158,6 +168,25 @@ _SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
 
 def _entries(joined: str) -> tuple[str, ...]:
     return tuple(k.strip() for k in joined.split(",") if k.strip())
+
+
+# `label=KEY`: the key part never starts with "=" (a plain base64 key ending in "==" stays a key)
+_LABELLED = re.compile(r"([A-Za-z0-9][A-Za-z0-9_.@-]{0,63})=([^=].*)", re.DOTALL)
+
+
+def split_label(entry: str) -> tuple[str | None, str]:
+    """(label, key entry) of a configured entry: `ops=KEY` → ("ops", "KEY"); a plain key or
+    `sha256:<hex>` → (None, entry)."""
+    m = _LABELLED.fullmatch(entry)
+    return (m.group(1), m.group(2)) if m else (None, entry)
+
+
+def key_label(entry: str) -> str:
+    """Who holds the key of a configured entry: its label, else `key-` and the first 8 hex
+    digits of the key's SHA-256 (the same for a plain key and its `sha256:` entry). The
+    key itself is never part of it."""
+    label, key = split_label(entry)
+    return label if label is not None else "key-" + key_digest(key).hex()[:8]
 
 
 def key_digest(entry: str) -> bytes:

@@ -11,8 +11,8 @@ from fastapi.openapi.utils import get_openapi
 
 from app import __version__
 from app.api import (
-    bodies, caching, changes, deps, docs, documents, figures, health, home, indicators, pages, problems, query,
-    regions, reports,
+    bodies, caching, changes, corrections, deps, docs, documents, figures, health, home, indicators, pages,
+    problems, query, regions, reports,
 )
 from app.api.auth import ReadKeyMiddleware
 from app.api.guards import NulGuardMiddleware
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(figures.router)
     app.include_router(bodies.router)
     app.include_router(documents.router)
+    app.include_router(corrections.router)
     app.include_router(pages.router)
     app.include_router(health.router)
     app.include_router(query.router)

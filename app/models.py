@@ -6,15 +6,17 @@ one year, reconciled from every document submitted for it; a document whose pars
 body or year stands alone as its own report), report_text (the decoded text of the report's
 main document, the one its figures' line numbers refer to unless figure.document_id names
 another, kept apart so that listing reports never loads it), figure (one long table: key,
-value, source), finding, report_alias (ids of reports merged into another by migration 0011).
+value, source), finding, report_alias (ids of reports merged into another by migration 0011),
+correction (figures stated by people, app/services/corrections.py: kept apart from the
+parse, and written into the figure rows they correct).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field as PField, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field as PField, StrictFloat, StrictInt, field_validator, model_validator
 from sqlalchemy import (
     BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text,
     UniqueConstraint, event, inspect as sa_inspect, text,
@@ -196,6 +198,11 @@ class FigureRow(SQLModel, table=True):
     # the document the reconciled figure was read from (its line numbers refer to that
     # document's text); no FK: the figures are rewritten whenever the report's documents change
     document_id: int | None = Field(default=None, sa_column=Column(Integer))
+    # corrected by a person (flag "corrected", app/services/corrections.py): value is the
+    # correction's, these the parser's value and flags; both null on every other row, and
+    # parsed_value null on a row a correction added where the parser read no figure
+    parsed_value: float | None = Field(default=None, sa_column=Column(Float))
+    parsed_flags: str | None = Field(default=None, sa_column=Column(String(200)))
 
 
 class FindingRow(SQLModel, table=True):
@@ -210,6 +217,29 @@ class FindingRow(SQLModel, table=True):
     message: str = Field(sa_column=Column(Text, nullable=False))
     keys: str = Field(default="", sa_column=Column(Text, nullable=False))  # comma-joined figure keys
     line: int | None = Field(default=None, sa_column=Column(Integer))
+
+
+class Correction(SQLModel, table=True):
+    """A figure stated by a person (PUT /reports/{id}/figures/{key}): the value and why, who
+    (the write key's label, never the key) and when. Retired (DELETE, or a newer correction
+    of the same figure) rather than deleted: the history stays. At most one active
+    (retired_at null) per report and key."""
+
+    __tablename__ = "correction"
+    __table_args__ = (Index("ix_correction_active", "report_id", "key", unique=True,
+                            sqlite_where=text("retired_at IS NULL"), postgresql_where=text("retired_at IS NULL")),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("report.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    key: str = Field(sa_column=Column(String(120), nullable=False))
+    value: float = Field(sa_column=Column(Float, nullable=False))
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    author: str = Field(sa_column=Column(String(64), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    retired_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    retired_by: str | None = Field(default=None, sa_column=Column(String(64)))
 
 
 class RollupCell(SQLModel, table=True):
@@ -363,6 +393,8 @@ def _report_updating(mapper, connection, target: Report) -> None:
 # --------------------------------------------------------------------------- public models
 
 Number = int | float
+CORRECTION_MAX_VALUE = 10**12  # larger than any count or amount (万元) a report states
+CORRECTION_MAX_REASON = 2000  # characters
 Template = Literal["2019", "2021"]
 Status = Literal["parsed", "partial", "failed"]
 
@@ -561,9 +593,27 @@ class SourcePublic(BaseModel):
                                                  "from the page's top-left corner, y downwards; absent for other formats")
 
 
+def _as_utc(value: datetime | None) -> datetime | None:
+    # SQLite hands timestamps back without a zone; they are stored in UTC.
+    return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+class CorrectionNote(BaseModel):
+    """Who corrected a figure, when and why (the figure's active correction)."""
+
+    by: str = PField(description="the label of the write key that made it (never the key)")
+    at: datetime
+    reason: str
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return _as_utc(value)
+
+
 class FigurePublic(BaseModel):
     key: str
-    value: Number
+    value: Number = PField(description="the figure; for a `corrected` one, the correction's value")
     unit: str
     section: str
     note: str | None
@@ -572,12 +622,66 @@ class FigurePublic(BaseModel):
     confidence: float | None = PField(
         default=None, ge=0, le=1,
         description="read by OCR (flag `ocr`): the recogniser's lowest score over the figure's characters, 0–1; "
-                    "absent for figures read from a text layer, HTML, Word or text")
+                    "absent for figures read from a text layer, HTML, Word or text, and for corrected figures")
+    parsed_value: Number | None = PField(
+        default=None, description="flag `corrected` only: what the parser read (null: the parser read no figure "
+                                  "there); absent for figures as the parser read them")
+    parsed_flags: list[str] | None = PField(
+        default=None, description="flag `corrected` only: the flags of the parser's reading")
+    correction: CorrectionNote | None = PField(
+        default=None, description="flag `corrected` only: who corrected it, when and why "
+                                  "(GET /reports/{id}/corrections has the history)")
 
 
 class FiguresPublic(BaseModel):
     report_id: int
     figures: list[FigurePublic]
+
+
+class CorrectionInput(BaseModel):
+    """PUT /reports/{id}/figures/{key}: the figure's value as a person states it, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: Annotated[StrictInt, PField(ge=-CORRECTION_MAX_VALUE, le=CORRECTION_MAX_VALUE)] | Annotated[
+        StrictFloat, PField(allow_inf_nan=False, ge=-CORRECTION_MAX_VALUE, le=CORRECTION_MAX_VALUE)] = PField(
+        description="the figure's value: an integer; amounts in 万元 (keys ending in `_wan`) may have decimals")
+    reason: str = PField(min_length=1, max_length=CORRECTION_MAX_REASON,
+                         description="why: where the right value is read (page, table, line) or what was wrong")
+
+    @field_validator("reason")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("the reason is blank")
+        if "\x00" in value:
+            raise ValueError("the reason contains a NUL character")
+        return value
+
+
+class CorrectionPublic(BaseModel):
+    id: int
+    report_id: int
+    key: str
+    value: Number
+    reason: str
+    by: str = PField(description="the label of the write key that made it (never the key)")
+    created_at: datetime
+    active: bool = PField(description="true: the figure is served with this value now")
+    retired_at: datetime | None = PField(description="when it was withdrawn (DELETE) or replaced by a newer "
+                                                     "correction; null while active")
+    retired_by: str | None = PField(description="the label of the key that retired it")
+
+    @field_validator("created_at", "retired_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return _as_utc(value)
+
+
+class CorrectionsPublic(BaseModel):
+    report_id: int
+    corrections: list[CorrectionPublic] = PField(description="every correction of the report, newest first")
 
 
 class FindingPublic(BaseModel):

@@ -240,6 +240,18 @@ EXAMPLES: list[tuple[str, str, str]] = [
      "year-over-year jumps (×10 or more, the larger at least 20, both read exactly):",
      f"curl -s {SHOWN}/reports/18/checks | python3 -c 'import json, sys; "
      "print(json.dumps(json.load(sys.stdin)[\"signals\"], ensure_ascii=False, indent=1))'"),
+    ("Corrections", "A person may state a figure's value, with the reason (write key): it is served everywhere "
+     "— figures, CSV, sections, `/figures`, `/stats`, checks, indicators — with the flag `corrected`, the parser's "
+     "reading beside it and who (the key's label: `label=KEY` in `DISCLOSURE_API_KEYS`, else `key-` and 8 hex "
+     "digits of its SHA-256; never the key), when and why. It survives re-parses and moves the report in "
+     "`/changes`; 201 for a figure's first correction, 200 when it replaces one; the key must be of the "
+     "catalogue and of the report's template, the value an integer (decimals for amounts in 万元):",
+     f"curl -s -X PUT {SHOWN}/reports/1/figures/applications.new_received.total {POST} "
+     "-H 'Content-Type: application/json' -d '{\"value\": 13, \"reason\": \"an example: a reviewer states the value "
+     f"read in the published original\"}}' | {PRETTY}"),
+    ("", "`DELETE` withdraws it (the parser's value is served again); `/corrections` keeps the history:",
+     f"curl -s -o /dev/null -w '%{{http_code}}\\n' -X DELETE {SHOWN}/reports/1/figures/applications.new_received.total "
+     f"{POST}; curl -s {SHOWN}/reports/1/corrections | {PRETTY}"),
     ("Errors", "Always `application/problem+json` with a stable `code`:",
      f"curl -s {SHOWN}/reports/99"),
     ("", "", f"curl -s -X POST {SHOWN}/reports -H 'Content-Type: text/plain' --data-binary @../shared/corpus/ewenki-2020.txt"),

@@ -23,11 +23,17 @@ PUBLIC_PREFIXES = ("/docs-assets/",)  # the docs pages' scripts and styles (app.
 
 
 def key_matches(presented: str, digests: tuple[bytes, ...]) -> bool:
+    return matching_key(presented, digests) is not None
+
+
+def matching_key(presented: str, digests: tuple[bytes, ...]) -> int | None:
+    """The index of the (first) digest the presented key matches, else None."""
     given = hashlib.sha256(presented.encode("utf-8", "surrogateescape")).digest()
-    matched = False
-    for digest in digests:  # every one compared: the time taken does not tell which matched
-        matched |= hmac.compare_digest(given, digest)
-    return matched
+    found = None
+    for i, digest in enumerate(digests):  # every one compared: the time taken does not tell which matched
+        if hmac.compare_digest(given, digest) and found is None:
+            found = i
+    return found
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -44,7 +50,9 @@ def _unauthorized() -> ProblemError:
                         headers={"WWW-Authenticate": "Bearer"})
 
 
-def check_writer(settings: Settings, authorization: str | None) -> None:
+def check_writer(settings: Settings, authorization: str | None) -> str:
+    """Refuse (401/403 problem) unless the bearer key may write; else the key's label
+    (app.config.key_label), who a correction is signed by."""
     digests = settings.write_key_digests
     if not digests:
         raise ProblemError(
@@ -55,8 +63,10 @@ def check_writer(settings: Settings, authorization: str | None) -> None:
     token = bearer_token(authorization)
     if token is None:
         raise _unauthorized()
-    if not key_matches(token, digests):
+    index = matching_key(token, digests)
+    if index is None:
         raise ProblemError(403, "forbidden", "The bearer key is not valid.")
+    return settings.write_key_labels[index]
 
 
 def check_reader(settings: Settings, authorization: str | None) -> None:

@@ -64,10 +64,14 @@ async def require_writer(
     request: Request,
     settings: SettingsDep,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],  # documents the scheme
-) -> None:
+) -> str:
     """HTTP writes need `Authorization: Bearer <key>` with a configured key (app.api.auth:
-    compared by digest, in constant time). The key is never logged nor echoed."""
-    check_writer(settings, request.headers.get("authorization"))
+    compared by digest, in constant time). The key is never logged nor echoed. Gives the
+    key's label (who wrote)."""
+    return check_writer(settings, request.headers.get("authorization"))
+
+
+WriterDep = Annotated[str, Depends(require_writer)]  # the writer's label
 
 
 # a report id as this service writes it: decimal digits, no sign, no leading zero, no fraction

@@ -15,7 +15,7 @@ from app.models import (
     ActiveView, ApplicationsView, FeesView, FigureRow, FiguresPublic, MediaAccountsView, PermitsView,
     ProcurementView, PublishingView, Report, ReportText, ReviewLitigationView,
 )
-from app.services import views
+from app.services import corrections, views
 from app.services.present import emit_value, figure_columns_json, fill_source_lines
 from app.services.query import exact_figures
 
@@ -42,11 +42,12 @@ def figure_values(session: Session, report: Report, prefix: str, exact: bool = F
 FIGURE_COLUMNS = (FigureRow.key, FigureRow.value, FigureRow.unit, FigureRow.section, FigureRow.note, FigureRow.flags,
                   FigureRow.line, FigureRow.span_start, FigureRow.span_end, FigureRow.source_text,
                   FigureRow.page, FigureRow.box_x0, FigureRow.box_top, FigureRow.box_x1, FigureRow.box_bottom,
-                  FigureRow.confidence)
+                  FigureRow.confidence, FigureRow.parsed_value, FigureRow.parsed_flags)
 
 
 FIGURE_CSV_COLUMNS = ["report_id", "key", "value", "unit", "section", "note", "flags", "source.line",
-                      "source.start", "source.end", "source.text", "source.page", "source.box", "confidence"]
+                      "source.start", "source.end", "source.text", "source.page", "source.box", "confidence",
+                      "parsed_value", "parsed_flags", "correction.by", "correction.at", "correction.reason"]
 
 
 @router.get("/figures", response_model=FiguresPublic, summary="Every figure, with its source",
@@ -71,6 +72,7 @@ def read_figures(
         figures = [figure_columns_json(*r) for r in session.exec(stmt.order_by(FigureRow.id))]
     fill_source_lines(figures, lambda: session.exec(
         select(ReportText.original).where(ReportText.report_id == report.id)).first())
+    corrections.annotate(session, report.id, figures)  # type: ignore[arg-type]
     if fmt in ("csv", "ndjson"):
         return rows_response(request, fmt, [{"report_id": report.id, **f} for f in figures], FIGURE_CSV_COLUMNS,
                              f"report-{report.id}-figures", vary=False)  # type: ignore[return-value]

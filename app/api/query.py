@@ -33,8 +33,8 @@ REPORT_COLUMNS = ["id", "status", "template", "year", "agency", "region_code", "
                   "created_at", "updated_at", "change_seq", "checks_failing", "checks_holding", "checks_unknown",
                   "copied_from_previous"]
 FIGURE_COLUMNS = ["report_id", "agency", "region_code", "region_name", "year", "template", "key", "value", "unit",
-                  "flags"]
-INDICATOR_FIGURE_COLUMNS = [*FIGURE_COLUMNS[:-1], "numerator", "denominator"]
+                  "flags", "parsed_value"]
+INDICATOR_FIGURE_COLUMNS = [*FIGURE_COLUMNS[:-2], "numerator", "denominator"]
 
 ReportSort = Literal[tuple(query.REPORT_SORTS)]  # type: ignore[valid-type]
 FigureSort = Literal[tuple(query.FIGURE_SORTS)]  # type: ignore[valid-type]

@@ -53,7 +53,10 @@ class FigureAcross(BaseModel):
     value: Number
     unit: str
     flags: list[str] = Field(default_factory=list, description="how the figure was read: derived, repaired, "
-                                                             "inferred, approximate, converted, ocr (FIGURES.md)")
+                                                             "inferred, approximate, converted, ocr; corrected: "
+                                                             "a person's value (FIGURES.md)")
+    parsed_value: Number | None = Field(default=None, description="flag `corrected`: what the parser read "
+                                                                  "(null: no figure); null for the parser's own figures")
 
 
 class FiguresPage(BaseModel):
@@ -200,8 +203,9 @@ class CheckTerm(BaseModel):
     key: str
     sign: int = Field(description="+1 or −1 on the right side; the first term is the left side")
     value: Number | None
-    reading: Literal["exact", "derived", "repaired", "approximate", "inferred"] | None = Field(
-        description="how the figure was read (its flags); a check over an inferred figure is unknown")
+    reading: Literal["exact", "derived", "repaired", "approximate", "inferred", "corrected"] | None = Field(
+        description="how the figure was read (its flags; corrected: a person's value, "
+                    "GET /reports/{id}/corrections); a check over an inferred figure is unknown")
 
 
 class CrossYearCheck(BaseModel):

@@ -35,6 +35,7 @@ from app.services import parses
 from app.parsing.budget import DEFAULT_SECONDS
 from app.parsing.decode import DOCX_TYPE, PDF_TYPE
 from app.services import quality, rollup
+from app.services.corrections import apply_corrections
 from app.services.convert import LEGACY_MEDIA_TYPE, parse_upload
 from app.services.neighbours import neighbour
 
@@ -431,6 +432,7 @@ def _flush_children(session: Session, written: _Written) -> None:
 
 def _finish(session: Session, written: _Written) -> None:
     _flush_children(session, written)
+    apply_corrections(session, [*written.new_reports, *sorted(written.changed)])  # before the rollup reads them
     rollup.add_reports(session, written.new_reports)  # /stats's rollup, in this transaction
     if written.changed:
         rollup.refresh(session, written.before, written.changed)
@@ -584,6 +586,7 @@ def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SE
         session.add(report)
         session.flush()
         _write_children(session, [children])
+        apply_corrections(session, report.id)
         rollup.refresh(session, before, [report.id])
         quality.refresh_checks(session, [report, *old_neighbours])
         session.commit()
@@ -610,6 +613,7 @@ def _merge_into(session: Session, report: Report, other: Report, parsed: ParsedR
     session.add(other)
     session.flush()
     _write_children(session, [children])
+    apply_corrections(session, other.id)
     rollup.refresh(session, before, [other.id])
     quality.refresh_checks(session, [other, *neighbours])  # `neighbours`: those `report` had
     session.commit()

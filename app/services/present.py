@@ -62,11 +62,20 @@ def figure_row_json(row: FigureRow | Row) -> dict[str, Any]:
 
 
 def figure_columns_json(key, value, unit, section, note, flags, line, start, end, text,
-                        page=None, x0=None, top=None, x1=None, bottom=None, confidence=None) -> dict[str, Any]:
+                        page=None, x0=None, top=None, x1=None, bottom=None, confidence=None,
+                        parsed_value=None, parsed_flags=None) -> dict[str, Any]:
     """A stored figure from its columns in the order of app.api.figures.FIGURE_COLUMNS (a
-    result row unpacked: much faster than reading a Row's attributes by name)."""
-    return _figure(key, value, unit, section, note, split_list(flags), line, start, end, text, page,
-                   _stored_box(x0, top, x1, bottom), confidence)
+    result row unpacked: much faster than reading a Row's attributes by name). A corrected
+    one (app/services/corrections.py) gets the parser's value and flags beside its own, no
+    confidence (the parser's reading's), and `correction`, filled by corrections.annotate."""
+    out = _figure(key, value, unit, section, note, split_list(flags), line, start, end, text, page,
+                  _stored_box(x0, top, x1, bottom), confidence)
+    if flags == "corrected":
+        out.pop("confidence", None)
+        out["parsed_value"] = None if parsed_value is None else emit_value(key, parsed_value)
+        out["parsed_flags"] = split_list(parsed_flags or "")
+        out["correction"] = None
+    return out
 
 
 def fill_source_lines(figures: list[dict[str, Any]], original_text: Callable[[], str | None]) -> None:

@@ -334,7 +334,7 @@ _FIG = (
     FigureRow.report_id.label("report_id"), Report.agency.label("agency"), Report.region_code.label("region_code"),
     Report.year.label("year"), Report.template.label("template"), FigureRow.key.label("key"),
     FigureRow.value.label("value"), FigureRow.unit.label("unit"), FigureRow.id.label("figure_id"),
-    FigureRow.flags.label("flags"),
+    FigureRow.flags.label("flags"), FigureRow.parsed_value.label("parsed_value"),
 )
 _TIE = [SortKey("report_id", FigureRow.report_id), SortKey("figure_id", FigureRow.id)]
 
@@ -358,11 +358,14 @@ def figures_stmt(keys: list[str], filters: ReportFilter, exact: bool = False) ->
 
 
 def figure_item(row: Any) -> dict[str, Any]:
-    return {
+    item = {
         "report_id": row.report_id, "agency": row.agency, "region_code": row.region_code,
         "region_name": divisions.name_of(row.region_code), "year": row.year, "template": row.template,
         "key": row.key, "value": emit_value(row.key, row.value), "unit": row.unit, "flags": split_list(row.flags),
     }
+    if row.flags == "corrected":  # a person's value (app/services/corrections.py): the parser's beside it
+        item["parsed_value"] = None if row.parsed_value is None else emit_value(row.key, row.parsed_value)
+    return item
 
 
 def indicator_figures(indicator: ind.Indicator, filters: ReportFilter) -> tuple[Select, dict[str, Sort]]:

@@ -25,7 +25,9 @@ reports:
   index seeks each) in the same statement as the rollup's rows;
 - a report re-parsed or deleted (`cells_of` before the change, `refresh` after): the
   cells it was in before and is in after are emptied and computed again from the figure
-  table (INSERT … SELECT … GROUP BY), which keeps min and max exact.
+  table (INSERT … SELECT … GROUP BY), which keeps min and max exact;
+- a figure corrected in place (`refresh_keys`): in the report's cells, the rows of that key
+  and of the indicators over it alone, the same way.
 
 On PostgreSQL each writer takes a transaction advisory lock per cell it writes (in sorted
 order: no deadlocks) before writing them, so that a refresh never loses the reports of a
@@ -133,6 +135,14 @@ def _accumulate(conn: Connection, grain: int, scope, indicators: bool = True) ->
     figure table (INSERT … SELECT … GROUP BY): the cells' report counts, then each key's
     count, sum, min and max."""
     _add_cells(conn, grain, scope)
+    _accumulate_figures(conn, grain, scope)
+    if indicators:
+        accumulate_indicators(conn, grain, scope)
+
+
+def _accumulate_figures(conn: Connection, grain: int, scope, keys: list[str] | None = None) -> None:
+    """Add the figures of the reports of `scope` (in their cells already) to their cells'
+    rows: each key's count, sum, min and max (`keys`: these keys alone)."""
     cols = _cell_columns(grain)
     cell_t, fig_t = RollupCell.__table__, FigureRollup.__table__  # type: ignore[attr-defined]
     figures = (select(cols["grain"], FigureRow.key, cell_t.c.id, func.count(FigureRow.id), func.sum(FigureRow.value),
@@ -140,20 +150,19 @@ def _accumulate(conn: Connection, grain: int, scope, indicators: bool = True) ->
                .select_from(FigureRow)
                .join(Report, Report.id == FigureRow.report_id)
                .join(cell_t, cell_t.c.cell == cols["cell"])
-               .where(scope)
+               .where(scope, *([FigureRow.key.in_(keys)] if keys is not None else []))
                .group_by(cell_t.c.id, FigureRow.key))
     conn.execute(_upsert(conn, _insert(conn)(fig_t).from_select(list(FIGURE_COLUMNS), figures)))
-    if indicators:
-        accumulate_indicators(conn, grain, scope)
 
 
-def accumulate_indicators(conn: Connection, grain: int, scope) -> None:
+def accumulate_indicators(conn: Connection, grain: int, scope, only: Iterable[ind.Indicator] | None = None) -> None:
     """Add the reports of `scope` (in their cells already) to the indicators' rows of their
     cells: per indicator, how many reports have both sides (`indicator_sides`) and the sums
-    of their numerators and denominators, the cell's attributes copied beside them."""
+    of their numerators and denominators, the cell's attributes copied beside them.
+    `only`: these indicators alone."""
     cols = _cell_columns(grain)
     cell_t, ind_t = RollupCell.__table__, IndicatorRollup.__table__  # type: ignore[attr-defined]
-    for indicator in ind.INDICATORS:
+    for indicator in ind.INDICATORS if only is None else only:
         if not indicator.rollup:
             continue
         sides = indicator_sides(indicator, scope).subquery()
@@ -277,6 +286,36 @@ def refresh(db: Session | Connection, before: dict[str, dict], report_ids: Itera
         if mine:  # the reports of these cells but those pending (in the rollup once folded)
             pending = select(RollupPending.report_id)
             _accumulate(conn, grain, and_(_in_cells(grain, mine), Report.id.not_in(pending)))
+
+
+def refresh_keys(db: Session | Connection, report_ids: Iterable[int], keys: Iterable[str]) -> None:
+    """Compute again, in the cells these reports are in, the rows of these figure keys and
+    of the indicators over them, from the figure table: after figures changed value in place
+    (a correction, app/services/corrections.py), the reports' attributes — their cells and
+    the cells' report counts — unchanged. A few keys' rows instead of every row of the cells
+    (`refresh`)."""
+    conn = _conn(db)
+    keys = sorted(set(keys))
+    cells = cells_of(db, report_ids)
+    if not cells or not keys:
+        return
+    _lock(conn, cells)
+    cell_t, fig_t, ind_t = RollupCell.__table__, FigureRollup.__table__, IndicatorRollup.__table__  # type: ignore[attr-defined]
+    indicators = [i for i in ind.INDICATORS if i.rollup and set(i.keys) & set(keys)]
+    for grain in GRAINS:
+        mine = [c for c in cells.values() if c["grain"] == grain]
+        if not mine:
+            continue
+        cell_ids = select(cell_t.c.id).where(cell_t.c.cell.in_([c["cell"] for c in mine]))
+        conn.execute(delete(fig_t).where(fig_t.c.grain == grain, fig_t.c.key.in_(keys), fig_t.c.cell_id.in_(cell_ids)))
+        if indicators:
+            conn.execute(delete(ind_t).where(ind_t.c.grain == grain, ind_t.c.cell_id.in_(cell_ids),
+                                             ind_t.c.indicator.in_([i.id for i in indicators])))
+        # the reports of these cells but those pending (in the rollup once folded)
+        scope = and_(_in_cells(grain, mine), Report.id.not_in(select(RollupPending.report_id)))
+        _accumulate_figures(conn, grain, scope, keys)
+        if indicators:
+            accumulate_indicators(conn, grain, scope, only=indicators)
 
 
 def rebuild(db: Session | Connection, *, pending: bool = True, indicators: bool = True) -> None:

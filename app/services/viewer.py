@@ -25,7 +25,7 @@ FLAG_TEXT: dict[str, str] = {
     "approximate": "approximate: the report gives it as about so many (余, 约, 多)",
     "converted": "converted: given in another unit and converted (e.g. 元 to 万元)",
     "inferred": "inferred: placed by the layout, not by a label",
-    "corrected": "corrected: the printed value was corrected",
+    "corrected": "corrected: a person's value, with a reason (GET …/corrections), in place of the parser's",
     "ocr": "ocr: read from a scanned page by text recognition",
 }
 EXACT_TEXT = "exact: read as printed"
