@@ -4,9 +4,13 @@ stay out."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from app.parsing import parse_document, parse_text
+from app.parsing import NeighbourYears, parse_document, parse_text
+from app.parsing.infer import narrow_by_years
 from test_parsing_units import HEAD_2021, REVIEW_2021, ROWS_2021, report_2021
 
 REVIEW = "2 | 1 | 3 | 1 | 7 | 0 | 0 | 0 | 0 | 0 | 13 | 2 | 4 | 0 | 19"
@@ -170,3 +174,111 @@ def test_a_table_a_script_computes_is_not_read(script: str) -> None:
     report = parse_document(_review_page(script), "text/html")
     assert not any(k.startswith("review_litigation.") for k in report.figure_map())
     assert any(f.code == "missing_section" for f in report.findings)
+
+
+# ------------------------------------------------------------------ the same body's other years
+
+UNSEEN = Path(__file__).resolve().parent / "data" / "unseen"
+UNLABELLED = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "unlabelled"
+
+
+def _exact(report) -> dict[str, float]:
+    return {f.key: f.value for f in report.figures if "inferred" not in f.flags}
+
+
+def _unseen(name: str):
+    return parse_document((UNSEEN / name).read_bytes(), "text/plain; charset=utf-8")
+
+
+def test_a_run_together_row_the_previous_year_settles_is_inferred_and_says_so() -> None:
+    before = _unseen("split-cross-year-2021-a.txt")
+    data = (UNSEEN / "split-cross-year-2021-b.txt").read_bytes()
+    alone = parse_document(data, "text/plain")
+    assert not any(k.startswith("active.normative_docs.") for k in alone.figure_map())
+    report = parse_document(data, "text/plain", context=NeighbourYears(previous=_exact(before)))
+    figs = {f.key: f for f in report.figures}
+    assert [figs[f"active.normative_docs.{k}"].value for k in ("issued", "repealed", "in_force")] == [1, 10, 22]
+    assert all("inferred" in figs[f"active.normative_docs.{k}"].flags for k in ("issued", "repealed", "in_force"))
+    said = next(f for f in report.findings if f.code == "inferred_split")
+    assert "in_force(t−1) 31" in said.message and "11, 0, 22" in said.message  # the evidence and the others
+    assert not any(f.code == "ambiguous_split" for f in report.findings)
+
+
+def test_other_years_that_no_split_keeps_change_nothing() -> None:
+    data = (UNSEEN / "split-cross-year-2021-b.txt").read_bytes()
+    # a body that does not keep the identity: no split gives 99 + issued − repealed
+    report = parse_document(data, "text/plain",
+                            context=NeighbourYears(previous={"active.normative_docs.in_force": 99}))
+    assert report.figure_map() == parse_document(data, "text/plain").figure_map()
+    assert any(f.code == "ambiguous_split" for f in report.findings)
+
+
+def test_the_next_year_settles_a_2019_items_row_by_its_previous_items() -> None:
+    data = (UNSEEN / "split-priors-items-2019.txt").read_bytes()
+    want = json.loads((UNSEEN / "split-priors-items-2019.expected.json").read_text(encoding="utf-8"))["figures"]
+    after = {"active.permit.prev_items": want["active.permit.prev_items"] + want["active.permit.change"]}
+    report = parse_document(data, "text/plain", context=NeighbourYears(next=after))
+    figs = {f.key: f for f in report.figures}
+    for k in ("prev_items", "change", "decisions"):
+        assert figs[f"active.permit.{k}"].value == want[f"active.permit.{k}"]
+        assert "inferred" in figs[f"active.permit.{k}"].flags
+    assert any(f.code == "inferred_split" and "prev_items(t+1)" in f.message for f in report.findings)
+
+
+def test_a_run_together_carry_over_row_is_settled_by_the_previous_years_carry_forward() -> None:
+    rows = [(label, list(vals)) for label, vals in ROWS_2021 if not label.startswith("四、")]
+    rows[0] = ("一、本年新收政府信息公开申请数量", [43, 0, 0, 0, 0, 5, 48])
+    rows[1] = ("二、上年结转政府信息公开申请数量", [12, 1, 0, 0, 0, 0, 13])
+    text = report_2021(rows).replace("二、上年结转政府信息公开申请数量 | 12 | 1 | 0 | 0 | 0 | 0 | 13",
+                                     "二、上年结转政府信息公开申请数量 | 121000013")
+    assert not any(k.startswith("applications.carried_over.") and k.endswith("research")
+                   for k in parse_text(text).figure_map())  # 12|1|0… or 1|2|10…: left out alone
+    columns = ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org", "total")
+    previous = {f"applications.carried_forward.{c}": v for c, v in zip(columns, (12, 1, 0, 0, 0, 0, 13))}
+    report = parse_text(text, context=NeighbourYears(previous=previous))
+    figs = {f.key: f for f in report.figures}
+    assert [figs[f"applications.carried_over.{c}"].value for c in columns] == [12, 1, 0, 0, 0, 0, 13]
+    assert "inferred" in figs["applications.carried_over.commercial"].flags
+    assert any(f.code == "inferred_split" and "carried_forward" in f.message for f in report.findings)
+
+
+SERIES = (("pingtan-jingfa", range(2019, 2024)), ("pingtan-junshan", range(2023, 2026)))
+
+
+@pytest.mark.parametrize("stem,years", SERIES, ids=[s for s, _ in SERIES])
+def test_the_real_series_read_with_their_neighbours_give_the_same_figures(stem: str, years: range) -> None:
+    """经济发展局 2019–2023 and 君山 2023–2025 (real, unlabelled): each year parsed with the
+    figures of the parses of the years around it. Their rows are read without ambiguity, and
+    the bodies do not keep the cross-year identities (经济发展局's 现行有效 is each year's 制发):
+    the context must change no figure."""
+    parsed = {y: parse_document((UNLABELLED / f"{stem}-{y}.txt").read_bytes(), "text/plain") for y in years}
+    for y in years:
+        context = NeighbourYears(previous=_exact(parsed[y - 1]) if y - 1 in parsed else None,
+                                 next=_exact(parsed[y + 1]) if y + 1 in parsed else None)
+        data = (UNLABELLED / f"{stem}-{y}.txt").read_bytes()
+        assert parse_document(data, "text/plain", context=context).figure_map() == parsed[y].figure_map(), y
+
+
+def test_the_cross_year_identities_on_the_real_series() -> None:
+    """The identities, evaluated on real neighbours: 君山 2023 → 2024 keeps in_force (11 + 0 − 0
+    = 11), so of two splits of its row only its own is left; 经济发展局 2021 → 2022 does not
+    (5 + 5 − 0 ≠ 5), so the identity is no evidence and every split stays."""
+    columns = ("issued", "repealed", "in_force")
+    row = "active.normative_docs"
+
+    def own(report) -> list[int]:
+        figs = report.figure_map()
+        return [int(figs[f"{row}.{c}"]) for c in columns]
+
+    junshan = {y: parse_document((UNLABELLED / f"pingtan-junshan-{y}.txt").read_bytes(), "text/plain")
+               for y in (2023, 2024)}
+    mine = own(junshan[2024])
+    kept, said = narrow_by_years("2021", row, columns, [mine, [1, 0, 1]],
+                                 NeighbourYears(previous=_exact(junshan[2023])))
+    assert kept == [mine] and said is not None and "11" in said
+    jingfa = {y: parse_document((UNLABELLED / f"pingtan-jingfa-{y}.txt").read_bytes(), "text/plain")
+              for y in (2021, 2022)}
+    mine = own(jingfa[2022])
+    kept, said = narrow_by_years("2021", row, columns, [mine, [5, 1, 4]],
+                                 NeighbourYears(previous=_exact(jingfa[2021])))
+    assert kept == [mine, [5, 1, 4]] and said is None

@@ -19,7 +19,8 @@ from app.parsing.findings import Code
 from app.parsing.grid import Grid, Taken, numbers
 from app.parsing.layout import Cell
 from app.parsing.reading import Reading
-from app.parsing.repair import fitting_splits, settle
+from app.parsing.infer import NeighbourYears
+from app.parsing.repair import fitting_splits, infer_split, settle
 from app.parsing.rows import match_application_label
 from app.parsing.sections import applications_end, applications_start
 from app.parsing.templates import Template, adds_up
@@ -30,8 +31,10 @@ _SHOWN = 10  # cells an unknown_row finding quotes
 Candidate = tuple[list[Taken], list[list[int]], bool]  # a run-together row: its cells, its splits, search complete
 
 
-def read_applications(grid: Grid, template: Template) -> Reading:
-    """Section 三's figures and findings."""
+def read_applications(grid: Grid, template: Template, years: NeighbourYears | None = None) -> Reading:
+    """Section 三's figures and findings. `years`: the same body's figures of the years around,
+    which choose among the splits of a run-together carry-over row that the arithmetic leaves
+    open (carried_over(t) = carried_forward(t−1), carried_forward(t) = carried_over(t+1))."""
     out = Reading(grid)
     start = applications_start(grid)
     if start is None:
@@ -52,7 +55,7 @@ def read_applications(grid: Grid, template: Template) -> Reading:
         rows.label_cells.update(found.labels)
     rows.read(start, stop, boxes.used | runs.used)
     _leave_out(out, rows)
-    _choose_splits(out, template, rows)
+    _choose_splits(out, template, rows, years)
     _emit(out, template, rows)
     return out
 
@@ -289,7 +292,7 @@ def _printed(rows: _Rows, key: str) -> bool:
     return i is not None and (i + 1 == len(cells) or cells[i + 1].line != last.line)
 
 
-def _choose_splits(out: Reading, template: Template, rows: _Rows) -> None:
+def _choose_splits(out: Reading, template: Template, rows: _Rows, years: NeighbourYears | None = None) -> None:
     """Run-together rows: keep the splits under which the table's identities (一+二 =
     (七)+四, (七) = (一)+…+(六)) still hold, given the rows already read; a row left with
     one split is repaired, and may settle the next. The rest keep what their splits agree
@@ -319,7 +322,30 @@ def _choose_splits(out: Reading, template: Template, rows: _Rows) -> None:
                 changed = True
                 base = _known(values)
     for key, (taken, sols, complete) in candidates.items():
+        carried = _carried(template, key, years) if complete and len(sols) > 1 else None
+        if carried is not None and sum(sol == carried[0] for sol in sols) == 1:
+            values.setdefault(key, infer_split(out, taken, sols, carried[0], carried[1], rows.keys(key)))  # type: ignore[arg-type]
+            continue
         rows.partial.setdefault(key, settle(out, taken, sols, complete, rows.keys(key)))
+
+
+# a carry-over row and the row of the neighbouring year it is: (which neighbour, its row)
+_CARRIED = {"carried_over": ("previous", "carried_forward"), "carried_forward": ("next", "carried_over")}
+
+
+def _carried(template: Template, key: str, years: NeighbourYears | None) -> tuple[list[int], str] | None:
+    """The row the same body's neighbouring year gives for the carry-over row `key`, and the
+    evidence it is, when that year has every cell of it."""
+    if not years or key not in _CARRIED:
+        return None
+    side, other = _CARRIED[key]
+    figures = getattr(years, side) or {}
+    cells = [figures.get(f"applications.{other}.{c.key}") for c in template.columns]
+    if any(v is None or not float(v).is_integer() for v in cells):
+        return None
+    row = [int(v) for v in cells]  # type: ignore[arg-type]
+    year = "t−1" if side == "previous" else "t+1"
+    return row, f"the same body's year {year} gives {other} {'|'.join(map(str, row))}, which no other split is"
 
 
 def _known(values: dict[str, list[Taken]]) -> dict[str, list[int | float]]:

@@ -22,6 +22,7 @@ from app.parsing.budget import DEFAULT_SECONDS
 from app.parsing.decode import DOCX_TYPE, PDF_TYPE
 from app.services import rollup
 from app.services.convert import LEGACY_MEDIA_TYPE, parse_upload
+from app.services.neighbours import neighbour_context
 
 
 @dataclass(slots=True)
@@ -81,6 +82,12 @@ def ingest(engine: Engine, data: bytes, content_type: str | None = None, source_
     if lookup_first and (existing := stored_result(engine, digest)) is not None:
         return existing
     parsed = parse_upload(data, content_type, budget=budget)
+    if any(f.code == "ambiguous_split" for f in parsed.findings):  # the body's other years may settle it
+        with Session(engine) as session:
+            context = neighbour_context(session, Report(agency=parsed.agency, year=parsed.year,
+                                                        region_code=parsed.region_code))
+        if context is not None:
+            parsed = parse_upload(data, content_type, budget=budget, context=context)
     return store(engine, data, parsed, source_url or parsed.source_url, digest=digest,
                  document_fields=document_fields)
 
@@ -285,7 +292,8 @@ def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SE
             return None
         document = session.get(Document, report.document_id)
         assert document is not None
-        parsed = storable(parse_upload(document.content, document_content_type(document), budget=budget))
+        parsed = storable(parse_upload(document.content, document_content_type(document), budget=budget,
+                                       context=neighbour_context(session, report)))
         before = rollup.cells_of(session, [report.id])  # the rollup cells it leaves (refreshed below)
         for table in (FigureRow, FindingRow):
             session.exec(delete(table).where(table.report_id == report.id))  # type: ignore[call-overload]
