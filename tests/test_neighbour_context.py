@@ -5,8 +5,10 @@ read exactly) and -b (year t, its 行政规范性文件 row run together, 11022)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, select
 
 from app.db import make_engine
@@ -24,52 +26,47 @@ def _docs(engine, report_id: int) -> dict[str, tuple[float, str]]:
         return {r.key: (r.value, r.flags) for r in rows}
 
 
+@pytest.fixture
+def engine(database_url) -> Iterator:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
 def _ingest(engine, name: str):
     return ingest(engine, (UNSEEN / name).read_bytes(), "text/plain; charset=utf-8").report
 
 
-def test_a_report_ingested_after_its_previous_year_is_read_with_it(database_url):
-    engine = make_engine(database_url)
-    try:
-        a = _ingest(engine, "split-cross-year-2021-a.txt")
-        b = _ingest(engine, "split-cross-year-2021-b.txt")
-        got = _docs(engine, b.id)
-        assert [got[k][0] for k in KEYS] == [1, 10, 22]
-        assert all("inferred" in got[k][1] for k in KEYS)
-        with Session(engine) as s:
-            context = neighbour_context(s, s.get(Report, b.id))
-            assert context is not None and context.next is None
-            assert context.previous["active.normative_docs.in_force"] == 31
-            following = neighbour_context(s, s.get(Report, a.id)).next
-            assert "active.permit.decisions" in following
-            assert not set(KEYS) & set(following)  # b's inferred row is no evidence for a
-    finally:
-        engine.dispose()
+def test_a_report_ingested_after_its_previous_year_is_read_with_it(engine):
+    a = _ingest(engine, "split-cross-year-2021-a.txt")
+    b = _ingest(engine, "split-cross-year-2021-b.txt")
+    got = _docs(engine, b.id)
+    assert [got[k][0] for k in KEYS] == [1, 10, 22]
+    assert all("inferred" in got[k][1] for k in KEYS)
+    with Session(engine) as s:
+        context = neighbour_context(s, s.get(Report, b.id))
+        assert context is not None and context.next is None
+        assert context.previous["active.normative_docs.in_force"] == 31
+        following = neighbour_context(s, s.get(Report, a.id)).next
+        assert "active.permit.decisions" in following
+        assert not set(KEYS) & set(following)  # b's inferred row is no evidence for a
 
 
-def test_reparse_reads_an_earlier_report_again_with_the_year_stored_since(database_url):
-    engine = make_engine(database_url)
-    try:
-        b = _ingest(engine, "split-cross-year-2021-b.txt")
-        assert _docs(engine, b.id) == {}  # alone: ambiguous, left out
-        _ingest(engine, "split-cross-year-2021-a.txt")
-        reparse(engine, b.id)
-        assert [v for v, _ in (_docs(engine, b.id)[k] for k in KEYS)] == [1, 10, 22]
-    finally:
-        engine.dispose()
+def test_reparse_reads_an_earlier_report_again_with_the_year_stored_since(engine):
+    b = _ingest(engine, "split-cross-year-2021-b.txt")
+    assert _docs(engine, b.id) == {}  # alone: ambiguous, left out
+    _ingest(engine, "split-cross-year-2021-a.txt")
+    reparse(engine, b.id)
+    assert [v for v, _ in (_docs(engine, b.id)[k] for k in KEYS)] == [1, 10, 22]
 
 
-def test_inferred_figures_of_a_neighbour_are_no_evidence(database_url):
-    engine = make_engine(database_url)
-    try:
-        b = _ingest(engine, "split-cross-year-2021-b.txt")
-        with Session(engine) as s:
-            a = s.get(Report, _ingest(engine, "split-cross-year-2021-a.txt").id)
-            for row in s.exec(select(FigureRow).where(FigureRow.report_id == a.id, FigureRow.key.in_(KEYS))):
-                row.flags = "inferred"
-                s.add(row)
-            s.commit()
-        reparse(engine, b.id)
-        assert _docs(engine, b.id) == {}
-    finally:
-        engine.dispose()
+def test_inferred_figures_of_a_neighbour_are_no_evidence(engine):
+    b = _ingest(engine, "split-cross-year-2021-b.txt")
+    with Session(engine) as s:
+        a = s.get(Report, _ingest(engine, "split-cross-year-2021-a.txt").id)
+        for row in s.exec(select(FigureRow).where(FigureRow.report_id == a.id, FigureRow.key.in_(KEYS))):
+            row.flags = "inferred"
+            s.add(row)
+        s.commit()
+    reparse(engine, b.id)
+    assert _docs(engine, b.id) == {}
