@@ -20,6 +20,7 @@ def _found(text: str) -> dict[str, int | float]:
 @pytest.mark.parametrize("text,want", [
     ("本局开设政务新媒体账号7个，其中微信公众号4个、微博3个。", {"media.accounts.total": 7}),
     ("全区运营政务新媒体21个，其中微信公众号15个。", {"media.accounts.total": 21}),
+    ("目前共有政务新媒体账号4个，其中微信公众号3个、微博1个。", {"media.accounts.total": 4}),
     ("政务微信公众号全年推送信息388条。", {"publishing.wechat_posts": 388}),
     ("政府微信公开信息1883条。", {"publishing.wechat_posts": 1883}),
     ("在政府网站平台主动公开政府信息904条，其中政策文件30条。", {"publishing.website_posts": 904}),

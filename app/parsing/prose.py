@@ -56,6 +56,8 @@ def _refused(p: ProsePattern, text: str, m: re.Match[str]) -> bool:
 PATTERNS: tuple[ProsePattern, ...] = (
     _p("media.accounts.total", "个",
        rf"政务新媒体{_WGAP}{{0,24}}?(?:共计|共有|合计|总计|总数|共)\s*{_NUM}\s*个"),
+    # 共有/现有 before the noun: the accounts a body has (目前共有政务新媒体账号4个)
+    _p("media.accounts.total", "个", rf"(?:共有|现有|共开设|共运营)政务新媒体(?:账号|平台)?\s*{_NUM}\s*个"),
     # without 共: only a body's own accounts (开设/运营/开通 …) whose parts the sentence lists after 其中
     _p("media.accounts.total", "个",
        rf"(?:开设|运营|开通|管理|拥有)政务新媒体(?:账号|平台)?\s*{_NUM}\s*个\s*[,，]?\s*其中"),
