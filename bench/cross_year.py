@@ -50,16 +50,23 @@ def one_a_year(reports: list[tuple[str, ParsedReport]]) -> dict[str, dict[int, t
     return out
 
 
-def side(number: int, r: ParsedReport) -> Side:
-    """A parsed file as the checks see a stored report (`number`: its place in the run)."""
-    return Side(report_id=number, year=r.year, template=r.template,
+def side(number: int, r) -> Side:
+    """A parsed file (anything with a template, figures and perhaps a year) as the checks see a
+    stored report (`number`: its place in the run)."""
+    return Side(report_id=number, year=getattr(r, "year", None), template=r.template,
                 figures={f.key: (f.value, tuple(f.flags)) for f in r.figures})
 
 
-def run_check(check, prev: Side, this: Side) -> dict:
-    """The service's check over two parsed files, with whether every term is 0 (it then holds
-    and tells little: most bodies report 0)."""
-    out = run(check, prev, this, (prev.year, this.year), "previous")
+def applies(check, prev, this) -> bool:
+    return check.applies(prev.template, this.template)
+
+
+def run_check(check, prev, this) -> dict:
+    """The service's check over two parsed files (or Sides), with whether every term is 0 (it
+    then holds and tells little: most bodies report 0)."""
+    before = prev if isinstance(prev, Side) else side(0, prev)
+    after = this if isinstance(this, Side) else side(1, this)
+    out = run(check, before, after, (before.year, after.year), "previous")
     return {"check": check.id, "verdict": out["verdict"], "all_zero": all(t["value"] == 0 for t in out["terms"]),
             "terms": [{"side": s, **t} for t, (s, _, _) in zip(out["terms"], check.terms)]}
 
@@ -73,7 +80,7 @@ def pairs(reports: list[tuple[str, ParsedReport]]) -> list[dict]:
                 continue
             (pname, prev), (tname, this) = years[year - 1], years[year]
             before, after = side(year - 1, prev), side(year, this)
-            checks = [run_check(c, before, after) for c in CHECKS if c.applies(prev.template, this.template)]
+            checks = [run_check(c, before, after) for c in CHECKS if applies(c, prev, this)]
             out.append({"agency": agency, "years": [year - 1, year], "files": [pname, tname],
                         "templates": [prev.template, this.template], "checks": checks})
     return out

@@ -482,7 +482,7 @@ def measure_cross_year(reports: list[Report]) -> list[dict]:
                         continue
                     obs.append((f"{agency} {y - 1}→{y}", c["verdict"] == "holds", not c["all_zero"]))
             per_tier[tier] = _tally(obs)
-        out.append({"id": f"cross_year {check.name}", "statement": _statement(check), "counts": per_tier,
+        out.append({"id": f"cross_year {check.id}", "statement": _statement(check), "counts": per_tier,
                     "strength": _strength(per_tier["forced"]["informative_reports"])})
     return out
 

@@ -81,3 +81,21 @@ def test_no_figure_read_today_is_wrong(path: Path) -> None:
     wrong = {k: (got[k], v) for k, v in exp["figures"].items() if k in got and got[k] != v}
     extra = sorted(k for k in got if k not in exp["figures"])
     assert not wrong and not extra
+
+
+@pytest.mark.parametrize("path", EXPECTED, ids=lambda p: p.name)
+def test_what_is_read_carries_the_flags_and_findings_its_class_expects(path: Path) -> None:
+    """`expect`: a derived or inferred figure, where it is read, says so; an absent one is not
+    read; each finding expected is raised, its keys named by findings of its code (where the
+    keys' figures are read)."""
+    exp = _load(path)
+    want = exp.get("expect", {})
+    report = parse_document((DATA / exp["file"]).read_bytes(), CONTENT_TYPES[Path(exp["file"]).suffix])
+    flags = {f.key: f.flags for f in report.figures}
+    for flag in ("derived", "inferred"):
+        assert [k for k in want.get(flag, []) if k in flags and flag not in flags[k]] == [], flag
+    assert not set(want.get("absent", [])) & set(flags)
+    for f in want.get("findings", []):
+        if set(f["keys"]) <= set(flags):
+            named = {k for g in report.findings if g.code == f["code"] for k in g.keys}
+            assert set(f["keys"]) <= named, f

@@ -133,6 +133,8 @@ class Report:
     apps: dict[str, tuple[int, ...]]
     review: dict[str, tuple[int, int, int, int]]
     posts: int = 0  # publishing.website_posts, stated in the standard wording
+    stated_new: int | None = None  # the new applications section 一 states, when not the table's
+    count_word: str = "件"  # the word section 一 counts them in
     interpretations: int = 0  # publishing.policy_interpretations
     extra_prose: list[str] = field(default_factory=list)  # sentences added to section 一
     extra_figures: dict[str, float] = field(default_factory=dict)  # prose figures they state
@@ -215,7 +217,9 @@ class Report:
             first += f"发布政策解读{self.interpretations}篇，"
         first += "重点做好政策文件、财政资金和行政执法信息的公开。"
         paras.append(first)
-        paras.append(f"（二）依申请公开。畅通网上、信函和当面申请渠道，严格按照法定时限答复，全年新收政府信息公开申请{new}件。")
+        stated = new if self.stated_new is None else self.stated_new
+        paras.append(f"（二）依申请公开。畅通网上、信函和当面申请渠道，严格按照法定时限答复，全年新收政府信息公开申请"
+                     f"{stated}{self.count_word}。")
         paras.extend(self.extra_prose)
         paras.append("（三）政府信息管理。落实公开属性源头认定和保密审查制度，做好文件的动态更新和集中公开。")
         paras.append("（四）监督保障。将政务公开纳入年度工作考核，开展业务培训，接受社会评议。")
@@ -421,7 +425,8 @@ BODIES = (("安吉县", "交通运输局", "330523"), ("海盐县", "自然资�
           ("安吉县", "文化和广电旅游体育局", "330523"), ("海盐县", "农业农村局", "330424"), ("桐乡市", "司法局", "330483"),
           ("平湖市", "住房和城乡建设局", "330482"), ("长兴县", "水利局", "330522"), ("嘉善县", "民政局", "330421"),
           ("海宁市", "文化和广电旅游体育局", "330481"), ("德清县", "交通运输局", "330521"), ("秀洲区", "教育局", "330411"),
-          ("吴兴区", "卫生健康局", "330502"), ("南浔区", "农业农村局", "330503"), ("长兴县", "应急管理局", "330522"))
+          ("吴兴区", "卫生健康局", "330502"), ("南浔区", "农业农村局", "330503"), ("长兴县", "应急管理局", "330522"),
+          ("海盐县", "民政局", "330424"), ("桐乡市", "教育局", "330483"))
 _next_body = iter(BODIES)
 
 
@@ -753,6 +758,22 @@ def examples() -> list[tuple[Report, str]]:
     text = text.replace("五、存在的主要问题及改进情况", "五、政府信息公开收费情况 收费项目 收费标准 收取金额（元） 信息处理费000 "
                         "六、存在的主要问题及改进情况").replace("六、其他需要报告的事项 本年度未收取信息处理费。无其他需要报告的事项。 ", "")
     out.append((r, text))
+
+    # -- prose: a total restated in 条, accounts closed beside the accounts held
+    r = small_2021(stem="prose-table-units-2022", cls="prose-table-units", **nxt(), year=2022,
+                   stated_new=3, count_word="条",
+                   expect={"findings": [{"code": "prose_mismatch", "keys": ["applications.new_received.total"]}]},
+                   note="Section 一 counts everything in 条, the new applications too (全年新收政府信息公开申请3条) "
+                        "while the table's 新收 is 4: a prose_mismatch finding; the table is kept.")
+    out.append((r, pipe_document(r)))
+
+    r = small_2021(stem="prose-closed-accounts-2023", cls="prose-closed-accounts", **nxt(), year=2023,
+                   extra_prose=["本年度整合关停政务新媒体5个，其中微信公众号3个、微博2个。",
+                                "目前共有政务新媒体账号4个，其中微信公众号3个、微博1个。"],
+                   extra_figures={"media.accounts.total": 4, "media.accounts.wechat": 3, "media.accounts.weibo": 1},
+                   note="A sentence on accounts closed (关停…5个，其中…微博2个) before the one on the accounts the "
+                        "body has: the closure's 其中 parts are not its accounts.")
+    out.append((r, pipe_document(r)))
     return out
 
 

@@ -4,6 +4,7 @@
 """
 
 from app.parsing.errors import InputError
+from app.parsing.infer import NeighbourYears
 from app.parsing.model import Figure, Finding, ParsedReport, Source
 from app.parsing.pipeline import PARSER_VERSION, Trace, parse_document, parse_text
 
@@ -12,6 +13,7 @@ __all__ = [
     "Figure",
     "Finding",
     "InputError",
+    "NeighbourYears",
     "ParsedReport",
     "Source",
     "Trace",

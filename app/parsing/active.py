@@ -28,15 +28,18 @@ def _leading_zero(t: Taken) -> bool:
     return t.value is not None and len(t.value.digits) > 1 and t.value.digits[0] == "0" and "." not in t.value.digits
 
 
-def read_active(grid: Grid, template: Template, known: dict[str, int | float] | None = None) -> Reading:
+def read_active(grid: Grid, template: Template, known: dict[str, int | float] | None = None,
+                years: infer.NeighbourYears | None = None) -> Reading:
     """Section 二's figures and findings. `known`: figures the text states (find_hints),
-    which choose among the splits of a run-together row."""
-    return _ActiveReader(grid, template, known or {}).read()
+    which choose among the splits of a run-together row; `years`: the same body's figures of
+    the years around (infer.NeighbourYears), which do too."""
+    return _ActiveReader(grid, template, known or {}, years).read()
 
 
 class _ActiveReader:
-    def __init__(self, grid: Grid, template: Template, known: dict[str, int | float]) -> None:
-        self.grid, self.template, self.known = grid, template, known
+    def __init__(self, grid: Grid, template: Template, known: dict[str, int | float],
+                 years: infer.NeighbourYears | None = None) -> None:
+        self.grid, self.template, self.known, self.years = grid, template, known, years
         self.out = Reading(grid)
         self.begin, self.end = active_region(grid)
         # the cells that may be a row label: not blank, not a bare digit string (no alias is one)
@@ -169,20 +172,26 @@ class _ActiveReader:
 
     def _chooser(self, row: ActiveRow, keys: tuple[str, ...], hints: dict[int, int | float]):
         """Which of several fitting splits of the row the evidence singles out (infer.py):
-        the priors, with the margin the prose's part in it allows."""
+        the same body's other years, then the priors, with the margin the prose's part in it
+        allows."""
         suffixes = tuple(suffix for suffix, _ in row.columns)
         template = self.template.name
 
         def choose(solutions: list[list[int]]) -> tuple[list[int], str] | None:
-            choice = infer.choose(template, row.key, suffixes, solutions, prose=bool(hints))
+            choice = infer.choose(template, row.key, suffixes, solutions, prose=bool(hints), years=self.years)
             if choice.best is None:
                 return None
+            said = ", ".join(f"{keys[i]} {v}" for i, v in sorted(hints.items()))
+            text = f"the text states {said}; " if hints else ""
+            years = f"the same body's other years: {choice.years}" if choice.years else ""
+            if choice.ratio is None:  # the other years left this split alone
+                return list(choice.best), f"{text}{years}, which no other split keeps"
             best, runner = choice.ranked[0], choice.ranked[1]
             kept = [b for b in runner.breaks if b not in best.breaks]
-            said = ", ".join(f"{keys[i]} {v}" for i, v in sorted(hints.items()))
-            evidence = (f"{'the text states ' + said + '; ' if hints else ''}the measured priors make it "
-                        f"×{choice.ratio:.1f} likelier than {'|'.join(map(str, runner.split))}, which breaks "
-                        f"{', '.join(kept) or 'no more of them'} (needed ×{choice.needed:g})")
+            evidence = (f"{text}{years + ' (' + str(len(choice.ranked)) + ' splits keep it); ' if years else ''}"
+                        f"the measured priors make it ×{choice.ratio:.1f} likelier than "
+                        f"{'|'.join(map(str, runner.split))}, which breaks {', '.join(kept) or 'no more of them'} "
+                        f"(needed ×{choice.needed:g})")
             return list(choice.best), evidence
 
         return choose

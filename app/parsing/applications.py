@@ -19,7 +19,8 @@ from app.parsing.findings import Code
 from app.parsing.grid import Grid, Taken, numbers
 from app.parsing.layout import Cell
 from app.parsing.reading import Reading
-from app.parsing.repair import fitting_splits, settle
+from app.parsing.infer import NeighbourYears
+from app.parsing.repair import fitting_splits, infer_split, settle
 from app.parsing.rows import match_application_label
 from app.parsing.sections import applications_end, applications_start
 from app.parsing.templates import Template, adds_up
@@ -30,8 +31,10 @@ _SHOWN = 10  # cells an unknown_row finding quotes
 Candidate = tuple[list[Taken], list[list[int]], bool]  # a run-together row: its cells, its splits, search complete
 
 
-def read_applications(grid: Grid, template: Template) -> Reading:
-    """Section 三's figures and findings."""
+def read_applications(grid: Grid, template: Template, years: NeighbourYears | None = None) -> Reading:
+    """Section 三's figures and findings. `years`: the same body's figures of the years around,
+    which choose among the splits of a run-together carry-over row that the arithmetic leaves
+    open (carried_over(t) = carried_forward(t−1), carried_forward(t) = carried_over(t+1))."""
     out = Reading(grid)
     start = applications_start(grid)
     if start is None:
@@ -52,7 +55,7 @@ def read_applications(grid: Grid, template: Template) -> Reading:
         rows.label_cells.update(found.labels)
     rows.read(start, stop, boxes.used | runs.used)
     _leave_out(out, rows)
-    _choose_splits(out, template, rows)
+    _choose_splits(out, template, rows, years)
     _emit(out, template, rows)
     return out
 
@@ -71,6 +74,7 @@ class _Rows:
         self.candidates: dict[str, Candidate] = {}  # run-together rows, split later
         self.label_cells: dict[str, Cell] = {}
         self.group_cells: dict[str, Cell] = {}
+        self.group_totals: dict[str, Taken] = {}  # a group's 总计 printed on a row of its own
         self.ambiguous: dict[str, Cell] = {}  # rows between two rows of numbers
         self.pending: str | None = None
         self.taken: list[Taken] = []
@@ -88,6 +92,7 @@ class _Rows:
         cells, value_at = grid.cells, grid.value_at
         last_used = max(used, default=-1)
         self.orphan_at = start
+        skip_to = start
         for idx in range(start, stop):
             if idx in used:
                 self._close()
@@ -97,8 +102,10 @@ class _Rows:
             if self.pending is None and self.last_row in self.values and idx > last_used:
                 break  # the table's last row read: the rest is not section 三
             c = cells[idx]
+            if idx < skip_to:
+                continue  # a group's own row, read with its label
             if is_blank(c.text):
-                if self.pending is not None and grid.numeric_later_on_line(idx):
+                if self.pending is not None and (grid.numeric_later_on_line(idx) or self._blank_total(idx)):
                     self._blank(c)
                 continue
             v = value_at(idx)
@@ -116,10 +123,56 @@ class _Rows:
             grid.check_budget()
             if m.kind == "group":
                 self.group_cells.setdefault(m.key, c)
+                skip_to = self._group_total(idx, m.key)
             else:
                 self._label(idx, m.key, c)
         self._close()
         self._flush_orphans()
+
+    def _blank_total(self, idx: int) -> bool:
+        """Whether the blank cell at idx is the open row's 总计 left blank: the last cell of
+        a line that holds the row's label and its applicant columns, each a cell of its own
+        (`| （一）予以公开 | 9 | 2 | 0 | 0 | 1 | 0 | |`); its total is then the row's sum (derived)."""
+        cells = self.grid.cells
+        if idx + 1 < len(cells) and cells[idx + 1].line == cells[idx].line:
+            return False
+        return self._row_of_cells(cells[idx].line)
+
+    def _trailing_blank(self) -> Cell | None:
+        """The empty last cell of the open row's line, when the line ends with a pipe it
+        does not start with (an HTML row whose last <td> is empty, its cells joined by " | "):
+        the row's 总计 left blank, as a cell of no width after that pipe."""
+        last = self.taken[-1].cell
+        text = self.grid.norm.lines[last.line]
+        rest = text[last.end:]
+        if text.lstrip().startswith("|") or rest.strip() != "|" or not self._row_of_cells(last.line):
+            return None
+        at = last.end + rest.index("|") + 1
+        return Cell("", last.line, at, at)
+
+    def _row_of_cells(self, line: int) -> bool:
+        """The open row has all but its 总计, each a separate cell on its label's line."""
+        taken = self.taken
+        label = self.label_cells.get(self.pending)  # type: ignore[arg-type]
+        return (len(taken) == self.width - 1 and label is not None and label.line == line
+                and all(t.value is not None and not t.cell.glued and t.cell.line == line for t in taken))
+
+    def _group_total(self, idx: int, group: str) -> int:
+        """A group's own row that gives only its 总计 (`（三）不予公开 |  |  | … | 4`: the
+        applicant cells blank, which are not 0): the total kept to check the group's rows
+        against. Returns where reading goes on: past that row, or right after the label."""
+        grid, cells = self.grid, self.grid.cells
+        line, j = cells[idx].line, idx + 1
+        while j < len(cells) and cells[j].line == line and is_blank(cells[j].text):
+            j += 1
+        if (j - idx - 1 != self.width - 1 or j >= len(cells) or cells[j].line != line or grid.value_at(j) is None
+                or (j + 1 < len(cells) and cells[j + 1].line == line)):
+            return idx + 1
+        self._close()
+        self.pending, self.taken = None, []
+        self._flush_orphans()
+        self.group_totals.setdefault(group, Taken(grid.value_at(j), cells[j]))
+        return j + 1
 
     def _blank(self, c: Cell) -> None:
         self.taken.append(Taken(None, c))
@@ -164,9 +217,13 @@ class _Rows:
 
     def _close(self) -> None:
         """The open row ends with fewer values than columns: a run-together row to split
-        later, or an incomplete one."""
+        later, or an incomplete one (or a row whose 总计 is the empty cell its line ends with)."""
         pending, taken = self.pending, self.taken
         if pending is None or not taken or len(taken) >= self.width:
+            return
+        blank = self._trailing_blank()
+        if blank is not None:
+            self._blank(blank)
             return
         found = (fitting_splits(taken, (("sum", self.width - 1),), budget=self.grid.budget)
                  if self.grid.splittable(taken) else None)
@@ -235,7 +292,7 @@ def _printed(rows: _Rows, key: str) -> bool:
     return i is not None and (i + 1 == len(cells) or cells[i + 1].line != last.line)
 
 
-def _choose_splits(out: Reading, template: Template, rows: _Rows) -> None:
+def _choose_splits(out: Reading, template: Template, rows: _Rows, years: NeighbourYears | None = None) -> None:
     """Run-together rows: keep the splits under which the table's identities (一+二 =
     (七)+四, (七) = (一)+…+(六)) still hold, given the rows already read; a row left with
     one split is repaired, and may settle the next. The rest keep what their splits agree
@@ -265,7 +322,30 @@ def _choose_splits(out: Reading, template: Template, rows: _Rows) -> None:
                 changed = True
                 base = _known(values)
     for key, (taken, sols, complete) in candidates.items():
+        carried = _carried(template, key, years) if complete and len(sols) > 1 else None
+        if carried is not None and sum(sol == carried[0] for sol in sols) == 1:
+            values.setdefault(key, infer_split(out, taken, sols, carried[0], carried[1], rows.keys(key)))  # type: ignore[arg-type]
+            continue
         rows.partial.setdefault(key, settle(out, taken, sols, complete, rows.keys(key)))
+
+
+# a carry-over row and the row of the neighbouring year it is: (which neighbour, its row)
+_CARRIED = {"carried_over": ("previous", "carried_forward"), "carried_forward": ("next", "carried_over")}
+
+
+def _carried(template: Template, key: str, years: NeighbourYears | None) -> tuple[list[int], str] | None:
+    """The row the same body's neighbouring year gives for the carry-over row `key`, and the
+    evidence it is, when that year has every cell of it."""
+    if not years or key not in _CARRIED:
+        return None
+    side, other = _CARRIED[key]
+    figures = getattr(years, side) or {}
+    cells = [figures.get(f"applications.{other}.{c.key}") for c in template.columns]
+    if any(v is None or not float(v).is_integer() for v in cells):
+        return None
+    row = [int(v) for v in cells]  # type: ignore[arg-type]
+    year = "t−1" if side == "previous" else "t+1"
+    return row, f"the same body's year {year} gives {other} {'|'.join(map(str, row))}, which no other split is"
 
 
 def _known(values: dict[str, list[Taken]]) -> dict[str, list[int | float]]:
@@ -297,6 +377,9 @@ def _emit(out: Reading, template: Template, rows: _Rows) -> None:
     for g in template.groups:
         subs = [r.key for r in g.rows]
         missing = [k for k in subs if k not in rows.values]
+        printed = rows.group_totals.get(g.key)
+        if missing and printed is not None:
+            out.figure(f"applications.{g.key}.{columns[last].key}", printed, columns[last].unit, "applications")
         if missing:
             if len(missing) < len(subs):
                 out.finding(Code.INCOMPLETE_GROUP,
@@ -305,11 +388,21 @@ def _emit(out: Reading, template: Template, rows: _Rows) -> None:
             continue
         cell = rows.group_cells.get(g.key) or rows.label_cells[subs[0]]
         figures = out.figures
-        for col in columns:
+        for i, col in enumerate(columns):
             try:
                 total = sum(figures[f"applications.{k}.{col.key}"].value for k in subs)
             except KeyError:
                 continue  # a row's figure left out (implausible_value): the column has no total
+            if i == last and printed is not None:
+                # the group's own row printed its 总计: what the report prints, checked by its rows
+                out.figure(f"applications.{g.key}.{col.key}", printed, col.unit, "applications")
+                if printed.value is not None and printed.value.value != total:
+                    out.finding(Code.IDENTITY_MISMATCH,
+                                f"applications.{g.key}: its rows' 总计 add up to {total}, the group's own row "
+                                f"says {printed.value.value}; kept as printed.",
+                                (f"applications.{g.key}.{col.key}",
+                                 *(f"applications.{k}.{col.key}" for k in subs)), printed.cell)
+                continue
             out.figure(f"applications.{g.key}.{col.key}", None, col.unit, "applications", value=total,
                        flags=("derived",), cell=cell)
     missing_rows = [r.key for r in template.rows if r.key not in rows.values]

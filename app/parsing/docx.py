@@ -23,6 +23,7 @@ import zipfile
 from dataclasses import dataclass
 
 from app.parsing.errors import InputError
+from app.parsing.layout import row_line
 from app.parsing.provenance import Extracted
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -194,4 +195,4 @@ def _table(tbl, lines: list[str]) -> None:
             continue
         texts = [_cell_text(tc) for tc in cells if not _continues_merge(tc)]
         if any(texts):
-            lines.append(" | ".join(texts))
+            lines.append(row_line(texts))

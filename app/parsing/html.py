@@ -1,7 +1,9 @@
 """HTML → lines of text, as a person would copy the page: one line per block element, one
 line per table row with its cells joined by " | ", <br> inside a cell kept within the cell.
-Scripts, styles and forms are dropped. Iterative, so deeply nested markup cannot blow the
-stack."""
+Scripts, styles and forms are dropped — but a table a script writes from string literals
+(`var t = "<table><tr><td>2<\\/td>…" + "…"; document.write(t)`) is read at the script's place:
+the literals unescaped and joined, never run. Iterative, so deeply nested markup cannot blow
+the stack."""
 
 from __future__ import annotations
 
@@ -10,8 +12,7 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser
 
-from app.parsing.markup import MAX_DEPTH, shape, without_attributes
-
+from app.parsing.layout import row_line
 from app.parsing.markup import MAX_DEPTH, shape, without_attributes
 
 _SKIP = frozenset({"script", "style", "noscript", "template", "head", "iframe", "svg", "select", "button",
@@ -63,14 +64,107 @@ def _flat_text(markup: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def html_to_text(markup: str) -> str:
+# where a JavaScript string literal ('…', "…", `…`) or a comment may start; then the literal
+# or comment itself, matched from there (a quote that opens no literal on its line, as in a
+# regular expression, is passed over to the end of its line): one pass, linear
+_JS_START = re.compile(r"[\"'`]|//|/\*")
+_JS_BODY = {"\"": re.compile(r'"(?:[^"\\\n]|\\.)*+"', re.S), "'": re.compile(r"'(?:[^'\\\n]|\\.)*+'", re.S),
+            "`": re.compile(r"`(?:[^`\\]|\\.)*+`", re.S)}
+_JS_CONCAT = re.compile(r"[\s+]*+")  # what joins two literals of one string: + and spaces
+_JS_ESCAPE = re.compile(r"\\(?:u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|(\r\n|[\s\S]))")
+_JS_CHARS = {"n": "\n", "t": "\t", "r": "\r", "b": "", "f": "", "v": "", "0": ""}
+_MARKUP_TAG = re.compile(r"(?i)</?(?:table|tr|t[dh])\b")
+# a + joining a literal to what is not one: an operand before it, one after it, s += other
+_JS_OPERAND_BEFORE = re.compile(r"[\w$)\]]\s*+\+\s*+$")
+_JS_OPERAND_AFTER = re.compile(r"\s*+\+(?!=)\s*+(?=[^\s\"'`])")
+_JS_ADD_OTHER = re.compile(r"\+=\s*+(?=[^\s\"'`])")
+MAX_SCRIPT_CHARS = 262_144  # a script longer than this is not looked into (a table a script writes: a few KB)
+
+
+def _js_unescape(body: str) -> str:
+    def one(m: re.Match) -> str:
+        code = m.group(1) or m.group(2) or m.group(3)
+        if code is not None:
+            n = int(code, 16)
+            return chr(n) if n <= 0x10FFFF and not 0xD800 <= n <= 0xDFFF else ""
+        c = m.group(4)
+        return "" if c in ("\n", "\r\n", "\r") else _JS_CHARS.get(c, c)  # a backslash-newline continues the line
+    return _JS_ESCAPE.sub(one, body)
+
+
+def _js_literals(script: str) -> tuple[str, list[tuple[int, int]]]:
+    """The script with its comments blanked out, and the spans of its string literals."""
+    parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos = done = 0
+    while (m := _JS_START.search(script, pos)) is not None:
+        at, opener = m.start(), m.group()
+        if opener in ("//", "/*"):
+            close = script.find("\n", at) if opener == "//" else script.find("*/", at + 2)
+            end = len(script) if close < 0 else close + (0 if opener == "//" else 2)
+            parts.append(script[done:at])
+            parts.append(" " * (end - at))
+            done = pos = end
+            continue
+        lit = _JS_BODY[opener].match(script, at)
+        if lit is None:
+            close = script.find("\n", at)
+            pos = len(script) if close < 0 else close
+            continue
+        spans.append(lit.span())
+        pos = lit.end()
+    parts.append(script[done:])
+    return "".join(parts), spans
+
+
+def script_markup(script: str) -> str | None:
+    """The table markup a script holds in its string literals: each string (literals joined by
+    +, or added with +=) that has a table tag, unescaped, in order; None when no string has a
+    <table and a cell, or when a string is computed (a literal joined by + to a variable or a
+    call, a template with ${…}): the cells it builds are not in the literals, and a cell read
+    empty would be taken for 0."""
+    if len(script) > MAX_SCRIPT_CHARS or "<" not in script:
+        return None
+    code, literals = _js_literals(script)
+    strings: list[str] = []
+    for i, (start, end) in enumerate(literals):
+        token = code[start:end]
+        if token[0] == "`" and "${" in token:
+            return None
+        before = code[literals[i - 1][1] if i else 0:start]
+        after = code[end:literals[i + 1][0] if i + 1 < len(literals) else len(code)]
+        joined_before = bool(i) and _JS_CONCAT.fullmatch(before) is not None
+        if not joined_before and (_JS_OPERAND_BEFORE.search(before) or _JS_OPERAND_AFTER.match(after)
+                                  or _JS_ADD_OTHER.search(before)):
+            return None  # something + "…", "…" + something, s += something
+        if joined_before:
+            strings[-1] += _js_unescape(token[1:-1])
+        else:
+            strings.append(_js_unescape(token[1:-1]))
+    tables = [t for t in strings if _MARKUP_TAG.search(t)]
+    joined = "".join(tables)
+    if not re.search(r"(?i)<table\b", joined) or not re.search(r"(?i)<t[dh]\b", joined):
+        return None
+    return joined
+
+
+def html_to_text(markup: str, *, scripts: bool = True) -> str:
+    """The page's text. `scripts`: read the tables scripts write (not inside a script's own)."""
     found = shape(markup)  # what the tree builder would face (app/parsing/markup.py)
     if found.depth > MAX_DEPTH:
         return _flat_text(markup)
-    return _tree_text(without_attributes(markup) if found.rewrite else markup)
+    return _tree_text(without_attributes(markup) if found.rewrite else markup, scripts)
 
 
-def _tree_text(markup: str) -> str:
+def _script_lines(node) -> list[str]:
+    """The lines of the table a <script> writes (script_markup), read as a page of its own."""
+    held = script_markup(node.text(deep=True) or "")
+    if held is None:
+        return []
+    return [line for line in html_to_text(held, scripts=False).split("\n") if line]
+
+
+def _tree_text(markup: str, scripts: bool = True) -> str:
     tree = LexborHTMLParser(markup)
     lines: list[str] = []
     title = tree.css_first("title")
@@ -101,6 +195,9 @@ def _tree_text(markup: str) -> str:
             continue
         tag = node.tag
         if tag in _SKIP:
+            if tag == "script" and scripts:
+                flush()
+                lines.extend(_script_lines(node))
             continue
         if tag == "tr" and node.css_first("table") is None:  # a row with a table inside is page layout
             flush()
@@ -111,7 +208,7 @@ def _tree_text(markup: str) -> str:
                     cells.append(_cell_text(child))
                 child = child.next
             if any(cells):
-                lines.append(" | ".join(cells))
+                lines.append(row_line(cells))
             continue
         if tag == "pre":  # preformatted: its lines and the runs of spaces that align its columns stay
             flush()

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -73,6 +73,63 @@ class Choice:
     ratio: float | None  # how many times likelier the best is than the next
     needed: float
     ranked: tuple[Scored, ...]
+    years: str | None = None  # what the same body's other years said (evidence (b)), if they narrowed the splits
+
+
+@dataclass(frozen=True, slots=True)
+class NeighbourYears:
+    """The same body's figures of the years around the report's, as stored (key → value; the
+    caller leaves out inferred figures): evidence (b) for the splits of a run-together row.
+    `previous` is year t−1, `next` year t+1. A pure input: the parser never looks them up."""
+
+    previous: Mapping[str, float] | None = None
+    next: Mapping[str, float] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.previous) or bool(self.next)
+
+
+def year_identities(template: str, row: str, years: NeighbourYears) -> list[tuple[str, Callable[[dict], bool]]]:
+    """The cross-year identities that apply to `row` with the neighbours' figures at hand:
+    (what it says with their numbers, a test of a split's values by column). 2021:
+    in_force(t) = in_force(t−1) + issued(t) − repealed(t); 2019: prev_items(t+1) =
+    prev_items(t) + change(t), and prev_items(t) = prev_items(t−1) + change(t−1)."""
+    prev, after = years.previous or {}, years.next or {}
+    out: list[tuple[str, Callable[[dict], bool]]] = []
+    if template == "2021" and f"{row}.in_force" in prev:
+        p = prev[f"{row}.in_force"]
+        out.append((f"in_force(t−1) {_fmt(p)} + issued − repealed = in_force",
+                    lambda v, p=p: "in_force" in v and v["in_force"] == p + v["issued"] - v["repealed"]))
+    if template == "2019" and f"{row}.prev_items" in after:
+        n = after[f"{row}.prev_items"]
+        out.append((f"prev_items + change = prev_items(t+1) {_fmt(n)}",
+                    lambda v, n=n: "change" in v and v["prev_items"] + v["change"] == n))
+    if template == "2019" and f"{row}.prev_items" in prev and f"{row}.change" in prev:
+        p = prev[f"{row}.prev_items"] + prev[f"{row}.change"]
+        out.append((f"prev_items(t−1) + change(t−1) = {_fmt(p)} = prev_items",
+                    lambda v, p=p: v.get("prev_items") == p))
+    return out
+
+
+def _fmt(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+
+def narrow_by_years(template: str, row: str, columns: tuple[str, ...], splits: list[list[int]],
+                    years: NeighbourYears | None) -> tuple[list[list[int]], str | None]:
+    """The splits under which every cross-year identity that applies holds, and what they
+    say; all the splits and None when none applies, or when no split keeps them (a body that
+    does not keep them: 5 of 6 real checks fail, docs/unseen-reports.md — never evidence
+    against the report)."""
+    if not years:
+        return splits, None
+    identities = year_identities(template, row, years)
+    if not identities:
+        return splits, None
+    kept = [s for s in splits if all(test(dict(zip(columns, s))) for _, test in identities)]
+    if not kept or len(kept) == len(splits):
+        return splits, None
+    return kept, "; ".join(said for said, _ in identities)
 
 
 def _rate(counts: dict) -> float:
@@ -126,12 +183,18 @@ def score(template: str, row: str, columns: tuple[str, ...], split: list[int] | 
     return Scored(tuple(split), round(total, 4), tuple(broken))
 
 
-def choose(template: str, row: str, columns: tuple[str, ...], splits: list[list[int]], *, prose: bool) -> Choice:
+def choose(template: str, row: str, columns: tuple[str, ...], splits: list[list[int]], *, prose: bool,
+           years: NeighbourYears | None = None) -> Choice:
     """The split to infer among `splits` (all fitting the row), or none. `prose`: the
-    report's prose fixed part of the row (evidence (a)), which lowers the margin needed."""
+    report's prose fixed part of the row (evidence (a)), which lowers the margin needed.
+    `years`: the same body's other years (evidence (b)), which come before the priors: the
+    splits they leave are the ones ranked, and one split left is the choice."""
+    kept, said = narrow_by_years(template, row, columns, splits, years)
     needed = MARGIN_WITH_PROSE if prose else MARGIN_PRIORS_ALONE
-    ranked = tuple(sorted((score(template, row, columns, s) for s in splits), key=lambda s: -s.log_score))
+    ranked = tuple(sorted((score(template, row, columns, s) for s in kept), key=lambda s: -s.log_score))
+    if len(ranked) == 1 and said is not None:
+        return Choice(ranked[0].split, None, needed, ranked, said)
     if len(ranked) < 2:
-        return Choice(None, None, needed, ranked)
+        return Choice(None, None, needed, ranked, said)
     ratio = math.exp(ranked[0].log_score - ranked[1].log_score)
-    return Choice(ranked[0].split if ratio >= needed else None, ratio, needed, ranked)
+    return Choice(ranked[0].split if ratio >= needed else None, ratio, needed, ranked, said)

@@ -28,6 +28,14 @@ class Cell:
     glued: bool = False  # cut out of a run-together line (a table flattened with no separators)
 
 
+def row_line(cells: list[str]) -> str:
+    """The line a table row's cells are written as (HTML, Word): joined by " | ", and framed by
+    pipes when its first or last cell is empty — a pipe at an edge of a line is a frame
+    (_split_pipes), so an empty edge cell (a 总计 left blank) stays a cell only inside one."""
+    line = " | ".join(cells)
+    return f"| {line} |" if cells and (not cells[0] or not cells[-1]) else line
+
+
 def _split_pipes(line: str, line_no: int, limit: int) -> list[Cell]:
     cells: list[Cell] = []
     pos = 0

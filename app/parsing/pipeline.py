@@ -17,6 +17,7 @@ from app.parsing.check import check
 from app.parsing.decode import decode_bytes
 from app.parsing.findings import INCOMPLETE, Code, finding
 from app.parsing.grid import Grid
+from app.parsing.infer import NeighbourYears
 from app.parsing.layout import lay_out
 from app.parsing.meta import Meta, read_meta
 from app.parsing.model import Figure, Finding, ParsedReport
@@ -29,7 +30,7 @@ from app.parsing.sections import detect_template
 from app.parsing.tables import read_tables
 from app.parsing.templates import Template
 
-PARSER_VERSION = "0.4.0"
+PARSER_VERSION = "0.4.1"
 
 _SECTION_KEYS = ("active.", "applications.", "review_litigation.")
 T = TypeVar("T")
@@ -62,12 +63,13 @@ def _untraced(stage: str, result: T) -> T:
 
 
 def parse_document(data: bytes, content_type: str | None = None, *, budget: float | None = DEFAULT_SECONDS,
-                   trace: Trace | None = None) -> ParsedReport:
+                   trace: Trace | None = None, context: NeighbourYears | None = None) -> ParsedReport:
     """Decode `data` (charset from `content_type`, else detected; HTML, PDF, Word → text) and
     parse it, in at most `budget` seconds (app/parsing/budget.py; decoding counts). Raises
     InputError for bytes that are not a readable document (empty, binary, …). Figures from a
     PDF carry their page and box; what the PDF/Word reader found comes first among the
-    findings, and a PDF without any text layer is `failed`."""
+    findings, and a PDF without any text layer is `failed`. `context`: the same body's figures
+    of the years around (parse_text)."""
     limits = Budget(budget)
     decoded = decode_bytes(data, content_type)
     if trace is not None:
@@ -75,7 +77,7 @@ def parse_document(data: bytes, content_type: str | None = None, *, budget: floa
     extracted = decoded.extracted
     if extracted is not None and extracted.ocr_pages:
         limits = Budget(budget)  # OCR has its own budget (app/parsing/ocr.py): the text's starts now
-    report = parse_text(decoded.text, media_type=decoded.media_type, budget=limits, trace=trace)
+    report = parse_text(decoded.text, media_type=decoded.media_type, budget=limits, trace=trace, context=context)
     report.encoding = decoded.encoding
     if extracted is not None:
         if extracted.origins is not None:
@@ -89,17 +91,19 @@ def parse_document(data: bytes, content_type: str | None = None, *, budget: floa
 
 
 def parse_text(text: str, media_type: str = "text/plain", *, budget: float | Budget | None = DEFAULT_SECONDS,
-               trace: Trace | None = None) -> ParsedReport:
+               trace: Trace | None = None, context: NeighbourYears | None = None) -> ParsedReport:
     """The report in `text` (the document as decoded: what figure sources point into); past
-    the time budget, a `failed` report saying so."""
+    the time budget, a `failed` report saying so. `context`: the same body's stored figures
+    of years t−1 and t+1 (infer.NeighbourYears), evidence for the splits of run-together rows
+    that the report alone leaves open; a pure input, never looked up here."""
     limits = budget if isinstance(budget, Budget) else Budget(budget)
     try:
-        return _read_text(text, media_type, limits, trace.keep if trace is not None else _untraced)
+        return _read_text(text, media_type, limits, trace.keep if trace is not None else _untraced, context)
     except BudgetExceeded as exc:
         return _over_budget(text, media_type, exc)
 
 
-def _read_text(text: str, media_type: str, budget: Budget, stage) -> ParsedReport:
+def _read_text(text: str, media_type: str, budget: Budget, stage, context: NeighbourYears | None = None) -> ParsedReport:
     norm = stage("normalise", normalize(text, budget=budget))
     flat = norm.text
     meta = stage("meta", read_meta(norm.lines, flat))
@@ -107,7 +111,7 @@ def _read_text(text: str, media_type: str, budget: Budget, stage) -> ParsedRepor
     grid = stage("lay out", Grid(norm, layout.cells, budget))
     template = stage("template", detect_template(grid, flat, meta.year))
     hints = find_hints(flat, template.name) if template is not None else {}
-    tables = stage("tables", read_tables(grid, template, hints))
+    tables = stage("tables", read_tables(grid, template, hints, context))
     budget.check("read")
     figures = {**tables.figures, **stage("prose", prose_figures(norm, flat, skip=tables.figures))}
     checks = stage("check", check(figures, template) + prose_disagreements(flat, figures, hints))

@@ -28,15 +28,36 @@ class ProsePattern:
     key: str
     unit: str
     regex: re.Pattern[str]
+    # words that, in the clause the match starts in or in the match before its number, say it
+    # counts other things (关停政务新媒体5个，其中微博2个: closed accounts, not the body's)
+    refuse: re.Pattern[str] | None = None
+
+
+# accounts closed, merged, cleared or opened this year are not the accounts a body has
+_NOT_HELD = re.compile(r"关停|关闭|停用|停更|注销|撤销|撤并|合并|整合|清理|清退|下线|迁移|取消|新增|新开|新建|新注册")
+_CLAUSE_START = re.compile(r"[。；;！!？?\n，,][^。；;！!？?\n，,]*$")
+_LOOKBACK = 40  # characters looked back for the clause a match starts in
 
 
 def _p(key: str, unit: str, pattern: str) -> ProsePattern:
-    return ProsePattern(key, unit, re.compile(pattern))
+    return ProsePattern(key, unit, re.compile(pattern), _NOT_HELD if key.startswith("media.accounts.") else None)
+
+
+def _refused(p: ProsePattern, text: str, m: re.Match[str]) -> bool:
+    """Whether the clause of the match, up to its number, says it counts other things."""
+    if p.refuse is None:
+        return False
+    back = text[max(0, m.start() - _LOOKBACK):m.start()]
+    cut = _CLAUSE_START.search(back)
+    clause = back[cut.start() + 1:] if cut else back
+    return p.refuse.search(clause + text[m.start():m.start("n")]) is not None
 
 
 PATTERNS: tuple[ProsePattern, ...] = (
     _p("media.accounts.total", "个",
        rf"政务新媒体{_WGAP}{{0,24}}?(?:共计|共有|合计|总计|总数|共)\s*{_NUM}\s*个"),
+    # 共有/现有 before the noun: the accounts a body has (目前共有政务新媒体账号4个)
+    _p("media.accounts.total", "个", rf"(?:共有|现有|共开设|共运营)政务新媒体(?:账号|平台)?\s*{_NUM}\s*个"),
     # without 共: only a body's own accounts (开设/运营/开通 …) whose parts the sentence lists after 其中
     _p("media.accounts.total", "个",
        rf"(?:开设|运营|开通|管理|拥有)政务新媒体(?:账号|平台)?\s*{_NUM}\s*个\s*[,，]?\s*其中"),
@@ -108,6 +129,8 @@ def find_prose(text: str) -> list[ProseHit]:
         if p.key in found:
             continue  # a key's first pattern that matches wins
         m = p.regex.search(text)
+        while m is not None and _refused(p, text, m):
+            m = p.regex.search(text, m.start() + 1)  # a later match, maybe in a clause of its own
         if not m or _cut_by_wrap(text, m.start("n"), m.end("n")):
             continue
         raw = m.group("n")
@@ -162,12 +185,14 @@ def find_hints(text: str, template: str) -> dict[str, int | float]:
 
 # Totals the narrative restates, checked against the tables (the tables win). Each is a
 # pattern and the alternative sums of figure keys the stated number may mean: reports say
-# 受理 for new applications, or for new plus carried over.
+# 受理 for new applications, or for new plus carried over. Applications are counted in 件, or
+# in 条 by a report that counts everything so (共收到政府信息公开申请3条); 依申请公开…N条 counts
+# the documents given on application, not applications.
 _CROSS_CHECKS: tuple[tuple[re.Pattern[str], tuple[tuple[str, ...], ...]], ...] = (
-    (re.compile(rf"(?:收到|受理|新收)[^。；;，,\d]{{0,16}}?申请[^。；;，,\d]{{0,8}}?(?<![\d.]){_NUM}\s*件"),
+    (re.compile(rf"(?:收到|受理|新收)[^。；;，,\d]{{0,16}}?(?<!依)申请(?!公开)[^。；;，,\d]{{0,8}}?(?<![\d.]){_NUM}\s*[件条]"),
      (("applications.new_received.total",),
       ("applications.new_received.total", "applications.carried_over.total"))),
-    (re.compile(rf"办理[^。；;，,\d]{{0,12}}?申请\s*(?<![\d.]){_NUM}\s*件"),
+    (re.compile(rf"办理[^。；;，,\d]{{0,12}}?(?<!依)申请(?!公开)\s*(?<![\d.]){_NUM}\s*[件条]"),
      (("applications.results_total.total",),)),
     (re.compile(rf"(?<!、)行政复议\s*(?<![\d.]){_NUM}\s*(?:件|起)"),
      (("review_litigation.reconsideration.total",),)),

@@ -46,7 +46,7 @@ def read_review(grid: Grid, template: Template) -> Reading:
                 continue
         grid.check_budget()
         read = checked = idx
-        taken = grid.collect(idx + 1, n, skip=lambda j: review_header(grid, j, words))
+        taken = _blanks_after(grid, grid.collect(idx + 1, n, skip=lambda j: review_header(grid, j, words)), n)
         if 0 < len(taken) < n and grid.splittable(taken):
             fixed = split_row(out, taken, (("sum", width - 1),) * kinds, keys, budget=grid.budget)
             if fixed is not None:
@@ -66,6 +66,26 @@ def read_review(grid: Grid, template: Template) -> Reading:
         out.finding(Code.MISSING_SECTION, "No section 四 table (行政复议、行政诉讼情况) was found.",
                     ("review_litigation",))
     return out
+
+
+def _blanks_after(grid: Grid, taken: list[Taken], n: int) -> list[Taken]:
+    """The values, and the blank cells that end their last line when they make the table's n
+    (`… | 0 | 1 |  |  |  |  |  |`: a block left blank, each cell 0, its 总计 derived) — only
+    for values that are cells of their own, never cut from run-together digits."""
+    if not taken or len(taken) >= n or any(t.value is None or t.cell.glued for t in taken):
+        return taken
+    cells, last = grid.cells, taken[-1].cell
+    i = next((j for j in range(len(cells) - 1, -1, -1) if cells[j] is last), None)
+    if i is None:
+        return taken
+    blanks = []
+    for c in cells[i + 1:i + 1 + n]:
+        if c.line != last.line:
+            break
+        if not is_blank(c.text):
+            return taken
+        blanks.append(Taken(None, c))
+    return taken + blanks if len(taken) + len(blanks) == n else taken
 
 
 def _table(out: Reading, grid: Grid, taken: list[Taken], kinds: int, width: int, keys: tuple[str, ...],

@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from app.parsing import InputError, ParsedReport, parse_document
+from app.parsing import InputError, NeighbourYears, ParsedReport, parse_document
 from app.parsing.budget import DEFAULT_SECONDS
 from app.parsing.decode import DOCX_TYPE
 
@@ -59,15 +59,15 @@ def legacy_to_docx(data: bytes, binary: str, timeout: float = CONVERT_SECONDS) -
 
 
 def parse_upload(data: bytes, content_type: str | None = None, *,
-                 budget: float | None = DEFAULT_SECONDS) -> ParsedReport:
-    """parse_document (in at most `budget` seconds), and legacy Word files through
-    LibreOffice where it is installed."""
+                 budget: float | None = DEFAULT_SECONDS, context: NeighbourYears | None = None) -> ParsedReport:
+    """parse_document (in at most `budget` seconds, with the same body's other years as
+    `context`), and legacy Word files through LibreOffice where it is installed."""
     try:
-        return parse_document(data, content_type, budget=budget)
+        return parse_document(data, content_type, budget=budget, context=context)
     except InputError as exc:
         binary = soffice() if exc.code == "legacy_word_document" else None
         if binary is None:
             raise
-    report = parse_document(legacy_to_docx(data, binary), DOCX_TYPE, budget=budget)
+    report = parse_document(legacy_to_docx(data, binary), DOCX_TYPE, budget=budget, context=context)
     report.media_type = LEGACY_MEDIA_TYPE
     return report

@@ -37,7 +37,7 @@ from app.parsing.decode import DOCX_TYPE, PDF_TYPE
 from app.services import quality, rollup
 from app.services.corrections import apply_corrections
 from app.services.convert import LEGACY_MEDIA_TYPE, parse_upload
-from app.services.neighbours import neighbour
+from app.services.neighbours import neighbour, neighbour_context
 
 
 Submission = str  # new | copy | revision | duplicate
@@ -105,6 +105,12 @@ def ingest(engine: Engine, data: bytes, content_type: str | None = None, source_
     if lookup_first and (existing := stored_result(engine, digest)) is not None:
         return existing
     parsed = parse_upload(data, content_type, budget=budget)
+    if any(f.code == "ambiguous_split" for f in parsed.findings):  # the body's other years may settle it
+        with Session(engine) as session:
+            context = neighbour_context(session, Report(agency=parsed.agency, year=parsed.year,
+                                                        region_code=parsed.region_code))
+        if context is not None:
+            parsed = parse_upload(data, content_type, budget=budget, context=context)
     return store(engine, data, parsed, source_url or parsed.source_url, digest=digest,
                  document_fields=document_fields)
 
@@ -545,11 +551,13 @@ def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SE
         rows = session.exec(select(DocumentParse).where(DocumentParse.report_id == report.id)
                             .order_by(DocumentParse.document_id)).all()
         doc_ids = [r.document_id for r in rows] or [report.document_id]
+        context = neighbour_context(session, report)  # the body's other years, for ambiguous splits
         fresh: dict[int, ParsedReport] = {}
         for doc_id in doc_ids:
             document = session.get(Document, doc_id)
             assert document is not None
-            fresh[doc_id] = storable(parse_upload(document.content, document_content_type(document), budget=budget))
+            fresh[doc_id] = storable(parse_upload(document.content, document_content_type(document), budget=budget,
+                                                  context=context))
         before = rollup.cells_of(session, [report.id])  # the rollup cells it leaves (refreshed below)
         # the neighbours it has now: their check verdicts are computed again below (its body or
         # year may change, and their checks against it then become unknown)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from app.models import Report
+from app.models import FigureRow, Report
+from app.parsing import NeighbourYears
 
 
 def neighbour(session: Session, report: Report, delta: int) -> Report | None:
@@ -34,3 +35,21 @@ def neighbour(session: Session, report: Report, delta: int) -> Report | None:
             .order_by(Report.id.desc())
             .limit(1))
     return session.exec(stmt).first()
+
+
+def neighbour_context(session: Session, report: Report) -> NeighbourYears | None:
+    """The same body's stored figures of the years before and after `report`'s (its inferred
+    figures left out: evidence is what a report read), for the parser's choice among the
+    splits of a run-together row (app.parsing.NeighbourYears); None when neither is stored."""
+    years = [neighbour(session, report, delta) for delta in (-1, 1)]
+    if not any(years):
+        return None
+
+    def figures(other: Report | None) -> dict[str, float] | None:
+        if other is None:
+            return None
+        rows = session.exec(select(FigureRow.key, FigureRow.value, FigureRow.flags)
+                            .where(FigureRow.report_id == other.id))
+        return {key: value for key, value, flags in rows if "inferred" not in flags.split(",")}
+
+    return NeighbourYears(previous=figures(years[0]), next=figures(years[1]))
