@@ -5,14 +5,19 @@ stack."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import html
 import re
 
 from selectolax.lexbor import LexborHTMLParser
 
 from app.parsing.markup import MAX_DEPTH, shape, without_attributes
-
-from app.parsing.markup import MAX_DEPTH, shape, without_attributes
+from app.parsing.ocr import LIMITS as OCR_LIMITS
+from app.parsing.ocr import OcrLimits
+from app.parsing.pictures import MAX_BYTES as MAX_PICTURE_BYTES
+from app.parsing.pictures import Picture, in_pictures
+from app.parsing.provenance import Extracted
 
 _SKIP = frozenset({"script", "style", "noscript", "template", "head", "iframe", "svg", "select", "button",
                    "object", "canvas", "-comment"})
@@ -64,13 +69,50 @@ def _flat_text(markup: str) -> str:
 
 
 def html_to_text(markup: str) -> str:
+    return "\n".join(line for line in html_lines(markup) if not isinstance(line, Picture))
+
+
+def html_lines(markup: str, pictures: dict[str, str] | None = None) -> list[str]:
+    """The page's lines; with `pictures`, the images it embeds (data: URIs, the only ones a
+    submitted page holds: nothing is fetched) stand among them as `Picture`s, each one's
+    src in `pictures` by its key."""
     found = shape(markup)  # what the tree builder would face (app/parsing/markup.py)
     if found.depth > MAX_DEPTH:
-        return _flat_text(markup)
-    return _tree_text(without_attributes(markup) if found.rewrite else markup)
+        return _flat_text(markup).split("\n")
+    if found.rewrite:  # attributes left out: no image's src is read
+        return _tree_text(without_attributes(markup))
+    return _tree_text(markup, pictures)
 
 
-def _tree_text(markup: str) -> str:
+def read_html(markup: str, ocr: OcrLimits | None = OCR_LIMITS) -> Extracted | None:
+    """Where the page holds no table as text but embedded images that may hold one (a 图片版
+    report: its tables pasted as pictures), the page's lines with those pictures read by
+    OCR where they stand (app/parsing/pictures.py); else None (the page's text is all)."""
+    pictures: dict[str, str] = {}
+    lines = html_lines(markup, pictures)
+    if not pictures or any(" | " in line for line in lines if not isinstance(line, Picture)):
+        return None
+    media = {key: _data_uri(src) for key, src in pictures.items()}
+    return in_pictures(lines, media, ocr, "text/html", "HTML page")
+
+
+_DATA_URI = re.compile(r"data:image/[a-z0-9.+-]+(?:;[a-z0-9=._-]+)*;base64,", re.I)
+
+
+def _data_uri(src: str) -> bytes:
+    """The bytes of a base64 data: URI (at most what a picture may have, and one byte more:
+    one larger is refused as such); b"" for anything else."""
+    m = _DATA_URI.match(src)
+    if m is None:
+        return b""
+    body = re.sub(r"\s+", "", src[m.end():m.end() + (MAX_PICTURE_BYTES * 4) // 3 + 8])
+    try:
+        return base64.b64decode(body[:len(body) - len(body) % 4], validate=False)
+    except (ValueError, binascii.Error):
+        return b""
+
+
+def _tree_text(markup: str, pictures: dict[str, str] | None = None) -> list[str]:
     tree = LexborHTMLParser(markup)
     lines: list[str] = []
     title = tree.css_first("title")
@@ -80,7 +122,7 @@ def _tree_text(markup: str) -> str:
             lines.append(t)
     root = tree.body or tree.root
     if root is None:
-        return "\n".join(lines)
+        return lines
     buf: list[str] = []
 
     def flush() -> None:
@@ -102,7 +144,16 @@ def _tree_text(markup: str) -> str:
         tag = node.tag
         if tag in _SKIP:
             continue
-        if tag == "tr" and node.css_first("table") is None:  # a row with a table inside is page layout
+        if tag == "img" and pictures is not None:
+            src = (node.attributes.get("src") or "").strip()
+            if src[:5].lower() == "data:":
+                flush()
+                key = str(len(pictures))
+                pictures[key] = src
+                lines.append(Picture(key))
+            continue
+        # a row with a table inside is page layout; and so is one holding a picture, when pictures count
+        if tag == "tr" and node.css_first("table") is None and (pictures is None or node.css_first("img") is None):
             flush()
             cells = []
             child = node.child
@@ -124,4 +175,4 @@ def _tree_text(markup: str) -> str:
             stack.append(_EXIT)
         stack.extend(reversed(_children(node)))
     flush()
-    return "\n".join(lines)
+    return lines
