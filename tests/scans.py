@@ -120,3 +120,24 @@ def scanned_docx(data: bytes, *, seed: int = 0, title: str | None = None, pages:
 
 def scanned_html(data: bytes, *, seed: int = 0, title: str | None = None, pages: list[int] | None = None) -> bytes:
     return pictures_html(scanned_pages(data, seed=seed, pages=pages), title)
+
+
+def parsed_without_ocr(path) -> dict:
+    """`disclosure parse PATH` in a process of its own where the recogniser's package cannot be
+    imported, as where the ocr extra is not installed: the report as JSON, checked failed with
+    its first two findings the reason and `ocr_unavailable` naming the extra."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys; sys.modules['rapidocr'] = None; from app.cli import main; "
+            f"sys.exit(main(['parse', {str(path)!r}]))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["status"] == "failed" and out["figures"] == []
+    assert out["findings"][0]["severity"] == "error" and out["findings"][1]["code"] == "ocr_unavailable"
+    assert 'pip install -e ".[ocr]"' in out["findings"][1]["message"]
+    return out

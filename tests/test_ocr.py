@@ -15,9 +15,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -29,7 +26,7 @@ from app.parsing.model import Finding
 from app.parsing.ocr import LIMITS, MIN_CONFIDENCE, OcrLimits, withhold_uncertain
 from app.parsing.pdf import read_pdf
 from conftest import AUTH, CORPUS
-from scans import scanned_pdf
+from scans import parsed_without_ocr, scanned_pdf
 
 pytest.importorskip("rapidocr", reason="the ocr extra is not installed (pip install -e '.[ocr]')")
 
@@ -212,18 +209,8 @@ def test_the_confidence_migration_keeps_what_was_stored_before_it(client, databa
 def test_without_the_ocr_extra_a_scan_stays_failed_with_a_finding_naming_it(tmp_path, one_page_scan):
     path = tmp_path / "scan.pdf"
     path.write_bytes(one_page_scan)
-    # the recogniser's package made unimportable in a process of its own, as where it is not installed
-    code = ("import sys; sys.modules['rapidocr'] = None; from app.cli import main; "
-            f"sys.exit(main(['parse', {str(path)!r}]))")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          stdin=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[1])
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout)
-    assert out["status"] == "failed" and out["figures"] == []
-    codes = [f["code"] for f in out["findings"]]
-    assert codes[:2] == ["no_text_layer", "ocr_unavailable"]
-    assert out["findings"][0]["severity"] == "error"
-    assert 'pip install -e ".[ocr]"' in out["findings"][1]["message"]
+    out = parsed_without_ocr(path)
+    assert [f["code"] for f in out["findings"]][:2] == ["no_text_layer", "ocr_unavailable"]
 
 
 def test_ocr_keeps_to_its_pages_pixels_and_seconds(one_page_scan):
