@@ -103,7 +103,7 @@ def test_pictures_keep_to_their_count_pixels_and_bytes(page_picture):
     assert read.text == TITLE and read.findings == [] and read.ocr_pages == 0
     # a picture that is no picture: named, not read, no crash
     read = read_html(pictures_html([b"\xff\xd8\xff" + b"\x00" * 5000]).decode())
-    assert read is None or read.ocr_pages == 0
+    assert read.ocr_pages == 0 and read.findings == [] and read.origins is None
 
 
 def test_a_picture_linked_from_outside_the_word_document_is_never_fetched(page_picture):

@@ -131,8 +131,7 @@ def decode_bytes(data: bytes, content_type: str | None = None) -> Decoded:
 
         if "data:image" in text:  # a page of pictures (of its tables) is read by OCR
             extracted = read_html(text)
-            if extracted is not None:
-                return Decoded(extracted.text, encoding, "text/html", extracted)
+            return Decoded(extracted.text, encoding, "text/html", extracted if extracted.origins else None)
         return Decoded(html_to_text(text), encoding, "text/html")
     return Decoded(text, encoding, "text/plain")
 

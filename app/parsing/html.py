@@ -69,7 +69,7 @@ def _flat_text(markup: str) -> str:
 
 
 def html_to_text(markup: str) -> str:
-    return "\n".join(line for line in html_lines(markup) if not isinstance(line, Picture))
+    return "\n".join(html_lines(markup))
 
 
 def html_lines(markup: str, pictures: dict[str, str] | None = None) -> list[str]:
@@ -84,14 +84,17 @@ def html_lines(markup: str, pictures: dict[str, str] | None = None) -> list[str]
     return _tree_text(markup, pictures)
 
 
-def read_html(markup: str, ocr: OcrLimits | None = OCR_LIMITS) -> Extracted | None:
-    """Where the page holds no table as text but embedded images that may hold one (a 图片版
-    report: its tables pasted as pictures), the page's lines with those pictures read by
-    OCR where they stand (app/parsing/pictures.py); else None (the page's text is all)."""
+def read_html(markup: str, ocr: OcrLimits | None = OCR_LIMITS) -> Extracted:
+    """The page's text (as html_to_text gives it); where the page holds no table as text but
+    embedded images that may hold one (a 图片版 report: its tables pasted as pictures), with
+    those pictures read by OCR where they stand (app/parsing/pictures.py)."""
+    text = html_lines(markup)
+    if any(" | " in line for line in text):  # its tables are text (a picture in them is no table)
+        return Extracted(text="\n".join(text), media_type="text/html")
     pictures: dict[str, str] = {}
     lines = html_lines(markup, pictures)
-    if not pictures or any(" | " in line for line in lines if not isinstance(line, Picture)):
-        return None
+    if not pictures:
+        return Extracted(text="\n".join(text), media_type="text/html")
     media = {key: _data_uri(src) for key, src in pictures.items()}
     return in_pictures(lines, media, ocr, "text/html", "HTML page")
 
