@@ -92,13 +92,16 @@ def read_docx(data: bytes, limits: DocxLimits = LIMITS, ocr: OcrLimits | None = 
 
 
 _RELS = "word/_rels/document.xml.rels"
+MAX_PICTURES = 240  # pictures of a body looked at (icons and seals among them; OCR reads at most 60)
+MAX_MEDIA = 256 * 1024 * 1024  # their bytes in all
 _REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 
 
 def _media(data: bytes, ids: list[str]) -> dict[str, bytes]:
     """The pictures the body names, by relationship id: the package's own parts (word/media/…)
     that may hold a table; a picture linked from outside (TargetMode="External") is never
-    fetched. At most `pictures.MAX_BYTES` each."""
+    fetched. At most `pictures.MAX_BYTES` each, `MAX_PICTURES` of them and `MAX_MEDIA` bytes
+    in all (a package of a thousand large pictures is not held in memory)."""
     from lxml import etree
 
     out: dict[str, bytes] = {}
@@ -110,7 +113,10 @@ def _media(data: bytes, ids: list[str]) -> dict[str, bytes]:
             parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
             rels = etree.fromstring(archive.read(rels_info), parser)
             targets = {r.get("Id"): r.get("Target") for r in rels.iter(_REL) if r.get("TargetMode") != "External"}
-            for rid in dict.fromkeys(ids):
+            total = 0
+            for rid in list(dict.fromkeys(ids))[:MAX_PICTURES]:
+                if total > MAX_MEDIA:
+                    break
                 target = targets.get(rid)
                 if not target:
                     continue
@@ -122,6 +128,7 @@ def _media(data: bytes, ids: list[str]) -> dict[str, bytes]:
                     continue
                 with archive.open(info) as member:  # past the bytes a picture may have: refused as too large
                     out[rid] = member.read(MAX_PICTURE_BYTES + 1)
+                total += len(out[rid])
     except Exception:  # no relationships part, a damaged one: the pictures cannot be found
         return out
     return out
