@@ -1,7 +1,7 @@
 """Parse speed over the corpus, per stage, against OpenCC converting the same text alone;
 and the PDF path against the PDF libraries' own reading of the same file.
 
-    python bench/parse_bench.py [CORPUS_DIR] [--repeat N] [--quick] [--scan] [--pdf FILE.pdf ...]
+    python bench/parse_bench.py [CORPUS_DIR] [--repeat N] [--quick] [--scan | --scan-only] [--pictures] [--pdf FILE.pdf ...]
 
 Prints, per file and overall, the median milliseconds per report of each stage of the parse
 as the pipeline's Trace records them (decode, normalise, meta, lay out, template, tables,
@@ -15,10 +15,17 @@ text of every page, with our time as a share of each; and the peak memory (max R
 fresh process that imports the parser and parses the file once, beside one that only
 imports it.
 
-With --scan (it takes minutes): a scanned copy of each corpus PDF (tests/scans.py: rendered at
-200 dpi, turned ≤ 1°, noise, JPEG, an image-only PDF) parsed once by OCR in a fresh process:
-per page the seconds, CPU seconds and figures read, and the process's peak memory beside one
-that only loads the recogniser. Never asserts."""
+With --scan (it takes minutes): a scanned copy of each corpus report (tests/scans.py: rendered
+at 200 dpi, turned ≤ 1°, noise, JPEG, an image-only PDF; huaian-2024.pdf as published, the
+others printed by LibreOffice from their Word copy) parsed once by OCR in a fresh process:
+per page the seconds, CPU seconds, pixels and figures read, the parse process's resident
+memory after the page and its peak so far (max RSS), beside the process that only loaded
+the recogniser; and per report the median CPU seconds a page and the peak. `--pictures`
+reads the same scanned pages also as the pictures of a Word document and of an HTML page
+(data: URIs). `--scan-only` leaves out the text and PDF timings, `--bases a,b` chooses the
+reports. Never asserts.
+
+    python bench/parse_bench.py --scan-only [--pictures] [--bases huaian-2024,shuyang-2025]"""
 
 from __future__ import annotations
 
@@ -63,8 +70,16 @@ def main(argv: list[str]) -> int:
         at = argv.index("--pdf")
         pdfs = [Path(a) for a in argv[at + 1:] if not a.startswith("-")]
         argv = argv[:at]
+    bases = None
+    if "--bases" in argv:
+        at = argv.index("--bases")
+        bases = argv[at + 1].split(",")
+        argv = argv[:at] + argv[at + 2:]
     args = [a for a in argv if not a.startswith("-") and not a.isdigit()]
     corpus = Path(args[0]) if args else ROOT.parent / "shared" / "corpus"
+    if "--scan-only" in argv:
+        scan_main(corpus, bases, "--pictures" in argv)
+        return 0
     files = sorted(p for p in corpus.iterdir() if p.suffix in (".txt", ".md", ".html", ".htm"))
     parse_document(files[0].read_bytes())  # one converter and one divisions index per process: build them first
     print(f"{'file':30} " + " ".join(f"{s:>8}" for s in COLUMNS) + "  ratio")
@@ -85,7 +100,7 @@ def main(argv: list[str]) -> int:
           f"(target ≤ 3x)")
     pdf_main(sorted(corpus.glob("*.pdf")) + pdfs, repeat)
     if "--scan" in argv:
-        scan_main(sorted(corpus.glob("*.pdf")) + pdfs)
+        scan_main(corpus, bases, "--pictures" in argv)
     return 0
 
 
@@ -93,17 +108,21 @@ _SCAN = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from app.parsing import ocr, parse_document
+def rss():
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * resource.getpagesize() // 1024
 ocr.engine()
 loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 pages, real = [], ocr.read_picture
 def timed(grey, number, width, height, recogniser=ocr.recognise):
     t0, c0 = time.perf_counter(), time.process_time()
     out = real(grey, number, width, height)
-    pages.append((number, time.perf_counter() - t0, time.process_time() - c0, grey.size))
+    pages.append((number, time.perf_counter() - t0, time.process_time() - c0, grey.size, rss(),
+                  resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
     return out
 ocr.read_picture = timed
 t0, c0 = time.perf_counter(), time.process_time()
-report = parse_document(open({path!r}, 'rb').read(), 'application/pdf', budget=None)
+report = parse_document(open({path!r}, 'rb').read(), {content_type!r}, budget=None)
 total, cpu = time.perf_counter() - t0, time.process_time() - c0
 by_page = {{}}
 for f in report.figures:
@@ -114,29 +133,59 @@ print(json.dumps({{"pages": pages, "total": total, "cpu": cpu, "by_page": by_pag
                   "status": report.status}}))
 """
 
+BASES = ("huaian-2024", "ewenki-2020", "pingtan-2024", "shuyang-2025")
 
-def scan_main(paths: list[Path]) -> None:
-    """Each PDF scanned, then read by OCR once in a fresh process: time, CPU, memory per page."""
+
+def scan_main(corpus: Path, bases: list[str] | None, pictures: bool) -> None:
+    """Each base report scanned, then read by OCR once in a fresh process (as a PDF; with
+    `pictures` also as a Word document's and an HTML page's pictures): time, CPU, memory per page."""
     import json
+    import statistics
     import subprocess
     import tempfile
 
     sys.path.insert(0, str(ROOT / "tests"))
-    from scans import scanned_pdf
+    sys.path.insert(0, str(ROOT / "bench"))
+    from ocr_bench import base_pdfs
+    from scans import pictures_docx, pictures_html, scanned_pages
 
-    for path in paths:
-        with tempfile.TemporaryDirectory() as tmp:
-            scan = Path(tmp) / f"{path.stem}.scan.pdf"
-            scan.write_bytes(scanned_pdf(path.read_bytes(), seed=1))
-            out = subprocess.run([sys.executable, "-c", _SCAN.format(root=str(ROOT), path=str(scan))],
-                                 capture_output=True, text=True, check=True)
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"\nscanned {path.name}: {r['figures']} figures ({r['status']}), {r['total']:.1f} s, "
-              f"{r['cpu']:.1f} s CPU; peak memory {r['peak'] / 1024:.0f} MB (recogniser loaded: "
-              f"{r['loaded'] / 1024:.0f} MB)")
-        print(f"{'page':>4} {'s':>6} {'CPU s':>6} {'Mpixels':>8} {'figures':>7}")
-        for number, seconds, cpu, pixels in r["pages"]:
-            print(f"{number:4d} {seconds:6.1f} {cpu:6.1f} {pixels / 1e6:8.1f} {r['by_page'].get(str(number), 0):7d}")
+    from PIL import Image
+    import io
+
+    bases = bases or [b for b in BASES if (corpus / f"{b}.expected.json").is_file()]
+    summary = []
+    with tempfile.TemporaryDirectory() as tmp:
+        pdfs = base_pdfs(bases, Path(tmp))
+        for stem, pdf in pdfs.items():
+            jpegs = scanned_pages(pdf, seed=1)
+            images = [Image.open(io.BytesIO(j)) for j in jpegs]
+            scan = io.BytesIO()
+            images[0].save(scan, "PDF", save_all=True, append_images=images[1:], resolution=200.0)
+            kinds = [("pdf", scan.getvalue(), "application/pdf")]
+            if pictures:
+                kinds += [("docx", pictures_docx(jpegs), None), ("html", pictures_html(jpegs), "text/html")]
+            for kind, data, content_type in kinds:
+                path = Path(tmp) / f"{stem}.scan.{kind}"
+                path.write_bytes(data)
+                out = subprocess.run([sys.executable, "-c", _SCAN.format(root=str(ROOT), path=str(path),
+                                                                         content_type=content_type)],
+                                     capture_output=True, text=True, check=True)
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                print(f"\nscanned {stem} as {kind}: {r['figures']} figures ({r['status']}), {r['total']:.1f} s, "
+                      f"{r['cpu']:.1f} s CPU; parse process peak memory {r['peak'] / 1024:.0f} MB (recogniser "
+                      f"loaded: {r['loaded'] / 1024:.0f} MB)", flush=True)
+                print(f"{'page':>4} {'s':>6} {'CPU s':>6} {'Mpixels':>8} {'figures':>7} {'RSS MB':>7} {'peak MB':>8}")
+                for number, seconds, cpu, pixels, rss, peak in r["pages"]:
+                    print(f"{number:4d} {seconds:6.1f} {cpu:6.1f} {pixels / 1e6:8.1f} "
+                          f"{r['by_page'].get(str(number), 0) if kind == 'pdf' else '':>7} {rss / 1024:7.0f} "
+                          f"{peak / 1024:8.0f}")
+                cpus = [p[2] for p in r["pages"]]
+                summary.append([stem, kind, len(cpus), r["figures"], f"{statistics.median(cpus):.1f}",
+                                f"{max(cpus):.1f}", f"{r['loaded'] / 1024:.0f}", f"{r['peak'] / 1024:.0f}"])
+    print("\n| report | as | pages | figures | CPU s/page (median) | CPU s/page (max) | MB, recogniser loaded "
+          "| MB, parse process peak |\n|---|---|---:|---:|---:|---:|---:|---:|")
+    for row in summary:
+        print("| " + " | ".join(str(c) for c in row) + " |")
 
 
 def _pdfplumber(data: bytes) -> None:

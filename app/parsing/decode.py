@@ -127,8 +127,11 @@ def decode_bytes(data: bytes, content_type: str | None = None) -> Decoded:
     if not text.strip():
         raise InputError("empty_body", "The body holds only whitespace: send the report's text.", 400)
     if is_html:
-        from app.parsing.html import html_to_text
+        from app.parsing.html import html_to_text, read_html
 
+        if "data:image" in text:  # a page of pictures (of its tables) is read by OCR
+            extracted = read_html(text)
+            return Decoded(extracted.text, encoding, "text/html", extracted if extracted.origins else None)
         return Decoded(html_to_text(text), encoding, "text/html")
     return Decoded(text, encoding, "text/plain")
 

@@ -18,12 +18,17 @@ InputError for a zip that is no Word document, a damaged one, or one too large i
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
 
 from app.parsing.errors import InputError
 from app.parsing.layout import row_line
+from app.parsing.ocr import LIMITS as OCR_LIMITS
+from app.parsing.ocr import OcrLimits
+from app.parsing.pictures import MAX_BYTES as MAX_PICTURE_BYTES
+from app.parsing.pictures import Picture, in_pictures
 from app.parsing.provenance import Extracted
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -34,6 +39,10 @@ _P, _TBL, _TR, _TC, _T, _SDT, _SDT_CONTENT = (f"{_W}p", f"{_W}tbl", f"{_W}tr", f
 _TAB, _BR, _CR, _TCPR, _VMERGE, _VAL = f"{_W}tab", f"{_W}br", f"{_W}cr", f"{_W}tcPr", f"{_W}vMerge", f"{_W}val"
 _SKIP = frozenset({f"{_W}delText", f"{_W}instrText", f"{_W}del", f"{_W}moveFrom", _MC_FALLBACK,
                    f"{_W}pPr", f"{_W}rPr", f"{_W}tblPr", f"{_W}trPr", _TCPR, f"{_W}sectPr"})
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"  # a picture (w:drawing)
+_IMAGEDATA = "{urn:schemas-microsoft-com:vml}imagedata"  # a picture the old way (w:pict)
+_EMBED, _RID = f"{_R}embed", f"{_R}id"
 _SPACES = re.compile(r"[ \t\r\n\u00a0\u3000]+")
 
 
@@ -58,7 +67,10 @@ def is_docx(data: bytes) -> bool:
         return b"word/document.xml" in data[:65536]
 
 
-def read_docx(data: bytes, limits: DocxLimits = LIMITS) -> Extracted:
+def read_docx(data: bytes, limits: DocxLimits = LIMITS, ocr: OcrLimits | None = OCR_LIMITS) -> Extracted:
+    """The document's text; where it holds no table as text but pictures (a 图片版 report:
+    its tables, or its pages, pasted in as pictures), the pictures read by OCR within `ocr`
+    (None: not at all) stand where they are in it (app/parsing/pictures.py)."""
     xml = _document_xml(data, limits)
     from lxml import etree
 
@@ -70,10 +82,57 @@ def read_docx(data: bytes, limits: DocxLimits = LIMITS) -> Extracted:
         raise InputError("docx_corrupt", f"The Word document's text (word/document.xml) is damaged: {exc}.",
                          422) from None
     body = root.find(f"{_W}body")
-    lines: list[str] = []
+    lines: list[str | Picture] = []
     if body is not None:
         _blocks(body, lines)
-    return Extracted(text="\n".join(lines), media_type=MEDIA_TYPE)
+    text = [line for line in lines if not isinstance(line, Picture)]
+    pictures = [line for line in lines if isinstance(line, Picture)]
+    if not pictures or any(" | " in line for line in text):
+        return Extracted(text="\n".join(text), media_type=MEDIA_TYPE)
+    return in_pictures(lines, _media(data, pictures), ocr, MEDIA_TYPE, "Word document")
+
+
+_RELS = "word/_rels/document.xml.rels"
+MAX_PICTURES = 240  # pictures of a body looked at (icons and seals among them; OCR reads at most 60)
+MAX_MEDIA = 256 * 1024 * 1024  # their bytes in all
+_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+
+
+def _media(data: bytes, ids: list[str]) -> dict[str, bytes]:
+    """The pictures the body names, by relationship id: the package's own parts (word/media/…)
+    that may hold a table; a picture linked from outside (TargetMode="External") is never
+    fetched. At most `pictures.MAX_BYTES` each, `MAX_PICTURES` of them and `MAX_MEDIA` bytes
+    in all (a package of a thousand large pictures is not held in memory)."""
+    from lxml import etree
+
+    out: dict[str, bytes] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            rels_info = archive.getinfo(_RELS)
+            if rels_info.file_size > 4 * 1024 * 1024:
+                return out
+            parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+            rels = etree.fromstring(archive.read(rels_info), parser)
+            targets = {r.get("Id"): r.get("Target") for r in rels.iter(_REL) if r.get("TargetMode") != "External"}
+            total = 0
+            for rid in list(dict.fromkeys(ids))[:MAX_PICTURES]:
+                if total > MAX_MEDIA:
+                    break
+                target = targets.get(rid)
+                if not target:
+                    continue
+                name = posixpath.normpath(posixpath.join("word", target)) if not target.startswith("/") \
+                    else target.lstrip("/")
+                try:
+                    info = archive.getinfo(name)
+                except KeyError:
+                    continue
+                with archive.open(info) as member:  # past the bytes a picture may have: refused as too large
+                    out[rid] = member.read(MAX_PICTURE_BYTES + 1)
+                total += len(out[rid])
+    except Exception:  # no relationships part, a damaged one: the pictures cannot be found
+        return out
+    return out
 
 
 def _document_xml(data: bytes, limits: DocxLimits) -> bytes:
@@ -123,13 +182,16 @@ def _blocks(container, lines: list[str]) -> None:
 
 
 def _paragraph_lines(p) -> list[str]:
-    """A paragraph's text; a line break inside it (w:br, w:cr) starts a new line."""
+    """A paragraph's text; a line break inside it (w:br, w:cr) starts a new line; a picture
+    in it stands on a line of its own (a Picture)."""
     parts: list[str] = []
     out: list[str] = []
     for node in _text_nodes(p):
-        if node is None:
+        if node is None or isinstance(node, Picture):
             out.append("".join(parts).strip())
             parts = []
+            if node is not None:
+                out.append(node)
         else:
             parts.append(node)
     out.append("".join(parts).strip())
@@ -156,12 +218,16 @@ def _text_nodes(element):
                 yield None
         elif tag == f"{_W}noBreakHyphen":
             yield "-"
+        elif tag == _BLIP or tag == _IMAGEDATA:
+            rid = node.get(_EMBED) or node.get(_RID)
+            if rid:
+                yield Picture(rid)
         else:
             stack.append(iter(node))
 
 
 def _cell_text(tc) -> str:
-    parts = [text for text in _text_nodes(tc) if text is not None]
+    parts = [text for text in _text_nodes(tc) if text is not None and not isinstance(text, Picture)]
     return _SPACES.sub(" ", "".join(parts)).strip()
 
 

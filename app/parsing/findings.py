@@ -16,6 +16,7 @@ from app.parsing.model import Finding, Severity
 class Code(StrEnum):
     # the document as a whole
     NO_TEXT_LAYER = "no_text_layer"  # PDF pages without text (a scan): error when no page has any
+    TEXT_IN_PICTURES = "text_in_pictures"  # a Word or HTML document whose tables are pictures: read by OCR, or not
     OCR_UNAVAILABLE = "ocr_unavailable"  # pages without text left unread: the ocr extra is not installed
     OCR_SKIPPED = "ocr_skipped"  # a page without text not read by OCR: past the pages, pixels or seconds it may take
     OCR_LOW_CONFIDENCE = "ocr_low_confidence"  # figures read by OCR with a low score: withheld

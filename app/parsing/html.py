@@ -7,6 +7,8 @@ the stack."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import html
 import re
 
@@ -14,6 +16,11 @@ from selectolax.lexbor import LexborHTMLParser
 
 from app.parsing.layout import row_line
 from app.parsing.markup import MAX_DEPTH, shape, without_attributes
+from app.parsing.ocr import LIMITS as OCR_LIMITS
+from app.parsing.ocr import OcrLimits
+from app.parsing.pictures import MAX_BYTES as MAX_PICTURE_BYTES
+from app.parsing.pictures import Picture, in_pictures
+from app.parsing.provenance import Extracted
 
 _SKIP = frozenset({"script", "style", "noscript", "template", "head", "iframe", "svg", "select", "button",
                    "object", "canvas", "-comment"})
@@ -150,10 +157,19 @@ def script_markup(script: str) -> str | None:
 
 def html_to_text(markup: str, *, scripts: bool = True) -> str:
     """The page's text. `scripts`: read the tables scripts write (not inside a script's own)."""
+    return "\n".join(html_lines(markup, scripts=scripts))
+
+
+def html_lines(markup: str, pictures: dict[str, str] | None = None, *, scripts: bool = True) -> list[str]:
+    """The page's lines; with `pictures`, the images it embeds (data: URIs, the only ones a
+    submitted page holds: nothing is fetched) stand among them as `Picture`s, each one's
+    src in `pictures` by its key. `scripts`: read the tables scripts write."""
     found = shape(markup)  # what the tree builder would face (app/parsing/markup.py)
     if found.depth > MAX_DEPTH:
-        return _flat_text(markup)
-    return _tree_text(without_attributes(markup) if found.rewrite else markup, scripts)
+        return _flat_text(markup).split("\n")
+    if found.rewrite:  # attributes left out: no image's src is read
+        return _tree_text(without_attributes(markup), None, scripts)
+    return _tree_text(markup, pictures, scripts)
 
 
 def _script_lines(node) -> list[str]:
@@ -161,10 +177,41 @@ def _script_lines(node) -> list[str]:
     held = script_markup(node.text(deep=True) or "")
     if held is None:
         return []
-    return [line for line in html_to_text(held, scripts=False).split("\n") if line]
+    return [line for line in html_lines(held, scripts=False) if line]
 
 
-def _tree_text(markup: str, scripts: bool = True) -> str:
+def read_html(markup: str, ocr: OcrLimits | None = OCR_LIMITS) -> Extracted:
+    """The page's text (as html_to_text gives it); where the page holds no table as text but
+    embedded images that may hold one (a 图片版 report: its tables pasted as pictures), with
+    those pictures read by OCR where they stand (app/parsing/pictures.py)."""
+    text = html_lines(markup)
+    if any(" | " in line for line in text):  # its tables are text (a picture in them is no table)
+        return Extracted(text="\n".join(text), media_type="text/html")
+    pictures: dict[str, str] = {}
+    lines = html_lines(markup, pictures)
+    if not pictures:
+        return Extracted(text="\n".join(text), media_type="text/html")
+    media = {key: _data_uri(src) for key, src in pictures.items()}
+    return in_pictures(lines, media, ocr, "text/html", "HTML page")
+
+
+_DATA_URI = re.compile(r"data:image/[a-z0-9.+-]+(?:;[a-z0-9=._-]+)*;base64,", re.I)
+
+
+def _data_uri(src: str) -> bytes:
+    """The bytes of a base64 data: URI (at most what a picture may have, and one byte more:
+    one larger is refused as such); b"" for anything else."""
+    m = _DATA_URI.match(src)
+    if m is None:
+        return b""
+    body = re.sub(r"\s+", "", src[m.end():m.end() + (MAX_PICTURE_BYTES * 4) // 3 + 8])
+    try:
+        return base64.b64decode(body[:len(body) - len(body) % 4], validate=False)
+    except (ValueError, binascii.Error):
+        return b""
+
+
+def _tree_text(markup: str, pictures: dict[str, str] | None = None, scripts: bool = True) -> list[str]:
     tree = LexborHTMLParser(markup)
     lines: list[str] = []
     title = tree.css_first("title")
@@ -174,7 +221,7 @@ def _tree_text(markup: str, scripts: bool = True) -> str:
             lines.append(t)
     root = tree.body or tree.root
     if root is None:
-        return "\n".join(lines)
+        return lines
     buf: list[str] = []
 
     def flush() -> None:
@@ -199,7 +246,16 @@ def _tree_text(markup: str, scripts: bool = True) -> str:
                 flush()
                 lines.extend(_script_lines(node))
             continue
-        if tag == "tr" and node.css_first("table") is None:  # a row with a table inside is page layout
+        if tag == "img" and pictures is not None:
+            src = (node.attributes.get("src") or "").strip()
+            if src[:5].lower() == "data:":
+                flush()
+                key = str(len(pictures))
+                pictures[key] = src
+                lines.append(Picture(key))
+            continue
+        # a row with a table inside is page layout; and so is one holding a picture, when pictures count
+        if tag == "tr" and node.css_first("table") is None and (pictures is None or node.css_first("img") is None):
             flush()
             cells = []
             child = node.child
@@ -221,4 +277,4 @@ def _tree_text(markup: str, scripts: bool = True) -> str:
             stack.append(_EXIT)
         stack.extend(reversed(_children(node)))
     flush()
-    return "\n".join(lines)
+    return lines

@@ -41,6 +41,8 @@ RULE_MIN_H = 16.0  # points: a horizontal dark run this long is a rule (a CJK �
 RULE_MIN_V = 6.0  # points: a vertical one, when it runs from a horizontal rule to another
 RULE_REACH = 2.5  # points: how close a vertical rule's ends come to the horizontal rules they meet
 DARK = 170  # grey level below which a pixel is ink (JPEG and rotation turn thin black lines grey)
+RULED_ROW = 0.8  # of a word box's width: a row of pixels this dark across is a rule through it, not text
+STROKE_INSET = 0.15  # of a glyph's width: a vertical run this far inside its box is one of its strokes
 MAX_TURN = 2.0  # degrees tried either way when straightening a page
 
 
@@ -210,15 +212,73 @@ def read_picture(grey, number: int, width: float, height: float, recogniser=reco
     angle the page was straightened by."""
     grey, turn = straighten(grey)
     scale = width / grey.shape[1]
-    rules = find_rules(grey, scale)
     chars: list[Char] = []
     scores: dict[tuple[float, float, float, float], float] = {}
-    for text, x0, top, x1, bottom, score in recogniser(grey):
+    for text, x0, top, x1, bottom, score in _to_ink(grey, recogniser(grey)):
         ch = Char(text, x0 * scale, top * scale, x1 * scale, bottom * scale, (bottom - top) * scale)
         chars.append(ch)
         box = (ch.x0, ch.top, ch.x1, ch.bottom)
         scores[box] = min(score, scores.get(box, score))
+    rules = without_strokes(find_rules(grey, scale), chars)
     return Page(number, width, height, chars, rules), scores, turn
+
+
+def _to_ink(grey, glyphs: list[tuple[str, float, float, float, float, float]]
+            ) -> list[tuple[str, float, float, float, float, float]]:
+    """The recogniser's glyphs with the top and bottom of each word's box drawn in to its ink.
+    The detector pads a line's box by a third of its height or more, so the boxes of two lines
+    a blank line apart touch, and a line looks taller than its type: the paragraphs and
+    headings of the page would run together (the text layer of a PDF gives the type's own
+    height). Rows of the box that a rule crosses (ink over most of its width) are no ink of
+    the text; a box without ink keeps its own edges."""
+    import numpy as np
+
+    out = []
+    h, w = grey.shape[:2]
+    k = 0
+    while k < len(glyphs):
+        _t, _x0, top, _x1, bottom, _s = glyphs[k]
+        end = k + 1
+        while end < len(glyphs) and glyphs[end][2] == top and glyphs[end][4] == bottom:
+            end += 1  # the glyphs of one word share its box's top and bottom
+        a, b = max(0, int(top)), min(h, int(np.ceil(bottom)))
+        left, right = max(0, int(glyphs[k][1])), min(w, int(np.ceil(glyphs[end - 1][3])))
+        new_top, new_bottom = top, bottom
+        if b > a and right > left:
+            ink = (grey[a:b, left:right] < DARK).sum(axis=1)
+            rows = np.nonzero((ink > 0) & (ink < RULED_ROW * (right - left)))[0]
+            if len(rows) and rows[-1] > rows[0]:
+                new_top, new_bottom = float(a + rows[0]), float(a + rows[-1] + 1)
+        out.extend((t, x0, new_top, x1, new_bottom, s) for t, x0, _top, x1, _bottom, s in glyphs[k:end])
+        k = end
+    return out
+
+
+def without_strokes(rules: list[Rule], chars: list[Char]) -> list[Rule]:
+    """The rules but the vertical ones that are strokes of a character the recogniser read: in
+    a row of a table hardly taller than its text, the stem of a 1 or a 4 runs nearly from the
+    rule above to the rule below, and would cut the cell in two. A vertical rule standing
+    inside a glyph's box (away from its sides) and no longer than the glyph is tall is such
+    a stroke; a cell's border runs beside the text in it, not through it."""
+    if not chars:
+        return rules
+    import bisect
+
+    glyphs = sorted(chars, key=lambda c: c.x0)
+    starts = [c.x0 for c in glyphs]
+    widest = max(c.x1 - c.x0 for c in glyphs)
+
+    def stroke(r: Rule) -> bool:
+        i = bisect.bisect_right(starts, r.pos)
+        j = bisect.bisect_left(starts, r.pos - widest)
+        for c in glyphs[j:i]:
+            inset = STROKE_INSET * (c.x1 - c.x0)
+            if c.x0 + inset < r.pos < c.x1 - inset and r.b - r.a <= (c.bottom - c.top) + 2 * RULE_REACH \
+                    and c.top - RULE_REACH <= r.a and r.b <= c.bottom + RULE_REACH:
+                return True
+        return False
+
+    return [r for r in rules if r.horizontal or not stroke(r)]
 
 
 # told when a document's OCR begins, with its time budget (seconds): a parse process tells the
@@ -321,8 +381,10 @@ def withhold_uncertain(report: ParsedReport, threshold: float | None = None) -> 
             tuple(f.key for f in disputed), disputed[0].source.line if disputed[0].source else None))
     if low or disputed or blank:
         report.figures = kept
-        if report.status == "parsed":
-            report.status = "partial" if kept else "failed"
+        if not kept:  # nothing left of it (a partial report too)
+            report.status = "failed"
+        elif report.status == "parsed":
+            report.status = "partial"
 
 
 # sections whose rows add up to their 总计: applications.<row>.<applicant> … .total, and

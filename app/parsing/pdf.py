@@ -242,6 +242,7 @@ def _ocr_ready(read: _OcrRead, ocr: OcrLimits) -> bool:
     finding naming the extra) where it cannot be loaded."""
     from app.parsing import ocr as recogniser
 
+    recogniser.announce(ocr.seconds)  # loading the recogniser is part of OCR: seconds on a busy machine
     try:
         recogniser.engine()
     except OcrUnavailable as exc:
@@ -249,7 +250,6 @@ def _ocr_ready(read: _OcrRead, ocr: OcrLimits) -> bool:
                                      f"Pages without a text layer are not read: OCR is not available ({exc}). "
                                      f"Install {OCR_EXTRA} and parse the report again."))
         return False
-    recogniser.announce(ocr.seconds)
     return True
 
 

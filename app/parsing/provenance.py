@@ -22,7 +22,7 @@ Box = tuple[float, float, float, float]
 
 @dataclass(slots=True)
 class LineOrigin:
-    page: int  # 1-based
+    page: int | None  # 1-based; None in a document without pages (a Word or HTML one's pictures)
     boxes: list[Box | None]  # one per character of the line
     confidence: list[float | None] | None = None  # read by OCR: the recogniser's score per character
 
