@@ -447,7 +447,8 @@ def test_ingest_url_command(origin, empty_database_url):
     base, _ = origin
     env = {"DATABASE_URL": empty_database_url, "DISCLOSURE_FETCH_ALLOW": "127.0.0.1"}
     ok = run("ingest", "--url", f"{base}/seed.txt", "--url", f"{base}/r/1", env=env)
-    assert ok.stdout.strip().splitlines()[-1] == "ingested 2 (new 2, existing 0, failed 0)"
+    # the seed and its HTML page: one body, one year, one report
+    assert ok.stdout.strip().splitlines()[-1] == "ingested 2 (new 1, copy 1, revision 0, duplicate 0, failed 0)"
     refused = run("ingest", "--url", f"{base}/seed.txt", "--url", "file:///etc/passwd",
                   env={**env, "DISCLOSURE_FETCH_ALLOW": ""}, check=False)
     assert refused.returncode == 1
