@@ -35,9 +35,19 @@ SEED_TEXT = (CORPUS / SEED).read_text(encoding="utf-8")
 TEXT = {"Content-Type": "text/plain; charset=utf-8", **AUTH}
 
 
+# 90 departments of the seed's county the metadata reader tells apart: one report a body and
+# year, so that distinct reports need distinct bodies
+_ROOTS = ("教育 交通運輸 衛生健康 自然資源 生態環境 住房和城鄉建設 水利 農牧 商務 文化旅遊 民政 司法 財政 "
+          "人力資源和社會保障 應急管理 市場監督管理 統計 醫療保障 林業和草原 審計 體育 退役軍人事務 科技 "
+          "工業和信息化 公安 能源 氣象 地震 信訪 民族事務").split()
+BODIES = tuple(f"鄂溫克旗{root}{kind}" for kind in ("局", "委員會", "辦公室") for root in _ROOTS)
+
+
 def variant(n: int) -> bytes:
-    """The seed with a numbered note appended: distinct bytes, the same figures."""
-    return (SEED_TEXT + f"\n附注：本报告副本编号 {n}。\n").encode()
+    """The seed as the report of body n (of BODIES, in turn) with a numbered note appended:
+    distinct bytes, the same figures, another body's report for each n of a run of up to 90."""
+    text = SEED_TEXT.replace("鄂溫克旗人民政府", BODIES[n % len(BODIES)])
+    return (text + f"\n附注：本报告副本编号 {n}。\n").encode()
 
 
 def integrity(database_url: str) -> dict:
@@ -94,11 +104,11 @@ def test_50_concurrent_posts_of_the_same_bytes_store_one_report(database_url, tm
 
 def test_two_servers_500_mixed_requests_store_every_report_once(database_url, tmp_path):
     rng = random.Random(5)
-    distinct = 150
+    distinct = len(BODIES)
     bodies = [variant(n) for n in range(1, distinct + 1)]
-    # 500 operations: every body once, 100 of them again (on either server), 250 reads
+    # 500 operations: every body once, 100 of them again (on either server), the rest reads
     ops = [("post", n) for n in range(distinct)] + [("post", rng.randrange(distinct)) for _ in range(100)]
-    ops += [("read", rng.randrange(4)) for _ in range(250)]
+    ops += [("read", rng.randrange(4)) for _ in range(500 - len(ops))]
     rng.shuffle(ops)
     assert len(ops) == 500
 
@@ -142,6 +152,32 @@ def test_two_servers_500_mixed_requests_store_every_report_once(database_url, tm
     assert state["reports"] == distinct
     assert state["shas"] == {hashlib.sha256(b).hexdigest() for b in bodies}
     print(f"500 mixed requests on two servers: {elapsed:.1f} s")
+
+
+def test_two_servers_posting_copies_of_one_body_year_at_once_make_one_report(database_url, tmp_path):
+    """24 different documents of the same body and year (the seed with numbered notes), posted
+    at once to two server processes: one report of 24 documents (the body-year lock holds
+    across processes), one 201 and 23 copies, counted once by /stats."""
+    copies = [(SEED_TEXT + f"\n附注：本报告副本编号 {n}。\n").encode() for n in range(24)]
+    barrier = threading.Barrier(len(copies))
+    with Server(database_url, tmp_path / "a.log") as a, Server(database_url, tmp_path / "b.log") as b:
+        def post(i):
+            with httpx.Client(base_url=(a, b)[i % 2].base, timeout=120) as http:
+                barrier.wait()
+                return http.post("/reports", content=copies[i], headers=TEXT)
+
+        with ThreadPoolExecutor(len(copies)) as pool:
+            answers = list(pool.map(post, range(len(copies))))
+        assert Counter(r.status_code for r in answers) == {201: 1, 200: len(copies) - 1}, [r.text for r in answers]
+        assert Counter(r.json()["submission"] for r in answers) == {"new": 1, "copy": len(copies) - 1}
+        (rid,) = {r.json()["id"] for r in answers}
+        with httpx.Client(base_url=a.base, timeout=60) as http:
+            report = http.get(f"/reports/{rid}").json()
+            assert report["document_count"] == len(copies)
+            assert len(http.get(f"/reports/{rid}/documents").json()["documents"]) == len(copies)
+            stats = http.get("/stats", params={"key": "applications.new_received.total"}).json()["stats"]
+            assert [row["count"] for row in stats] == [1]
+    assert report_count(database_url) == 1
 
 
 def test_sigkill_while_ingesting_leaves_no_half_written_report(database_url, tmp_path):
