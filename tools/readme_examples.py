@@ -176,18 +176,22 @@ EXAMPLES: list[tuple[str, str, str]] = [
      "scripts run (see \"Security headers\" below):",
      f"curl -s -o /dev/null -D - {SHOWN}/reports/1 | grep -iE '^(content-security-policy|x-content-type-options|"
      "x-frame-options|referrer-policy):'"),
-    # ----- the published files (issue 11): after the queries above, so that their reports are 8 and 9
+    # ----- the published files (issue 11): after the queries above, so that their documents are 8 and 9
     ("PDF and Word", "The published PDF as it is (a PDF is known by its bytes, whatever the Content-Type): "
-     "every figure, the same metadata as its text copy:",
+     "every figure, the same metadata as its text copy — so it joins that report (淮安 2024, report 2) as "
+     "another of its documents, a `copy` whose figures agree:",
      f"curl -s -X POST {SHOWN}/reports {POST} -H 'Content-Type: application/pdf' "
      f"--data-binary @../shared/corpus/huaian-2024.pdf | python3 -c 'import json, sys; r = json.load(sys.stdin); "
-     "print(r[\"id\"], r[\"status\"], r[\"figure_count\"], r[\"year\"], r[\"agency\"], r[\"region_code\"], "
-     "r[\"template\"], r[\"links\"][\"document\"])'"),
-    ("", "Each figure of a PDF also says where on which page it stands: `page`, and `box` = `[x0, top, x1, bottom]` "
-     "in PDF points from the page's top-left corner; its line in `/text` is the table row as read from the page:",
-     f"curl -s '{SHOWN}/reports/8/figures?prefix=active.permit.' | {PRETTY}"),
+     "print(r[\"id\"], r[\"submission\"], \"document\", r[\"document_id\"], r[\"status\"], r[\"figure_count\"], "
+     "r[\"year\"], r[\"agency\"], r[\"region_code\"], r[\"template\"])'"),
+    ("", "The document's own parse (`/documents/{id}`) says where on which page each figure stands: `page`, and "
+     "`box` = `[x0, top, x1, bottom]` in PDF points from the page's top-left corner; its line is the table row "
+     "as read from the page:",
+     f"curl -s {SHOWN}/documents/8 | python3 -c 'import json, sys; d = json.load(sys.stdin); "
+     "print(json.dumps([f for f in d[\"parse\"][\"figures\"] if f[\"key\"].startswith(\"active.permit.\")], "
+     "ensure_ascii=False, indent=1))'"),
     ("", "The original file back, as received, with its content type and its SHA-256 as ETag:",
-     f"curl -s -o /dev/null -D - {SHOWN}/reports/8/document | grep -iE '^(content-type|content-length|etag):'"),
+     f"curl -s -o /dev/null -D - {SHOWN}/documents/8/content | grep -iE '^(content-type|content-length|etag):'"),
     ("", "A Word .docx (here the seed's Word copy, as the tests make it):",
      ".venv/bin/python tests/documents.py ewenki-2020 > /tmp/ewenki-2020.docx && "
      f"curl -s -X POST {SHOWN}/reports {POST} -H "
