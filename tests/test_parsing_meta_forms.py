@@ -73,3 +73,18 @@ def test_the_signatures_date_is_never_the_year() -> None:
 def test_a_title_in_chinese_numerals_keeps_its_form() -> None:
     r = parse_text("湖州市统计局二〇二〇年政府信息公开工作年度报告\n\n" + _BODY.format(period="", tail=""))
     assert r.year == 2020 and r.title == "湖州市统计局二〇二〇年政府信息公开工作年度报告"
+
+
+@pytest.mark.parametrize("body", ["鄂温克族自治旗政务服务中心", "鄂温克族自治旗公共资源交易中心", "鄂温克族自治旗教育事务中心"])
+def test_a_body_named_a_centre_in_the_first_sentence(body: str) -> None:
+    """No title naming the body: the first sentence does, and a 中心 is a body as a 局 is."""
+    r = parse_text(f"2021年，{body}深入贯彻落实《中华人民共和国政府信息公开条例》，现公布本年度报告。\n一、总体情况\n"
+                   "压缩企业办事时间，提升政务服务效能，各项工作有序开展。\n")
+    assert (r.agency, r.region_code) == (body, "150724")
+
+
+def test_a_sentence_on_doing_business_names_no_body() -> None:
+    """压缩企业办事时间 starts like 压缩企业办 (a bare 办): no body is read from it, the agency
+    stays unknown rather than wrong."""
+    r = parse_text("2021年政府信息公开工作年度报告\n一、总体情况\n压缩企业办事时间，提升政务服务效能，各项工作有序开展。\n")
+    assert r.agency is None

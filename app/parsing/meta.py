@@ -35,8 +35,11 @@ _CN_MONTH_DAY = re.compile(r"(?<=[年月至到\d])([一二三四五六七八九�
 _SITE_CODE = re.compile(r"网站标识码\s*[:：]?\s*(?P<code>\d{10}|bm\d{8})", re.I)
 _DATE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})\s*日?")
 _URL = re.compile(r"https?://\S+")
+# a body named at the start of a sentence; a bare 办 only where no word goes on (办事, 办理, 办法,
+# 办结, 办件, 办公: "压缩企业办事时间" names no body)
 _AGENCY_IN_PROSE = re.compile(
-    r"(?P<agency>[\u4e00-\u9fff]{2,30}?(?:人民政府(?:办公室|办公厅)?|管理委员会|管委会|委员会|综合实验区|局|厅|委|办公室|办))"
+    r"(?P<agency>[\u4e00-\u9fff]{2,30}?(?:人民政府(?:办公室|办公厅)?|管理委员会|管委会|委员会|综合实验区|局|厅|委|办公室|中心|"
+    r"办(?![事理法结件公])))"
 )
 _AGENCY_LEAD = re.compile(r"^(?:(?:19|20)\d{2}\s*年度?\s*[,，、]?\s*)?(?:我|本)?")
 _AGENCY_STOP = ("根据", "依据", "按照", "深入", "认真", "坚持", "全面", "为", "以", "在", "紧紧", "严格")
