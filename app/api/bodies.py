@@ -11,10 +11,12 @@ from sqlalchemy import and_, or_
 from sqlmodel import select
 
 from app.api.deps import SessionDep
+from app.api.listing import REGION_LIST, Level, query_error
 from app.api.problems import ProblemError, problem_responses
 from app.api.reports import base_path
 from app.models import BodiesPage, Body, BodyDetail, Report
 from app.services import divisions
+from app.services.query import QueryError
 
 router = APIRouter(prefix="/bodies", tags=["bodies"])
 
@@ -35,7 +37,7 @@ def _region_condition(region: str):
         try:
             p = divisions.region_prefix(raw.strip())
         except ValueError as exc:
-            raise ProblemError(422, "invalid_query", f"region: {exc}") from None
+            raise query_error(QueryError("region", str(exc))) from None
         if len(p) == 6:
             alts.append(Body.region_code == p)
         else:
@@ -52,9 +54,9 @@ def _region_condition(region: str):
 def list_bodies(
     request: Request,
     session: SessionDep,
-    region: Annotated[str | None, Query(max_length=200, description="region code or prefix, comma-separated")] = None,
-    level: Annotated[str | None, Query(max_length=20, description="province | city | county | township | department")]
-    = None,
+    region: Annotated[str | None, Query(pattern=REGION_LIST, max_length=200,
+                                        description="region code or prefix, comma-separated")] = None,
+    level: Annotated[Level | None, Query(description="the body's level")] = None,
     name: Annotated[str | None, Query(max_length=200, description="part of the body's full name")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="bodies per page")] = 100,
     after: Annotated[int | None, Query(ge=0, le=2**31 - 1, description="the last id of the previous page "

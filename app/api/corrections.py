@@ -71,7 +71,7 @@ def _served_figure(session: Session, report_id: int, key: str) -> dict[str, Any]
                 "kept in GET …/corrections). Needs `Authorization: Bearer <key>`.",
     responses={200: {"model": FigurePublic, "description": "An active correction replaced"},
                201: {"description": "Corrected"},
-               **problem_responses(401, 403, 404, 409, 422)},
+               **problem_responses(400, 401, 403, 404, 409, 413, 422)},
 )
 def put_correction(report: ReportDep, key: FigureKey, body: CorrectionInput, author: WriterDep,
                    database: DatabaseDep) -> Any:
