@@ -140,7 +140,7 @@ EXAMPLES: list[tuple[str, str, str]] = [
      f"curl -s '{SHOWN}/figures?key=active.normative_docs.repealed&format=csv&exact=true'"),
     ("Year over year", "`with=previous` (default): the same body's report for the year before; `with=<id>` any "
      "other; per key both values and the change:",
-     f"curl -s '{SHOWN}/reports/7/compare?prefix=active.pe' | python3 -c 'import json, sys; d = json.load(sys.stdin); "
+     f"curl -s '{SHOWN}/reports/5/compare?prefix=active.pe' | python3 -c 'import json, sys; d = json.load(sys.stdin); "
      "print(d[\"basis\"], d[\"report\"], d[\"other\"]); "
      "[print(json.dumps(r, ensure_ascii=False)) for r in d[\"figures\"]]'"),
     ("Lists that scale", "Every list: `sort`, an opaque `cursor` (from `next`, also in the `Link` header), "
@@ -203,9 +203,9 @@ EXAMPLES: list[tuple[str, str, str]] = [
      "sys.stdout.buffer.write(documents.image_only_pdf(2))' | "
      f"curl -s -X POST {SHOWN}/reports {POST} -H 'Content-Type: application/pdf' --data-binary @- | "
      "python3 -c 'import json, sys; r = json.load(sys.stdin); print(r[\"id\"], r[\"status\"])' && "
-     f"curl -s {SHOWN}/reports/10/findings | python3 -c 'import json, sys; "
+     f"curl -s {SHOWN}/reports/6/findings | python3 -c 'import json, sys; "
      "print(json.load(sys.stdin)[\"findings\"][0][\"message\"])'"),
-    # ----- indicators and cross-year checks (issue 15): the unlabelled series, reports 11–18
+    # ----- indicators and cross-year checks (issue 15): the unlabelled series, reports 7–14
     ("Indicators", "Two bodies' consecutive reports from the unlabelled corpus: 经济发展局 2019–2023 (both "
      "templates) and 君山片区管理局 2023–2025:",
      "for f in jingfa-2019 jingfa-2020 jingfa-2021 jingfa-2022 jingfa-2023 junshan-2023 junshan-2024 junshan-2025; "
@@ -219,7 +219,7 @@ EXAMPLES: list[tuple[str, str, str]] = [
     ("", "One report's indicators: value, numerator, denominator, or null with the reason; `exact` is false when "
      "a figure used was repaired from run-together digits; `new_applications_change` is against the same body's "
      "previous year:",
-     f"curl -s {SHOWN}/reports/17/indicators | python3 -c 'import json, sys; "
+     f"curl -s {SHOWN}/reports/13/indicators | python3 -c 'import json, sys; "
      "[print(json.dumps(i, ensure_ascii=False)) for i in json.load(sys.stdin)[\"indicators\"]]'"),
     ("", "`/stats?indicator=` per group: the sums of the numerators and of the denominators over the reports that "
      "have both sides (`count` of them), and their ratio — never a mean of the reports' ratios:",
@@ -230,20 +230,26 @@ EXAMPLES: list[tuple[str, str, str]] = [
     ("Cross-year checks", "Against the same body's reports of the year before and after: the carry-over (both "
      "templates and across the change), `in_force` (2021), `prev_items` (2019), each `holds` / `fails` / `unknown` "
      "with both values and the other report; 经济发展局 2022 (`format=csv|ndjson`: one row per check):",
-     f"curl -s '{SHOWN}/reports/14/checks?format=csv'"),
+     f"curl -s '{SHOWN}/reports/10/checks?format=csv'"),
     ("", "Across the template change (经济发展局 2021 against 2020) only the carry-over applies; the first year of "
      "a series has no previous report (unknown):",
-     f"curl -s {SHOWN}/reports/13/checks | python3 -c 'import json, sys; d = json.load(sys.stdin); "
+     f"curl -s {SHOWN}/reports/9/checks | python3 -c 'import json, sys; d = json.load(sys.stdin); "
      "print(d[\"previous_report_id\"], d[\"next_report_id\"], d[\"summary\"]); "
      "[print(c[\"direction\"], c[\"check\"], c[\"verdict\"], c[\"left\"], c[\"right\"], c[\"reason\"]) "
      "for c in d[\"checks\"]]'"),
-    ("", "", f"curl -s {SHOWN}/reports/11/checks | python3 -c 'import json, sys; d = json.load(sys.stdin); "
+    ("", "", f"curl -s {SHOWN}/reports/7/checks | python3 -c 'import json, sys; d = json.load(sys.stdin); "
              "[print(c[\"direction\"], c[\"check\"], c[\"verdict\"], c[\"reason\"]) for c in d[\"checks\"]]'"),
     ("", "Quality signals: completeness (the template's table cells present, sections without a figure), "
      "timeliness, `copied_from_previous` (every figure and most sentences equal to the year before), "
      "year-over-year jumps (×10 or more, the larger at least 20, both read exactly):",
-     f"curl -s {SHOWN}/reports/18/checks | python3 -c 'import json, sys; "
+     f"curl -s {SHOWN}/reports/14/checks | python3 -c 'import json, sys; "
      "print(json.dumps(json.load(sys.stdin)[\"signals\"], ensure_ascii=False, indent=1))'"),
+    ("", "An evaluator's list: every report of a region that fails a cross-year check (`checks=fails`; also "
+     "`holds`, `unknown`, and `copied=true|false`), with its verdict counts — here 平潭 (3501 covers its "
+     "bodies), in CSV (it begins with a byte-order mark, for spreadsheets):",
+     f"curl -s '{SHOWN}/reports?region=3501&checks=fails&sort=year&format=csv' | python3 -c 'import csv; "
+     "[print(r[\"id\"], r[\"year\"], r[\"agency\"], r[\"checks_failing\"], r[\"checks_holding\"], r[\"checks_unknown\"]) "
+     "for r in csv.DictReader(open(0, encoding=\"utf-8-sig\"))]'"),
     ("Corrections", "A person may state a figure's value, with the reason (write key): it is served everywhere "
      "— figures, CSV, sections, `/figures`, `/stats`, checks, indicators — with the flag `corrected`, the parser's "
      "reading beside it and who (the key's label: `label=KEY` in `DISCLOSURE_API_KEYS`, else `key-` and 8 hex "
