@@ -288,6 +288,9 @@ def render(port: int) -> str:
         run = subprocess.run(["bash", "-c", command.replace(SHOWN, f"127.0.0.1:{port}")], cwd=REPO,
                              capture_output=True, text=True, timeout=60)
         output = run.stdout.replace(f"127.0.0.1:{port}", SHOWN).replace("\r", "")
+        if not output.strip() or run.stderr.strip():
+            # an example that prints nothing, or fails on the way, shows the reader nothing true
+            raise SystemExit(f"example printed nothing or failed: {command}\n{run.stderr}")
         if not output.endswith("\n"):
             output += "\n"
         out.append(f"```console\n$ {command}\n{output}```\n")
