@@ -383,7 +383,7 @@ def test_a_slow_server_times_out(origin):
     started = time.monotonic()
     with pytest.raises(FetchError) as err:
         fetch(f"{base}/slow", max_bytes=10**6, allow=["127.0.0.1"], timeout=0.3)
-    assert err.value.status == 504 and err.value.code == "fetch_timeout"
+    assert err.value.code == "fetch_timeout"
     assert time.monotonic() - started < 1.5
 
 

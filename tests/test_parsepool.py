@@ -55,7 +55,7 @@ def test_pool_parses_as_in_process_and_raises_input_errors():
             try:
                 parse_document(PNG, "text/plain")
             except InputError as direct:
-                assert (caught.value.code, caught.value.status) == (direct.code, direct.status)
+                assert (caught.value.code, caught.value.message) == (direct.code, direct.message)
         finally:
             pool.close()
 
@@ -118,7 +118,7 @@ def test_a_parse_past_the_hard_timeout_is_stopped_and_its_process_replaced_once(
         [first] = workers.pids()
         with pytest.raises(ParseTimeout) as caught:
             workers.parse(_runaway(1.5), "text/html")
-        assert (caught.value.code, caught.value.status) == ("parse_timeout", 422)
+        assert caught.value.code == "parse_timeout"
         assert _gone(first) and workers.pids() == []
         assert workers.parse(good, None).status == "parsed"  # a new process
         [second] = workers.pids()

@@ -8,6 +8,7 @@ import zipfile
 
 import pytest
 
+from app.api.problems import input_status
 from app.parsing import InputError, parse_document
 from app.parsing.docx import DocxLimits, read_docx
 
@@ -89,7 +90,7 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated_whole():
     assert len(data) < 100_000
     with pytest.raises(InputError) as caught:
         read_docx(data, DocxLimits(max_xml=4 << 20))
-    assert (caught.value.code, caught.value.status) == ("docx_too_large_inflated", 413)
+    assert (caught.value.code, input_status(caught.value.code)) == ("docx_too_large_inflated", 413)
     # a central directory that understates the size is no way around the limit
     patched = bytearray(data)
     at = patched.rfind(b"PK\x01\x02")
@@ -106,7 +107,7 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated_whole():
 def test_a_docx_that_is_no_zip_or_cut_short_is_refused(data):
     with pytest.raises(InputError) as caught:
         parse_document(data, "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-    assert (caught.value.code, caught.value.status) == ("docx_corrupt", 422)
+    assert (caught.value.code, input_status(caught.value.code)) == ("docx_corrupt", 422)
 
 
 def test_a_zip_that_is_no_word_document_and_a_legacy_word_file_say_what_to_send():
@@ -115,8 +116,8 @@ def test_a_zip_that_is_no_word_document_and_a_legacy_word_file_say_what_to_send(
         z.writestr("report.txt", "x")
     with pytest.raises(InputError) as caught:
         parse_document(archive.getvalue())
-    assert (caught.value.code, caught.value.status) == ("unsupported_archive", 415)
+    assert (caught.value.code, input_status(caught.value.code)) == ("unsupported_archive", 415)
     with pytest.raises(InputError) as caught:
         parse_document(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "application/msword")
-    assert (caught.value.code, caught.value.status) == ("legacy_word_document", 415)
+    assert (caught.value.code, input_status(caught.value.code)) == ("legacy_word_document", 415)
     assert "soffice --headless --convert-to docx" in caught.value.message and ".docx or PDF" in caught.value.message

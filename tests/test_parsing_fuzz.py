@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.api.problems import INPUT_STATUS, input_status
 from app.parsing import InputError, parse_document, parse_text
 
 settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -46,7 +47,7 @@ def test_any_bytes_either_parse_or_raise_input_error(data: bytes) -> None:
     try:
         parse_document(data)
     except InputError as e:
-        assert e.code and 400 <= e.status < 500
+        assert e.code in INPUT_STATUS and 400 <= input_status(e.code) < 500
 
 
 def test_large_adversarial_text_stays_bounded() -> None:

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from app.api.problems import input_status
 from app.parsing import InputError, parse_document
 from app.parsing.geometry import Char, Page, Rule, cell_text, page_lines
 from app.parsing.pages import join_pages
@@ -222,7 +223,7 @@ def test_a_scan_has_no_text_layer_and_is_failed_with_a_finding_naming_its_pages(
 def test_pdfs_that_cannot_be_read_are_refused_with_a_code(make, code, status):
     with pytest.raises(InputError) as caught:
         parse_document(make(), "application/pdf")
-    assert (caught.value.code, caught.value.status) == (code, status)
+    assert (caught.value.code, input_status(caught.value.code)) == (code, status)
 
 
 def test_the_inflation_check_stops_at_its_limit_without_holding_the_inflated_bytes():
@@ -237,7 +238,7 @@ def test_the_inflation_check_stops_at_its_limit_without_holding_the_inflated_byt
 def test_a_body_declared_pdf_that_is_no_pdf_is_refused():
     with pytest.raises(InputError) as caught:
         parse_document("2024年政府信息公开工作年度报告".encode(), "application/pdf")
-    assert (caught.value.code, caught.value.status) == ("content_mismatch", 415)
+    assert (caught.value.code, input_status(caught.value.code)) == ("content_mismatch", 415)
 
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from app.api.problems import input_status
 from app.parsing import InputError, parse_document, parse_text
 from app.parsing.decode import decode_bytes
 from app.parsing.labels import split_numbering, within_one_edit
@@ -124,7 +125,7 @@ def test_labels_read_numbering_apart_and_forgive_one_slip() -> None:
 def test_decode_errors_are_input_errors_with_codes() -> None:
     with pytest.raises(InputError) as e:
         decode_bytes(b"   \n ")
-    assert e.value.code == "empty_body" and e.value.status == 400
+    assert e.value.code == "empty_body" and input_status(e.value.code) == 400
     with pytest.raises(InputError) as e:
         decode_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     assert e.value.code == "not_text"

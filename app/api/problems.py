@@ -41,6 +41,32 @@ STATUS_CODES = {
 }
 
 
+# the status of each code of an input the core could not read (InputError) or a fetch refused or
+# failed (FetchError): those errors carry a code and a message, never HTTP; this is the one place
+# their status is decided (tests/test_problem_codes.py: every code raised in app/ is here)
+INPUT_STATUS = {
+    # the body is not something we read (415), empty (400), or too large once inflated (413)
+    "not_text": 415, "legacy_word_document": 415, "unsupported_archive": 415, "content_mismatch": 415,
+    "unknown_charset": 415, "not_a_word_document": 415,
+    "empty_body": 400,
+    "docx_too_large_inflated": 413, "pdf_too_large_inflated": 413,
+    # a document of the right kind that cannot be read (422)
+    "charset_mismatch": 422, "undecodable": 422, "docx_corrupt": 422, "pdf_corrupt": 422, "pdf_encrypted": 422,
+    "too_many_pages": 422, "document_too_complex": 422, "legacy_word_unreadable": 422, "parse_failed": 422,
+    "parse_timeout": 422,
+    # fetching a URL: refused (422), too large (413), not a report's type (415), the other server (502/504)
+    "url_invalid": 422, "url_scheme_not_allowed": 422, "fetch_address_refused": 422,
+    "payload_too_large": 413, "unsupported_media_type": 415,
+    "fetch_failed": 502, "fetch_too_many_redirects": 502, "fetch_upstream_status": 502, "fetch_timeout": 504,
+}
+
+
+def input_status(code: str) -> int:
+    """The HTTP status answering an InputError's or FetchError's code (422 for one not listed:
+    a document we could not read)."""
+    return INPUT_STATUS.get(code, 422)
+
+
 def problem_type(code: str) -> str:
     return f"urn:disclosure-stats:problem:{code}"
 
@@ -111,7 +137,7 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
 
 
 async def _input_error(_request: Request, exc: InputError) -> JSONResponse:
-    return problem_response(exc.status, exc.code, exc.message)
+    return problem_response(input_status(exc.code), exc.code, exc.message)
 
 
 async def _data_error(request: Request, exc: DataError) -> JSONResponse:

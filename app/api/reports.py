@@ -30,7 +30,7 @@ from app.api.caching import etag_matches
 from app.api.deps import DatabaseDep, ReportDep, SessionDep, SettingsDep, require_writer
 from app.api.listing import REPORT_ROWS_CONTENT, ReportRowsFormat, rows_response
 from app.api.pages import report_page
-from app.api.problems import ProblemError, problem_responses
+from app.api.problems import ProblemError, input_status, problem_responses
 from app.models import (
     Document, DocumentParse, DocumentPublic, DocumentsPublic, FindingRow, FindingsPublic, Report, ReportLinks,
     ReportPublic, ReportSubmission, ReportSubmitted, ReportText,
@@ -264,8 +264,9 @@ async def _create_from_url(request: Request, response: Response, database: Datab
             timeout=settings.disclosure_fetch_timeout, max_redirects=settings.disclosure_fetch_max_redirects))
     except FetchError as exc:
         # a 422 is a validation problem (its `errors` name the field), as the spec says
-        extra = {"errors": [{"loc": ["body", "url"], "msg": exc.message, "type": exc.code}]} if exc.status == 422 else {}
-        raise ProblemError(exc.status, exc.code, exc.message, **extra) from None
+        status = input_status(exc.code)
+        extra = {"errors": [{"loc": ["body", "url"], "msg": exc.message, "type": exc.code}]} if status == 422 else {}
+        raise ProblemError(status, exc.code, exc.message, **extra) from None
     result = await anyio.to_thread.run_sync(
         functools.partial(ingest_fetched, database.engine, fetched, budget=settings.disclosure_parse_budget),
         limiter=_ingest_limiter(request))

@@ -70,7 +70,6 @@ def _check_binary(data: bytes) -> None:
             "not_text",
             "The body is binary data (an image, archive or PDF?), not a report's text. "
             "Send the report as text/plain or text/html.",
-            415,
         )
 
 
@@ -102,16 +101,16 @@ def _read_binary(kind: str, data: bytes) -> Decoded:
             "legacy_word_document",
             "This is a legacy Word/WPS file (.doc or .wps), which this server cannot read (LibreOffice is not "
             "installed here). Save it as .docx or PDF (Word or WPS: File › Save As), or convert it with "
-            "`soffice --headless --convert-to docx FILE`, and send that.", 415)
+            "`soffice --headless --convert-to docx FILE`, and send that.")
     else:
         raise InputError("unsupported_archive", "The body is a zip archive but no Word .docx document: send the "
-                         "report itself (PDF, .docx, HTML or text), not an archive of it.", 415)
+                         "report itself (PDF, .docx, HTML or text), not an archive of it.")
     return Decoded(extracted.text, None, extracted.media_type, extracted)
 
 
 def decode_bytes(data: bytes, content_type: str | None = None) -> Decoded:
     if not data or not data.strip():
-        raise InputError("empty_body", "The body is empty: send the report's text.", 400)
+        raise InputError("empty_body", "The body is empty: send the report's text.")
     media, declared = parse_content_type(content_type)
     kind = binary_kind(data)
     if kind is not None:  # the bytes say what they are, whatever the declared type
@@ -120,12 +119,12 @@ def decode_bytes(data: bytes, content_type: str | None = None) -> Decoded:
         name = {PDF_TYPE: "a PDF (it does not start with %PDF)", DOCX_TYPE: "a Word .docx document (no zip)"}.get(
             media, "a legacy Word file")
         raise InputError("content_mismatch", f"The body is declared {media} but is not {name}. Send the file "
-                         "itself, unchanged, or declare what it is.", 415)
+                         "itself, unchanged, or declare what it is.")
     _check_binary(data)
     is_html = media in HTML_TYPES or (media in (None, "text/plain", "application/octet-stream") and looks_like_html(data))
     text, encoding = _decode(data, declared, is_html)
     if not text.strip():
-        raise InputError("empty_body", "The body holds only whitespace: send the report's text.", 400)
+        raise InputError("empty_body", "The body holds only whitespace: send the report's text.")
     if is_html:
         from app.parsing.html import html_to_text, read_html
 
@@ -140,7 +139,7 @@ def _decode(data: bytes, declared: str | None, is_html: bool) -> tuple[str, str]
     if declared:
         codec = _codec(declared)
         if codec is None:
-            raise InputError("unknown_charset", f"The declared charset {declared!r} is not one we know.", 415)
+            raise InputError("unknown_charset", f"The declared charset {declared!r} is not one we know.")
         try:
             return data.decode(codec), codec
         except UnicodeDecodeError as exc:
@@ -149,7 +148,6 @@ def _decode(data: bytes, declared: str | None, is_html: bool) -> tuple[str, str]
             raise InputError(
                 "charset_mismatch",
                 f"The body is not valid {declared} as declared (byte {exc.start}).{hint}",
-                422,
             ) from None
     for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
@@ -172,7 +170,6 @@ def _decode(data: bytes, declared: str | None, is_html: bool) -> tuple[str, str]
             "undecodable",
             "The body is neither UTF-8 nor GB18030/GBK text, and no charset could be detected. "
             "Declare the charset in the Content-Type header.",
-            422,
         )
     return guess
 

@@ -79,8 +79,7 @@ def read_docx(data: bytes, limits: DocxLimits = LIMITS, ocr: OcrLimits | None = 
     try:
         root = etree.fromstring(xml, parser)
     except etree.XMLSyntaxError as exc:
-        raise InputError("docx_corrupt", f"The Word document's text (word/document.xml) is damaged: {exc}.",
-                         422) from None
+        raise InputError("docx_corrupt", f"The Word document's text (word/document.xml) is damaged: {exc}.") from None
     body = root.find(f"{_W}body")
     lines: list[str | Picture] = []
     if body is not None:
@@ -140,15 +139,15 @@ def _document_xml(data: bytes, limits: DocxLimits) -> bytes:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError):
         raise InputError("docx_corrupt", "The file is a damaged or truncated zip archive, not a readable "
-                         "Word document. Send the complete .docx as saved.", 422) from None
+                         "Word document. Send the complete .docx as saved.") from None
     with archive:
         try:
             info = archive.getinfo("word/document.xml")
         except KeyError:
             raise InputError("not_a_word_document", "The zip archive holds no Word document (no word/document.xml): "
-                             "send the report as .docx, PDF, HTML or text.", 415) from None
+                             "send the report as .docx, PDF, HTML or text.") from None
         too_large = InputError("docx_too_large_inflated", f"The Word document's text inflates to more than "
-                               f"{limits.max_xml >> 20} MB: not read.", 413)
+                               f"{limits.max_xml >> 20} MB: not read.")
         if info.file_size > limits.max_xml:
             raise too_large
         try:
@@ -157,11 +156,9 @@ def _document_xml(data: bytes, limits: DocxLimits) -> bytes:
         except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, OSError, EOFError, NotImplementedError) \
                 as exc:
             message = "encrypted" if "encrypted" in str(exc) or "password" in str(exc) else "damaged"
-            raise InputError("docx_corrupt", f"The Word document inside the zip is {message}: it cannot be read.",
-                             422) from None
+            raise InputError("docx_corrupt", f"The Word document inside the zip is {message}: it cannot be read.") from None
         except Exception as exc:  # zlib.error and the like, from a damaged member
-            raise InputError("docx_corrupt", f"The Word document inside the zip is damaged ({type(exc).__name__}).",
-                             422) from None
+            raise InputError("docx_corrupt", f"The Word document inside the zip is damaged ({type(exc).__name__}).") from None
         if len(xml) > limits.max_xml:
             raise too_large
         return xml

@@ -2,11 +2,11 @@
 
 
 class InputError(ValueError):
-    """Bytes that cannot be read as a document. `code` is stable and machine-readable;
-    the web layer maps it to a problem response (RFC 9457)."""
+    """Bytes that cannot be read as a document. `code` is stable and machine-readable; the
+    web layer answers it with a problem response (RFC 9457) whose status it looks up by the
+    code (app/api/problems.STATUS): the core knows nothing of HTTP."""
 
-    def __init__(self, code: str, message: str, status: int = 422) -> None:
+    def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
-        self.status = status

@@ -103,7 +103,7 @@ def check_inflation(data: bytes, limits: PdfLimits = LIMITS) -> None:
                 "pdf_too_large_inflated",
                 f"The PDF's compressed streams inflate to more than "
                 f"{(limits.max_stream_inflated if size > limits.max_stream_inflated else limits.max_inflated) >> 20} MB: "
-                "not read. A report is a few megabytes at most; send the published file.", 413)
+                "not read. A report is a few megabytes at most; send the published file.")
 
 
 def read_pdf(data: bytes, limits: PdfLimits = LIMITS, ocr: OcrLimits | None = OCR_LIMITS) -> Extracted:
@@ -112,7 +112,7 @@ def read_pdf(data: bytes, limits: PdfLimits = LIMITS, ocr: OcrLimits | None = OC
     a text layer. Pages without one are read by OCR (app/parsing/ocr.py) within `ocr`'s
     limits (None: not at all). Raises InputError."""
     if not data.lstrip()[:1024].startswith(b"%PDF") and b"%PDF" not in data[:1024]:
-        raise InputError("pdf_corrupt", "The body is not a PDF (no %PDF header).", 422)
+        raise InputError("pdf_corrupt", "The body is not a PDF (no %PDF header).")
     check_inflation(data, limits)
     with _LOCK:
         pages, textless, read = _read_pages(data, limits, ocr)
@@ -176,12 +176,12 @@ def _open(data: bytes):
 
         if exc.err_code == c.FPDF_ERR_PASSWORD:
             raise InputError("pdf_encrypted", "The PDF is protected by a password: it cannot be read. "
-                             "Send it without the password (print or save it again unprotected).", 422) from None
+                             "Send it without the password (print or save it again unprotected).") from None
         if exc.err_code == c.FPDF_ERR_SECURITY:
             raise InputError("pdf_encrypted", "The PDF uses an encryption that cannot be read. "
-                             "Send it unprotected.", 422) from None
+                             "Send it unprotected.") from None
         raise InputError("pdf_corrupt", "The PDF is damaged or truncated and cannot be opened. "
-                         "Send the complete file as published.", 422) from None
+                         "Send the complete file as published.") from None
 
 
 def _read_pages(data: bytes, limits: PdfLimits, ocr: OcrLimits | None
@@ -194,9 +194,9 @@ def _read_pages(data: bytes, limits: PdfLimits, ocr: OcrLimits | None
         count = len(doc)
         if count > limits.max_pages:
             raise InputError("too_many_pages", f"The PDF has {count} pages; at most {limits.max_pages} are read. "
-                             "A report has a few dozen at most: send the report alone.", 422)
+                             "A report has a few dozen at most: send the report alone.")
         if count == 0:
-            raise InputError("pdf_corrupt", "The PDF has no pages.", 422)
+            raise InputError("pdf_corrupt", "The PDF has no pages.")
         out: list[tuple[Page, list[Line]]] = []
         textless: list[int] = []
         tables = 0
@@ -205,10 +205,10 @@ def _read_pages(data: bytes, limits: PdfLimits, ocr: OcrLimits | None
         for index in range(count):
             if time.monotonic() > deadline:
                 raise InputError("document_too_complex", f"Reading the PDF took longer than {limits.seconds:.0f} s "
-                                 f"(stopped at page {index + 1} of {count}).", 422)
+                                 f"(stopped at page {index + 1} of {count}).")
             page = c.FPDF_LoadPage(doc.raw, index)
             if not page:
-                raise InputError("pdf_corrupt", f"Page {index + 1} of the PDF cannot be read.", 422)
+                raise InputError("pdf_corrupt", f"Page {index + 1} of the PDF cannot be read.")
             try:
                 result, has_text = _page(c, page, index + 1, limits)
             finally:
@@ -329,7 +329,7 @@ def _chars(c, page, number: int, view: tuple[float, ...], turns: int, limits: Pd
         n = c.FPDFText_CountChars(textpage)
         if n > limits.max_chars_per_page:
             raise InputError("document_too_complex", f"Page {number} of the PDF holds {n} characters; "
-                             f"at most {limits.max_chars_per_page} are read on a page.", 422)
+                             f"at most {limits.max_chars_per_page} are read on a page.")
         rect = c.FS_RECTF()
         chars: list[Char] = []
         unmapped = 0

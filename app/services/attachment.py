@@ -90,6 +90,6 @@ def fetch_report(url: str, *, max_bytes: int, allow: Iterable[str] = (), timeout
     try:
         attached = fetch(links[0], max_bytes=max_bytes, allow=allow, timeout=timeout, max_redirects=max_redirects)
     except FetchError as exc:
-        raise FetchError(exc.status, exc.code, f"The page links to the report at {links[0]}: {exc.message}") \
+        raise FetchError(exc.code, f"The page links to the report at {links[0]}: {exc.message}") \
             from None
     return replace(attached, page_url=page.url)

@@ -47,14 +47,14 @@ def legacy_to_docx(data: bytes, binary: str, timeout: float = CONVERT_SECONDS) -
                            timeout=timeout, check=False, env={**os.environ, "HOME": tmp})
         except subprocess.TimeoutExpired:
             raise InputError("legacy_word_unreadable", f"Converting the legacy Word file took longer than "
-                             f"{timeout:.0f} s: send it as .docx or PDF.", 422) from None
+                             f"{timeout:.0f} s: send it as .docx or PDF.") from None
         except OSError as exc:
             raise InputError("legacy_word_unreadable", f"LibreOffice could not be started to convert the legacy "
-                             f"Word file ({exc.strerror or exc}): send it as .docx or PDF.", 422) from None
+                             f"Word file ({exc.strerror or exc}): send it as .docx or PDF.") from None
         result = Path(tmp) / "out" / "report.docx"
         if not result.is_file() or result.stat().st_size == 0:
             raise InputError("legacy_word_unreadable", "LibreOffice could not read this legacy Word/WPS file "
-                             "(damaged or encrypted?): send it as .docx or PDF.", 422)
+                             "(damaged or encrypted?): send it as .docx or PDF.")
         return result.read_bytes()
 
 

@@ -67,11 +67,12 @@ resolve: Callable[..., list] = socket.getaddrinfo
 
 
 class FetchError(Exception):
-    """A fetch refused or failed: an HTTP status for our answer, a stable code, a message."""
+    """A fetch refused or failed: a stable code and a message (the web layer answers the code
+    with its status, app/api/problems.STATUS)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        self.code, self.message = code, message
 
 
 @dataclass(slots=True)
@@ -190,7 +191,7 @@ def is_public(address: IPAddress) -> bool:
 
 def unreachable(host: str) -> FetchError:
     """The one answer for every failure before an HTTP answer (module docstring, 8)."""
-    return FetchError(502, "fetch_failed", f"Could not fetch from {host!r}: the name does not resolve, or no "
+    return FetchError("fetch_failed", f"Could not fetch from {host!r}: the name does not resolve, or no "
                                            "web server answered on that port.")
 
 
@@ -213,7 +214,7 @@ def checked_addresses(host: str, port: int, allow: AllowList) -> list[IPAddress]
     if any(not is_public(a) and not allow.allows(host, a, port) for a in addresses):
         log.info("fetch: %r port %d refused: a non-public address not allowed", host, port)
         raise FetchError(
-            422, "fetch_address_refused",
+            "fetch_address_refused",
             f"The host {host!r} resolves to a loopback, private, link-local, multicast or reserved address: "
             "not fetched. (An intranet host, or a port of it, can be allowed with DISCLOSURE_FETCH_ALLOW.)",
         )
@@ -241,7 +242,7 @@ class GuardedBackend(httpcore.NetworkBackend):
         raise last
 
     def connect_unix_socket(self, *args, **kwargs):  # pragma: no cover - never asked for
-        raise FetchError(422, "url_invalid", "Unix sockets are not fetched.")
+        raise FetchError("url_invalid", "Unix sockets are not fetched.")
 
     def sleep(self, seconds: float) -> None:
         self.inner.sleep(seconds)
@@ -268,23 +269,23 @@ def check_url(url: str) -> httpx.URL:
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        raise FetchError(422, "url_invalid", f"Not a URL: {exc}.") from None
+        raise FetchError("url_invalid", f"Not a URL: {exc}.") from None
     if parsed.scheme not in ("http", "https"):
         if (bare := _without_scheme(url)) is not None:
-            raise FetchError(422, "url_scheme_not_allowed",
+            raise FetchError("url_scheme_not_allowed",
                              f"The URL has no scheme: write it with https:// (or http://), e.g. {bare!r}.")
-        raise FetchError(422, "url_scheme_not_allowed",
+        raise FetchError("url_scheme_not_allowed",
                          f"Only http and https URLs are accepted, not {parsed.scheme or '(none)'!r}.")
     if not parsed.host:
-        raise FetchError(422, "url_invalid", "The URL has no host.")
+        raise FetchError("url_invalid", "The URL has no host.")
     host = parsed.raw_host.decode("ascii", "replace")  # IDNA-encoded, or an IP literal
     if not _HOST.fullmatch(host):
         try:
             ipaddress.ip_address(host)
         except ValueError:
-            raise FetchError(422, "url_invalid", f"{parsed.host!r} is no host name.") from None
+            raise FetchError("url_invalid", f"{parsed.host!r} is no host name.") from None
     if parsed.userinfo:
-        raise FetchError(422, "url_invalid", "URLs with a user name or password are not accepted.")
+        raise FetchError("url_invalid", "URLs with a user name or password are not accepted.")
     return parsed
 
 
@@ -316,7 +317,7 @@ def _content_type(header: str | None) -> str | None:
         return media
     if media in SNIFF_TYPES:
         return None
-    raise FetchError(415, "unsupported_media_type",
+    raise FetchError("unsupported_media_type",
                      f"The fetched document is {media!r}; fetched reports must be text/plain, text/markdown, "
                      "text/html, application/xhtml+xml, application/pdf or a Word document.")
 
@@ -340,25 +341,25 @@ def fetch(url: str, *, max_bytes: int, allow: Iterable[str] = (), timeout: float
                         try:
                             target = check_url(str(response.url.join(response.headers["location"])))
                         except FetchError as exc:
-                            raise FetchError(exc.status, exc.code, f"Redirected to a URL not fetched: {exc.message}") \
+                            raise FetchError(exc.code, f"Redirected to a URL not fetched: {exc.message}") \
                                 from None
                         continue
                     return _read(response, max_bytes, deadline, redirects)
             except httpx.TimeoutException as exc:
                 log.info("fetch: %r timed out (%s)", target.host, type(exc).__name__)
-                raise FetchError(504, "fetch_timeout", f"The server of {target.host!r} did not answer in time.") \
+                raise FetchError("fetch_timeout", f"The server of {target.host!r} did not answer in time.") \
                     from None
             except httpx.HTTPError as exc:  # refused, reset, not HTTP, TLS: all one answer
                 log.info("fetch: %r failed (%s)", target.host, type(exc).__name__)
                 raise unreachable(target.host) from None
-    raise FetchError(502, "fetch_too_many_redirects", f"More than {max_redirects} redirects: not followed further.")
+    raise FetchError("fetch_too_many_redirects", f"More than {max_redirects} redirects: not followed further.")
 
 
 def _read(response: httpx.Response, max_bytes: int, deadline: float, redirects: int) -> Fetched:
     if response.status_code != 200:
-        raise FetchError(502, "fetch_upstream_status", f"The server answered {response.status_code}.")
+        raise FetchError("fetch_upstream_status", f"The server answered {response.status_code}.")
     content_type = _content_type(response.headers.get("content-type"))
-    too_large = FetchError(413, "payload_too_large", f"The fetched document exceeds the limit of {max_bytes} bytes.")
+    too_large = FetchError("payload_too_large", f"The fetched document exceeds the limit of {max_bytes} bytes.")
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes and "content-encoding" not in response.headers:
         raise too_large
@@ -369,7 +370,7 @@ def _read(response: httpx.Response, max_bytes: int, deadline: float, redirects: 
         if size > max_bytes:
             raise too_large
         if time.monotonic() > deadline:
-            raise FetchError(504, "fetch_timeout", "The document took too long to arrive.")
+            raise FetchError("fetch_timeout", "The document took too long to arrive.")
         chunks.append(chunk)
     return Fetched(
         content=b"".join(chunks), content_type=content_type, url=str(response.url),

@@ -63,7 +63,7 @@ def _render(data: bytes, page: int, width: int) -> Rendered:
         try:
             doc = pdfium.PdfDocument(data)
         except pdfium.PdfiumError:
-            raise InputError("pdf_corrupt", "The PDF cannot be opened.", 422) from None
+            raise InputError("pdf_corrupt", "The PDF cannot be opened.") from None
         try:
             pages = len(doc)
             if not 1 <= page <= pages:

@@ -71,7 +71,7 @@ class ParseTimeout(InputError):
     def __init__(self, seconds: float) -> None:
         super().__init__("parse_timeout",
                          f"The document could not be parsed within {seconds:g} s: parsing it was stopped and "
-                         "nothing was stored. It may be too large or too irregular to read.", 422)
+                         "nothing was stored. It may be too large or too irregular to read.")
 
 
 class PoolBroken(Exception):
@@ -90,7 +90,7 @@ def parse_or_error(data: bytes, content_type: str | None,
     try:
         return parse_upload(data, content_type, budget=budget)
     except InputError as exc:
-        return exc.code, exc.message, exc.status
+        return exc.code, exc.message
 
 
 # ----------------------------------------------------------------------------- in a parse process
@@ -344,7 +344,7 @@ class ParseWorkers:
             return exc
         except PoolBroken as exc:
             return InputError("parse_failed", f"The parse process ended while parsing this document ({exc}); "
-                                              "nothing was stored.", 422)
+                                              "nothing was stored.")
 
     def pids(self) -> list[int]:
         with self._lock:
