@@ -22,7 +22,8 @@ import anyio.to_thread
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from app.api.figures import FIGURE_COLUMNS, figure_values
+from app.api.figures import figure_values
+from app.api.presenters import FIGURE_ROW_COLUMNS
 from app.config import Settings
 from app.db import migrate
 from app.main import create_app
@@ -66,7 +67,7 @@ def main() -> None:
             def figures():
                 with db.session() as s:
                     report = s.get(Report, rid)
-                    rows = s.exec(select(*FIGURE_COLUMNS).where(FigureRow.report_id == report.id).order_by(FigureRow.id))
+                    rows = s.exec(select(*FIGURE_ROW_COLUMNS).where(FigureRow.report_id == report.id).order_by(FigureRow.id))
                     [figure_columns_json(*row) for row in rows]
 
             def section():

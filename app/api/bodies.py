@@ -13,7 +13,7 @@ from sqlmodel import select
 from app.api.deps import SessionDep
 from app.api.listing import REGION_LIST, Level, query_error
 from app.api.problems import ProblemError, problem_responses
-from app.api.reports import base_path
+from app.api.presenters import base_path
 from app.models import BodiesPage, Body, BodyDetail, Report
 from app.services import divisions
 from app.services.query import QueryError

@@ -16,9 +16,8 @@ from app.api.deps import DatabaseDep, SessionDep
 from app.api.listing import (
     FiltersDep, FormatParam, bulk, conditional, list_responses, negotiate, query_error, set_next,
 )
+from app.api.presenters import REPORT_COLUMNS, report_public
 from app.api.problems import problem_responses
-from app.api.query import REPORT_COLUMNS
-from app.api.reports import report_public
 from app.api.shapes import ChangePublic, ChangesPage
 from app.models import Report
 from app.services import query

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.api.deps import DatabaseDep, ReportDep, SessionDep, WriterDep
-from app.api.figures import FIGURE_COLUMNS
+from app.api.presenters import FIGURE_ROW_COLUMNS
 from app.api.problems import ProblemError, problem_responses
 from app.models import CorrectionInput, CorrectionPublic, CorrectionsPublic, FigurePublic, FigureRow, Report, ReportText
 from app.services import catalogue, corrections
@@ -45,7 +45,7 @@ def _catalogue_key(key: str, report: Report) -> catalogue.KeyInfo:
 
 
 def _served_figure(session: Session, report_id: int, key: str) -> dict[str, Any] | None:
-    row = session.exec(select(*FIGURE_COLUMNS).where(FigureRow.report_id == report_id, FigureRow.key == key)
+    row = session.exec(select(*FIGURE_ROW_COLUMNS).where(FigureRow.report_id == report_id, FigureRow.key == key)
                        .order_by(FigureRow.id)).first()
     if row is None:
         return None

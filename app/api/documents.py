@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from app.api.deps import SessionDep
 from app.api.problems import ProblemError, problem_responses
-from app.api.reports import DOCUMENT_CONTENT_RESPONSES, document_public, document_response
+from app.api.presenters import DOCUMENT_CONTENT_RESPONSES, document_public, document_response
 from app.models import Document, DocumentDetail, DocumentParse, Report, ReportText
 from app.services import parses
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from app.api.deps import ReportDep, SessionDep
 from app.api.listing import REPORT_ROWS_CONTENT, ExactParam, ReportRowsFormat, rows_response
+from app.api.presenters import FIGURE_ROW_COLUMNS
 from app.api.problems import problem_responses
 from app.models import (
     ActiveView, ApplicationsView, FeesView, FigureRow, FiguresPublic, MediaAccountsView, PermitsView,
@@ -38,13 +39,6 @@ def figure_values(session: Session, report: Report, prefix: str, exact: bool = F
     return {key: emit_value(key, value) for key, value in session.exec(stmt)}
 
 
-# plain rows, not ORM objects: a third of the time for a report's ~250 figures (bench/api_reads.py)
-FIGURE_COLUMNS = (FigureRow.key, FigureRow.value, FigureRow.unit, FigureRow.section, FigureRow.note, FigureRow.flags,
-                  FigureRow.line, FigureRow.span_start, FigureRow.span_end, FigureRow.source_text,
-                  FigureRow.page, FigureRow.box_x0, FigureRow.box_top, FigureRow.box_x1, FigureRow.box_bottom,
-                  FigureRow.confidence, FigureRow.parsed_value, FigureRow.parsed_flags)
-
-
 FIGURE_CSV_COLUMNS = ["report_id", "key", "value", "unit", "section", "note", "flags", "source.line",
                       "source.start", "source.end", "source.text", "source.page", "source.box", "confidence",
                       "parsed_value", "parsed_flags", "correction.by", "correction.at", "correction.reason"]
@@ -60,7 +54,7 @@ def read_figures(
     fmt: ReportRowsFormat = None,
     exact: ExactParam = False,
 ) -> Response:
-    stmt = select(*FIGURE_COLUMNS).where(FigureRow.report_id == report.id)
+    stmt = select(*FIGURE_ROW_COLUMNS).where(FigureRow.report_id == report.id)
     if exact:
         stmt = stmt.where(exact_figures())
     if prefix:

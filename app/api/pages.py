@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session, select
 
 from app.api.deps import OVERLOADED_RESPONSE, ReportDep, ReportId, SessionDep
-from app.api.figures import FIGURE_COLUMNS
+from app.api.presenters import FIGURE_ROW_COLUMNS, report_public
 from app.api.problems import ProblemError, problem_responses
 from app.models import Document, FigureRow, FindingRow, Report, ReportText
 from app.parsing import regions
@@ -64,12 +64,10 @@ def _content(session: Session, document_id: int) -> bytes:
 
 def report_page(request: Request, session: Session, report: Report) -> HTMLResponse:
     """The report page (in a worker thread)."""
-    # the JSON's own fields, links and on_time (imported here: app.api.reports imports this module)
-    from app.api.reports import report_public
-
+    # the JSON's own fields, links and on_time
     public = report_public(report, request)
     figures = [figure_columns_json(*r) for r in session.exec(
-        select(*FIGURE_COLUMNS).where(FigureRow.report_id == report.id).order_by(FigureRow.id))]
+        select(*FIGURE_ROW_COLUMNS).where(FigureRow.report_id == report.id).order_by(FigureRow.id))]
     original = session.exec(select(ReportText.original).where(ReportText.report_id == report.id)).first() or ""
     fill_source_lines(figures, lambda: original)
     findings = [finding_row_json(r) for r in session.exec(

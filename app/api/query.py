@@ -15,8 +15,8 @@ from app.api.listing import (
     CountParam, CursorParam, ExactParam, FiltersDep, FormatParam, bulk, conditional, list_responses, negotiate, query_error,
     rows_response, set_next,
 )
+from app.api.presenters import REPORT_COLUMNS, report_public
 from app.api.problems import ProblemError, problem_responses
-from app.api.reports import report_public
 from app.api.shapes import Comparison, FiguresPage, IndicatorFiguresPage, StatsPublic
 from app.api.viewcache import answer_cache
 from app import indicators as ind
@@ -28,10 +28,6 @@ from app.services.query import QueryError
 # two tags is listed twice in Swagger UI (GET /reports was, under "queries" and "reports")
 router = APIRouter()
 
-REPORT_COLUMNS = ["id", "status", "template", "year", "agency", "region_code", "level", "title", "published_at",
-                  "deadline", "on_time", "source_url", "parser_version", "figure_count", "finding_count",
-                  "created_at", "updated_at", "change_seq", "checks_failing", "checks_holding", "checks_unknown",
-                  "copied_from_previous"]
 FIGURE_COLUMNS = ["report_id", "agency", "region_code", "region_name", "year", "template", "key", "value", "unit",
                   "flags", "parsed_value"]
 INDICATOR_FIGURE_COLUMNS = [*FIGURE_COLUMNS[:-2], "numerator", "denominator"]

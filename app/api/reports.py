@@ -30,6 +30,9 @@ from app.api.caching import etag_matches
 from app.api.deps import DatabaseDep, ReportDep, SessionDep, SettingsDep, require_writer
 from app.api.listing import REPORT_ROWS_CONTENT, ReportRowsFormat, rows_response
 from app.api.pages import report_page
+from app.api.presenters import (
+    DOCUMENT_CONTENT_RESPONSES, document_public, document_response, report_public, submitted_public,
+)
 from app.api.problems import ProblemError, input_status, problem_responses
 from app.models import (
     Document, DocumentParse, DocumentPublic, DocumentsPublic, FindingRow, FindingsPublic, Report, ReportLinks,
@@ -48,29 +51,6 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 
 ACCEPTED_MEDIA_TYPES = ("text/plain", "text/markdown", "text/html", "application/xhtml+xml", "application/json",
                         PDF_TYPE, DOCX_TYPE, *LEGACY_WORD_TYPES, "application/octet-stream")
-
-
-def base_path(request: Request) -> str:
-    return request.scope.get("root_path", "").rstrip("/")
-
-
-def report_public(report: Report, request: Request) -> ReportPublic:
-    own = f"{base_path(request)}/reports/{report.id}"
-    links = ReportLinks(
-        self=own, figures=f"{own}/figures", findings=f"{own}/findings", text=f"{own}/text", document=f"{own}/document",
-        active=f"{own}/active", permits=f"{own}/permits", fees=f"{own}/fees", procurement=f"{own}/procurement",
-        applications=f"{own}/applications", review_litigation=f"{own}/review-litigation",
-        media_accounts=f"{own}/media-accounts", publishing=f"{own}/publishing",
-        indicators=f"{own}/indicators", checks=f"{own}/checks", documents=f"{own}/documents",
-        body=None if report.body_id is None else f"{base_path(request)}/bodies/{report.body_id}",
-    )
-    return ReportPublic.model_validate({**report.model_dump(), "links": links})
-
-
-def submitted_public(result, request: Request) -> ReportSubmitted:
-    public = report_public(result.report, request)
-    return ReportSubmitted.model_validate({**public.model_dump(), "submission": result.submission,
-                                           "document_id": result.document_id})
 
 
 # ----------------------------------------------------------------------------- submit
@@ -341,64 +321,14 @@ def read_text(
     return PlainTextResponse(body, media_type="text/plain; charset=utf-8")
 
 
-_BINARY = {"schema": {"type": "string", "format": "binary"}}
-
-
 @router.get("/{report_id}/document", summary="The original file, as received",
             description="The bytes the report was read from, unchanged, with the content type they were read as "
                         "(`application/pdf`, the Word type, `text/html; charset=…`, `text/plain; charset=…`) and "
                         "their SHA-256 as a strong ETag. Figure sources give their page and box in a PDF.",
-            response_class=Response,
-            responses={200: {"content": {PDF_TYPE: _BINARY, DOCX_TYPE: _BINARY, "application/msword": _BINARY,
-                                         "text/html": {"schema": {"type": "string"}},
-                                         "text/plain": {"schema": {"type": "string"}}},
-                             "headers": {"Content-Disposition": {"schema": {"type": "string"},
-                                                                 "description": "inline, with a file name"}}},
-                       **problem_responses(404, 422)})
+            response_class=Response, responses={**DOCUMENT_CONTENT_RESPONSES, **problem_responses(404, 422)})
 def read_document(report: ReportDep, session: SessionDep, request: Request) -> Response:  # in a worker thread
     return document_response(session, report.document_id, request, f"report-{report.id}",
                              missing=f"No report with id {report.id}.")
-
-
-def document_response(session, document_id: int, request: Request, name: str, *, missing: str) -> Response:
-    """A stored document's bytes, with the content type they were read as and their SHA-256
-    as a strong ETag (304 before the bytes are even loaded)."""
-    digest = session.exec(select(Document.sha256).where(Document.id == document_id)).first()
-    if digest is None:  # deleted meanwhile
-        raise ProblemError(404, "not_found", missing)
-    etag = f'"{digest}"'
-    if etag_matches(request.headers.get("if-none-match"), etag):  # the bytes are not even loaded
-        return Response(status_code=304, headers={"ETag": etag})
-    document = session.get(Document, document_id)
-    if document is None:
-        raise ProblemError(404, "not_found", missing)
-    media = document.media_type
-    if media in ("text/plain", "text/html") and document.encoding:
-        media = f"{media}; charset={document.encoding}"
-    extension = _EXTENSIONS.get(document.media_type, "txt")
-    return Response(document.content, media_type=media, headers={
-        "ETag": etag,
-        "Content-Disposition": f'inline; filename="{name}.{extension}"',
-    })
-
-
-DOCUMENT_CONTENT_RESPONSES = {200: {"content": {PDF_TYPE: _BINARY, DOCX_TYPE: _BINARY, "application/msword": _BINARY,
-                                                "text/html": {"schema": {"type": "string"}},
-                                                "text/plain": {"schema": {"type": "string"}}},
-                                    "headers": {"Content-Disposition": {"schema": {"type": "string"},
-                                                                        "description": "inline, with a file name"}}}}
-
-
-def document_public(document, parse, report_id: int | None, main_id: int | None, request: Request) -> dict:
-    own = f"{base_path(request)}/documents/{document.id}"
-    links = {"self": own, "content": f"{own}/content"}
-    if report_id is not None:
-        links["report"] = f"{base_path(request)}/reports/{report_id}"
-    return {"id": document.id, "report_id": report_id, "main": document.id == main_id, "sha256": document.sha256,
-            "media_type": document.media_type, "encoding": document.encoding, "size": document.size,
-            "source_url": document.source_url, "received_at": document.received_at,
-            "status": parse.status if parse is not None else None,
-            "parser_version": parse.parser_version if parse is not None else None, "links": links}
 
 
 _DOCUMENT_COLUMNS = (Document.id, Document.sha256, Document.media_type, Document.encoding, Document.size,
@@ -419,6 +349,3 @@ def read_documents(report: ReportDep, session: SessionDep, request: Request) -> 
                             .join(Report, Report.document_id == Document.id).where(Report.id == report.id)).all()
     return {"report_id": report.id,
             "documents": [document_public(r, r, report.id, report.document_id, request) for r in rows]}
-
-
-_EXTENSIONS = {PDF_TYPE: "pdf", DOCX_TYPE: "docx", "application/msword": "doc", "text/html": "html"}
