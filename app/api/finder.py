@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from starlette.requests import Request
 
 from app.api.listing import REGION_LIST
-from app.api.pages import html_page
+from app.api.html import html_page
 from app.models import Report
 from app.parsing import regions
 from app.services import query

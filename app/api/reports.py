@@ -29,7 +29,7 @@ from sqlmodel import select
 from app.api.caching import etag_matches
 from app.api.deps import DatabaseDep, ReportDep, SessionDep, SettingsDep, require_writer
 from app.api.listing import REPORT_ROWS_CONTENT, ReportRowsFormat, rows_response
-from app.api.pages import report_page
+from app.api.html import report_page
 from app.api.presenters import (
     DOCUMENT_CONTENT_RESPONSES, document_public, document_response, report_public, submitted_public,
 )
