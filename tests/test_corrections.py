@@ -278,3 +278,53 @@ def test_concurrent_corrections_of_one_figure_on_two_servers_leave_one_active(da
         assert served["figures"][0]["value"] == active["value"]
         stats = httpx.get(f"{a.base}/stats", params={"key": KEY}, timeout=30).json()["stats"][0]
         assert stats["sum"] == active["value"] and stats["count"] == 1
+
+
+def test_corrections_of_a_report_merged_away_by_reparse_go_to_the_report_it_joins(client, seed, database_url):
+    """Issue 13: reparse merges a one-document report into the report of its body-year; its
+    corrections move with it, except a key the target has corrected already (the target's
+    stays, the moved one is retired)."""
+    target = seed["id"]
+    other_key = "applications.new_received.natural_person"
+    r = client.post("/reports", content=(CORPUS / "pingtan-2024.txt").read_bytes(),
+                    headers={"Content-Type": "text/plain", **AUTH})
+    assert r.status_code == 201, r.text
+    gone = r.json()["id"]
+    assert gone != target
+    parsed = {k: _figure(client, target, k)["value"] for k in (KEY, other_key)}
+    mine, theirs, moved = parsed[KEY] + 7, parsed[KEY] + 9, parsed[other_key] + 5
+    for rid, key, value, reason in ((target, KEY, mine, "target: table 三"), (gone, KEY, theirs, "merged: table 三"),
+                                    (gone, other_key, moved, "merged: table 三, 自然人")):
+        r = client.put(f"/reports/{rid}/figures/{key}", json={"value": value, "reason": reason}, headers=AUTH)
+        assert r.status_code == 201, r.text
+    # the parser now reads the document of `gone` as one of the seed's body-year (its bytes
+    # become another copy of the seed's report): the reparse merges it into the seed's report
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as s:
+            s.exec(text("UPDATE document SET content = :c WHERE id = (SELECT document_id FROM report WHERE id = :r)")
+                   .bindparams(c=(CORPUS / "ewenki-2020.simplified.txt").read_bytes(), r=gone))
+            s.commit()
+    finally:
+        engine.dispose()
+    r = client.post(f"/reports/{gone}/reparse", headers=AUTH)
+    assert r.status_code == 200, r.text
+    assert r.json()["id"] == target
+    assert client.get(f"/reports/{gone}", follow_redirects=False).status_code == 308
+
+    kept, joined = _figure(client, target, KEY), _figure(client, target, other_key)
+    assert (kept["value"], kept["flags"], kept["parsed_value"]) == (mine, ["corrected"], parsed[KEY])
+    assert kept["correction"]["reason"] == "target: table 三"
+    assert (joined["value"], joined["flags"], joined["parsed_value"]) == (moved, ["corrected"], parsed[other_key])
+    assert joined["correction"]["reason"] == "merged: table 三, 自然人"
+
+    r = client.get(f"/reports/{target}/corrections")
+    assert r.status_code == 200, r.text
+    history = {c["reason"]: c for c in r.json()["corrections"]}
+    assert set(history) == {"target: table 三", "merged: table 三", "merged: table 三, 自然人"}
+    assert all(c["report_id"] == target for c in history.values())
+    assert history["target: table 三"]["active"] and history["merged: table 三, 自然人"]["active"]
+    superseded = history["merged: table 三"]
+    assert not superseded["active"] and superseded["value"] == theirs and superseded["retired_at"] is not None
+    assert superseded["retired_by"] == f"superseded on merge into report {target}"
+    assert superseded["by"] == LABEL  # who made it is kept

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete, select, update
 
 from app.models import (
-    Body, Document, DocumentParse, FigureRow, FindingRow, Report, ReportAlias, ReportText, utcnow,
+    Body, Correction, Document, DocumentParse, FigureRow, FindingRow, Report, ReportAlias, ReportText, utcnow,
 )
 from app.parsing import ParsedReport
 from app.parsing.reconcile import Copy, Reconciled, is_revision, reconcile
@@ -608,6 +608,7 @@ def _merge_into(session: Session, report: Report, other: Report, parsed: ParsedR
     (report_alias). Commits; returns `other`."""
     document_id = report.document_id
     before.update(rollup.cells_of(session, [other.id]))
+    _move_corrections(session, report.id, other.id)  # before the delete below, which would cascade to them
     session.exec(update(ReportAlias).where(ReportAlias.report_id == report.id)  # type: ignore[call-overload]
                  .values(report_id=other.id))
     session.delete(report)  # its text, figures, findings and parse go with it (ON DELETE CASCADE)
@@ -626,6 +627,21 @@ def _merge_into(session: Session, report: Report, other: Report, parsed: ParsedR
     quality.refresh_checks(session, [other, *neighbours])  # `neighbours`: those `report` had
     session.commit()
     return other
+
+
+def _move_corrections(session: Session, old_id: int, new_id: int) -> None:
+    """The corrections of a report merged away go to the report it joins (their history
+    with them); where the target has an active correction of the same key, the target's
+    stays and the moved one is retired, as a DELETE retires one (retired_by says why)."""
+    taken = {c.key for c in session.exec(select(Correction).where(Correction.report_id == new_id,
+                                                                   Correction.retired_at.is_(None)))}  # type: ignore[union-attr]
+    now = utcnow()
+    for c in session.exec(select(Correction).where(Correction.report_id == old_id)).all():
+        if c.retired_at is None and c.key in taken:
+            c.retired_at, c.retired_by = now, f"superseded on merge into report {new_id}"[:64]
+        c.report_id = new_id
+        session.add(c)
+    session.flush()
 
 
 def report_ids(engine: Engine, *, outdated_only: bool = False) -> list[int]:
