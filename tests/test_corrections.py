@@ -326,5 +326,6 @@ def test_corrections_of_a_report_merged_away_by_reparse_go_to_the_report_it_join
     assert history["target: table 三"]["active"] and history["merged: table 三, 自然人"]["active"]
     superseded = history["merged: table 三"]
     assert not superseded["active"] and superseded["value"] == theirs and superseded["retired_at"] is not None
-    assert superseded["retired_by"] == f"superseded on merge into report {target}"
+    # retired by the correction that stays: its author's label
+    assert superseded["retired_by"] == history["target: table 三"]["by"] == LABEL
     assert superseded["by"] == LABEL  # who made it is kept

@@ -632,13 +632,14 @@ def _merge_into(session: Session, report: Report, other: Report, parsed: ParsedR
 def _move_corrections(session: Session, old_id: int, new_id: int) -> None:
     """The corrections of a report merged away go to the report it joins (their history
     with them); where the target has an active correction of the same key, the target's
-    stays and the moved one is retired, as a DELETE retires one (retired_by says why)."""
-    taken = {c.key for c in session.exec(select(Correction).where(Correction.report_id == new_id,
-                                                                   Correction.retired_at.is_(None)))}  # type: ignore[union-attr]
+    stays and the moved one is retired, as a DELETE retires one: retired_by is the label of
+    whoever made the correction that stays (a key's label, as the field promises)."""
+    taken = {c.key: c.author for c in session.exec(select(Correction).where(
+        Correction.report_id == new_id, Correction.retired_at.is_(None)))}  # type: ignore[union-attr]
     now = utcnow()
     for c in session.exec(select(Correction).where(Correction.report_id == old_id)).all():
         if c.retired_at is None and c.key in taken:
-            c.retired_at, c.retired_by = now, f"superseded on merge into report {new_id}"[:64]
+            c.retired_at, c.retired_by = now, taken[c.key]
         c.report_id = new_id
         session.add(c)
     session.flush()
