@@ -1,9 +1,10 @@
 """Presenters: stored rows as the API's public JSON, with their links, for every router.
 
-Routers import presenters, never each other (tests/test_layers.py): a list of reports
-(/reports, /changes), a report, a body's reports and a document are drawn by the same
-functions here, so a link or a field is written once. Parsed findings' JSON is
-app/services/present.py's (shared with the bulk export, below the web layer).
+Routers import presenters, never each other (tests/test_layers.py): a report (alone, in
+/reports and /changes lists, as a submission) and a document are drawn by the functions
+here, so their links and fields are written once. A body's JSON is still drawn in its
+router (app/api/bodies.py). Parsed findings' JSON is app/services/present.py's (shared with
+the bulk export, below the web layer).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from app.api.problems import ProblemError
 from app.models import Document, FigureRow, Report, ReportLinks, ReportPublic, ReportSubmitted
 from app.parsing.decode import DOCX_TYPE, PDF_TYPE
 
-# the columns of a report in CSV/NDJSON (/reports, /changes and /bodies lists)
+# the columns of a report in CSV/NDJSON (/reports and /changes lists)
 REPORT_COLUMNS = ["id", "status", "template", "year", "agency", "region_code", "level", "title", "published_at",
                   "deadline", "on_time", "source_url", "parser_version", "figure_count", "finding_count",
                   "created_at", "updated_at", "change_seq", "checks_failing", "checks_holding", "checks_unknown",

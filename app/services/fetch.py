@@ -68,7 +68,7 @@ resolve: Callable[..., list] = socket.getaddrinfo
 
 class FetchError(Exception):
     """A fetch refused or failed: a stable code and a message (the web layer answers the code
-    with its status, app/api/problems.STATUS)."""
+    with its status, app/api/problems.INPUT_STATUS)."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
