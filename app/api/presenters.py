@@ -14,7 +14,8 @@ from sqlmodel import select
 
 from app.api.caching import etag_matches
 from app.api.problems import ProblemError
-from app.models import Document, FigureRow, Report, ReportLinks, ReportPublic, ReportSubmitted
+from app.api.shapes import RemovalLinks, RemovalPublic
+from app.models import Document, FigureRow, RemovedReport, Report, ReportLinks, ReportPublic, ReportSubmitted
 from app.parsing.decode import DOCX_TYPE, PDF_TYPE
 
 # the columns of a report in CSV/NDJSON (/reports and /changes lists)
@@ -45,6 +46,14 @@ def report_public(report: Report, request: Request) -> ReportPublic:
         body=None if report.body_id is None else f"{base_path(request)}/bodies/{report.body_id}",
     )
     return ReportPublic.model_validate({**report.model_dump(), "links": links})
+
+
+def removal_public(removed: RemovedReport, request: Request) -> RemovalPublic:
+    """A removed report as GET /changes lists it."""
+    root = f"{base_path(request)}/reports"
+    links = RemovalLinks(self=f"{root}/{removed.id}",
+                         merged_into=None if removed.merged_into is None else f"{root}/{removed.merged_into}")
+    return RemovalPublic.model_validate({**removed.model_dump(), "change": "removed", "links": links})
 
 
 def submitted_public(result, request: Request) -> ReportSubmitted:

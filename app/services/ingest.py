@@ -34,7 +34,8 @@ from app.parsing.reconcile import Copy, Reconciled, is_revision, reconcile
 from app.services import parses
 from app.parsing.budget import DEFAULT_SECONDS
 from app.parsing.decode import DOCX_TYPE, PDF_TYPE
-from app.services import quality, rollup
+from app.services import faults, quality, rollup
+from app.services.changes import tombstone
 from app.services.corrections import apply_corrections
 from app.services.convert import LEGACY_MEDIA_TYPE, parse_upload
 from app.services.neighbours import neighbour, neighbour_context
@@ -446,6 +447,7 @@ def _finish(session: Session, written: _Written) -> None:
     quality.refresh_checks(session, [session.get(Report, i) for i in written.new_reports], inserted=True)
     if written.changed:
         quality.refresh_checks(session, [session.get(Report, i) for i in sorted(written.changed)])
+        faults.pause("reconcile")  # tests kill the process here (app/services/faults.py)
 
 
 _RETRIES = 3
@@ -611,6 +613,7 @@ def _merge_into(session: Session, report: Report, other: Report, parsed: ParsedR
     _move_corrections(session, report.id, other.id)  # before the delete below, which would cascade to them
     session.exec(update(ReportAlias).where(ReportAlias.report_id == report.id)  # type: ignore[call-overload]
                  .values(report_id=other.id))
+    tombstone(session, report, "merged", merged_into=other.id)  # GET /changes: removed, merged into `other`
     session.delete(report)  # its text, figures, findings and parse go with it (ON DELETE CASCADE)
     session.flush()
     session.add(ReportAlias(old_id=report.id, report_id=other.id))
