@@ -18,7 +18,7 @@ from sqlmodel import Session, SQLModel, select
 
 from app.db import make_engine
 from app.main import create_app
-from app.models import Report
+from app.models import FigureRow, Report
 from app.parsing import NeighbourYears, parse_document
 from app.services.bulk import ingest_paths
 from app.services.evidence import settle_neighbours, to_settle
@@ -49,7 +49,8 @@ def _codes(client, report_id: int) -> set[str]:
 
 
 def _all_figures(client, report_id: int) -> dict:
-    return {f["key"]: (f["value"], tuple(f["flags"])) for f in client.get(f"/reports/{report_id}/figures").json()["figures"]}
+    figures = client.get(f"/reports/{report_id}/figures").json()["figures"]
+    return {f["key"]: (f["value"], tuple(f["flags"])) for f in figures}
 
 
 def test_posting_t_then_its_previous_year_settles_t(client):
@@ -105,8 +106,6 @@ def _import(engine, *paths: Path, batch: int = 32):
 
 
 def _stored_docs(engine, report_id: int) -> list[float]:
-    from app.models import FigureRow
-
     with Session(engine) as s:
         rows = {r.key: r for r in s.exec(select(FigureRow).where(FigureRow.report_id == report_id,
                                                                  FigureRow.key.in_(KEYS)))}
@@ -120,7 +119,6 @@ def test_folder_import_settles_once_a_batch_in_any_order(engine, batches):
     outcomes = [o for paths in batches for o in _import(engine, *paths)]
     b = next(o.report.id for o, p in zip(outcomes, [p for ps in batches for p in ps]) if p == B)
     assert _stored_docs(engine, b) == [1, 10, 22]
-    # settled: nothing left to read again
     assert to_settle(engine, outcomes, own=True) == [b]  # still wants evidence (an inferred row) …
     assert settle_neighbours(engine, outcomes, own=True) == []  # … but reading it again changes nothing
 
