@@ -10,6 +10,8 @@ procurement count and amount that no cross-year identity covers)."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -25,7 +27,7 @@ from app.services.evidence import settle_neighbours, to_settle
 from app.services.ingest import ingest
 from app.services.neighbours import wants_neighbours
 from app.services.parsepool import ParsePool
-from conftest import AUTH, CORPUS
+from conftest import AUTH, CORPUS, disclosure_command
 
 UNSEEN = Path(__file__).resolve().parent / "data" / "unseen"
 A, B = UNSEEN / "split-cross-year-2021-a.txt", UNSEEN / "split-cross-year-2021-b.txt"
@@ -170,3 +172,15 @@ def test_the_context_crosses_into_a_parse_process():
 def test_the_rule_is_the_findings():
     assert wants_neighbours(["ambiguous_split"]) and wants_neighbours(["x", "inferred_split"])
     assert not wants_neighbours(["row_sum_mismatch"]) and not wants_neighbours([])
+
+
+def test_disclosure_ingest_settles_an_earlier_year_in_a_later_run(tmp_path, engine, database_url):
+    """The command as an operator runs it: year t one day, t−1 the next."""
+    env = {**os.environ, "DATABASE_URL": database_url, "DISCLOSURE_API_KEYS": ""}
+    for path in (B, A):
+        proc = subprocess.run([*disclosure_command(), "ingest", str(path)], capture_output=True, text=True,
+                              env=env, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+    with Session(engine) as s:
+        b = s.exec(select(Report).where(Report.year == parse_document(B.read_bytes(), TEXT["Content-Type"]).year)).one()
+    assert _stored_docs(engine, b.id) == [1, 10, 22]
