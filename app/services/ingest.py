@@ -38,7 +38,7 @@ from app.services import faults, quality, rollup
 from app.services.changes import tombstone
 from app.services.corrections import apply_corrections
 from app.services.convert import LEGACY_MEDIA_TYPE, parse_upload
-from app.services.neighbours import neighbour, neighbour_context
+from app.services.neighbours import context_for, neighbour, neighbour_context, wants_neighbours
 
 
 Submission = str  # new | copy | revision | duplicate
@@ -106,10 +106,8 @@ def ingest(engine: Engine, data: bytes, content_type: str | None = None, source_
     if lookup_first and (existing := stored_result(engine, digest)) is not None:
         return existing
     parsed = parse_upload(data, content_type, budget=budget)
-    if any(f.code == "ambiguous_split" for f in parsed.findings):  # the body's other years may settle it
-        with Session(engine) as session:
-            context = neighbour_context(session, Report(agency=parsed.agency, year=parsed.year,
-                                                        region_code=parsed.region_code))
+    if wants_neighbours(f.code for f in parsed.findings):  # the body's other years may settle it
+        context = context_for(engine, parsed)
         if context is not None:
             parsed = parse_upload(data, content_type, budget=budget, context=context)
     return store(engine, data, parsed, source_url or parsed.source_url, digest=digest,
