@@ -231,7 +231,7 @@ async def create_report(
     else:
         parsed = await _parse(request, database, data, content_type, limiter)
         result = await _writer(request).store(data, parsed, source_url or parsed.source_url)
-        _settle_later(background, database, settings, result)
+        _settle_later(request, background, database, settings, result)
     public = submitted_public(result, request)
     response.headers["Location"] = public.links.self
     if not result.created:
@@ -252,12 +252,13 @@ async def _parse(request: Request, database: DatabaseDep, data: bytes, content_t
     return parsed
 
 
-def _settle_later(background: BackgroundTasks, database: DatabaseDep, settings: SettingsDep,
+def _settle_later(request: Request, background: BackgroundTasks, database: DatabaseDep, settings: SettingsDep,
                   result: IngestResult) -> None:
     """After the answer, in a worker thread: the stored report's neighbour years that it may
-    settle are parsed again (app/services/evidence.py)."""
+    settle are parsed again (app/services/evidence.py), in the parse processes."""
     if result.submission != "duplicate":
-        background.add_task(settle_neighbours, database.engine, [result], budget=settings.disclosure_parse_budget)
+        background.add_task(settle_neighbours, database.engine, [result], budget=settings.disclosure_parse_budget,
+                            parse=_parse_pool(request).parse_blocking)
 
 
 async def _create_from_url(request: Request, response: Response, database: DatabaseDep, settings: SettingsDep,
@@ -276,7 +277,7 @@ async def _create_from_url(request: Request, response: Response, database: Datab
     result = await anyio.to_thread.run_sync(
         functools.partial(ingest_fetched, database.engine, fetched, budget=settings.disclosure_parse_budget),
         limiter=_ingest_limiter(request))
-    _settle_later(background, database, settings, result)
+    _settle_later(request, background, database, settings, result)
     public = submitted_public(result, request)
     response.headers["Location"] = public.links.self
     if not result.created:
@@ -295,7 +296,8 @@ async def _create_from_url(request: Request, response: Response, database: Datab
 )
 async def reparse_report(report: ReportDep, request: Request, database: DatabaseDep) -> ReportPublic:
     budget = request.app.state.settings.disclosure_parse_budget
-    updated = await anyio.to_thread.run_sync(functools.partial(reparse, database.engine, report.id, budget=budget),
+    updated = await anyio.to_thread.run_sync(functools.partial(reparse, database.engine, report.id, budget=budget,
+                                                               parse=_parse_pool(request).parse_blocking),
                                              limiter=_ingest_limiter(request))
     if updated is None:  # deleted between the lookup and the reparse
         raise ProblemError(404, "not_found", f"There is no report {report.id}.")

@@ -27,7 +27,7 @@ from app.models import Document, DocumentParse, FigureRow, FindingRow, Report
 from app.parsing import InputError
 from app.parsing.budget import DEFAULT_SECONDS
 from app.services.convert import parse_upload
-from app.services.ingest import IngestResult, document_content_type, reparse
+from app.services.ingest import IngestResult, Parse, document_content_type, reparse
 from app.services.neighbours import EVIDENCE_CODES, neighbour, neighbour_context, wants_neighbours
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,8 @@ def to_settle(engine: Engine, results: Iterable[object], *, own: bool = False) -
     return sorted(out)
 
 
-def would_change(engine: Engine, report_id: int, budget: float | None = DEFAULT_SECONDS) -> bool:
+def would_change(engine: Engine, report_id: int, budget: float | None = DEFAULT_SECONDS,
+                 parse: Parse | None = None) -> bool:
     """Whether parsing the report again with its neighbours' evidence gives other figures or
     findings than it has: a report of one document is parsed with them first (a few ms for a
     text), so that a neighbour that settles nothing (a row no cross-year identity covers: a
@@ -78,8 +79,9 @@ def would_change(engine: Engine, report_id: int, budget: float | None = DEFAULT_
         if len(documents) > 1 or document is None:
             return True
         try:
-            parsed = parse_upload(document.content, document_content_type(document), budget=budget,
-                                  context=neighbour_context(session, report))
+            content_type, context = document_content_type(document), neighbour_context(session, report)
+            parsed = (parse_upload(document.content, content_type, budget=budget, context=context)
+                      if parse is None else parse(document.content, content_type, context))
         except InputError:
             return True  # reparse says what becomes of it
         stored = session.exec(select(FigureRow.key, FigureRow.value, FigureRow.flags)
@@ -91,14 +93,17 @@ def would_change(engine: Engine, report_id: int, budget: float | None = DEFAULT_
 
 
 def settle_neighbours(engine: Engine, results: Iterable[object], *, own: bool = False,
-                      budget: float | None = DEFAULT_SECONDS) -> list[int]:
+                      budget: float | None = DEFAULT_SECONDS, parse: Parse | None = None) -> list[int]:
     """Parse again (app.services.ingest.reparse, a transaction each) the reports `to_settle`
-    names; the ids parsed again. Blocking: from a worker thread in async code. A report that
-    cannot be parsed again now is logged and left as it is: what was stored stays stored."""
+    names; the ids parsed again. Blocking: from a worker thread in async code, with `parse`
+    the server's parse processes (ParsePool.parse_blocking) so that the parsing is not done in
+    the server process. A report that cannot be parsed again now is logged and left as it
+    is: what was stored stays stored."""
     done = []
     for report_id in to_settle(engine, results, own=own):
         try:
-            if would_change(engine, report_id, budget) and reparse(engine, report_id, budget=budget) is not None:
+            if (would_change(engine, report_id, budget, parse)
+                    and reparse(engine, report_id, budget=budget, parse=parse) is not None):
                 done.append(report_id)
         except Exception:  # noqa: BLE001 - the stored report stays as it was
             log.exception("report %s could not be parsed again with its neighbours' evidence", report_id)

@@ -19,6 +19,7 @@ transaction.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -29,7 +30,7 @@ from sqlmodel import Session, delete, select, update
 from app.models import (
     Body, Correction, Document, DocumentParse, FigureRow, FindingRow, Report, ReportAlias, ReportText, utcnow,
 )
-from app.parsing import ParsedReport
+from app.parsing import NeighbourYears, ParsedReport
 from app.parsing.reconcile import Copy, Reconciled, is_revision, reconcile
 from app.services import parses
 from app.parsing.budget import DEFAULT_SECONDS
@@ -42,6 +43,7 @@ from app.services.neighbours import context_for, neighbour, neighbour_context, w
 
 
 Submission = str  # new | copy | revision | duplicate
+Parse = Callable[[bytes, str | None, NeighbourYears | None], ParsedReport]  # ParsePool.parse_blocking's shape
 
 
 @dataclass(slots=True)
@@ -539,11 +541,14 @@ def document_content_type(document: Document) -> str:
     return f"{media}; charset={document.encoding}" if document.encoding else media
 
 
-def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SECONDS) -> Report | None:
+def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SECONDS,
+            parse: Parse | None = None) -> Report | None:
     """Run the current parser again on the stored bytes of every document of report
     `report_id`, keep each document's parse and reconcile the report from them, replacing its
     figures, findings and text in one transaction; the documents themselves are never
-    touched. None when there is no such report."""
+    touched. None when there is no such report. `parse`: (bytes, content type, neighbour
+    context) → parse, to parse elsewhere than in this thread (the server's parse processes);
+    by default parse_upload here, within `budget`."""
     with Session(engine, expire_on_commit=False) as session:
         report = session.get(Report, report_id)
         if report is None:
@@ -556,8 +561,9 @@ def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SE
         for doc_id in doc_ids:
             document = session.get(Document, doc_id)
             assert document is not None
-            fresh[doc_id] = storable(parse_upload(document.content, document_content_type(document), budget=budget,
-                                                  context=context))
+            content_type = document_content_type(document)
+            fresh[doc_id] = storable(parse_upload(document.content, content_type, budget=budget, context=context)
+                                     if parse is None else parse(document.content, content_type, context))
         before = rollup.cells_of(session, [report.id])  # the rollup cells it leaves (refreshed below)
         # the neighbours it has now: their check verdicts are computed again below (its body or
         # year may change, and their checks against it then become unknown)

@@ -408,6 +408,18 @@ class ParsePool:
                     workers.close()
         return await anyio.to_thread.run_sync(in_thread, limiter=limiter)
 
+    def parse_blocking(self, data: bytes, content_type: str | None,
+                       context: NeighbourYears | None = None) -> ParsedReport:
+        """For a worker thread (a background task): the parse in one of the pool's processes,
+        waiting there for a free one, so that its CPU is not the server process's (whose GIL
+        the event loop needs); in this thread when the pool has no processes or is broken."""
+        if self.processes > 0 and time.monotonic() >= self._threads_until:
+            try:
+                return self._pool().parse(data, content_type, context)
+            except PoolBroken:
+                pass  # the next async parse notices and falls back for a while
+        return parse_upload(data, content_type, budget=self.budget, context=context)
+
     def pids(self) -> list[int]:
         return self._workers.pids() if self._workers is not None else []
 
