@@ -290,7 +290,8 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     from app.config import get_settings
     from app.db import make_engine
     from app.parsing import PARSER_VERSION, InputError
-    from app.services.ingest import reparse, report_ids
+    from app.services.ingest import report_ids
+    from app.services.reparse import reparse
 
     if not args.all and not args.outdated and not args.ids:
         print("disclosure reparse: give report ids, --outdated or --all", file=sys.stderr)

@@ -24,7 +24,8 @@ from pathlib import Path
 from app.db import make_engine, migrate
 from app.parsing import NeighbourYears, parse_document
 from app.services.evidence import settle_neighbours, to_settle, would_change
-from app.services.ingest import ingest, reparse
+from app.services.ingest import ingest
+from app.services.reparse import reparse
 from app.services.neighbours import context_for
 
 REPO = Path(__file__).resolve().parents[1]

@@ -212,3 +212,38 @@ def test_a_report_merged_away_by_reparse_is_listed_as_removed_with_where_it_went
     r = client.delete(f"/documents/{other['document_id']}", headers=AUTH)
     assert r.status_code == 200 and r.json()["report_id"] == target and r.json()["documents_left"] == 1, r.text
 
+
+
+def test_a_document_that_now_reads_as_another_body_leaves_its_report_on_reparse(client, seed, database_url):
+    """Issue 13: a report of two documents, one of which the parser now reads as another
+    body's report (its stored bytes rewritten here, as a parser change would read them): the
+    reparse splits it off into a report of its own body-year; each is counted once."""
+    from sqlalchemy import text
+
+    rid = seed["id"]
+    copy = _post(client, "ewenki-2020.gb18030.txt")
+    assert copy["id"] == rid
+    cursor = _changes(client)["cursor"]
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as s:
+            s.exec(text("UPDATE document SET content = :c, encoding = 'utf-8' WHERE id = :d")
+                   .bindparams(c=(CORPUS / "pingtan-2024.txt").read_bytes(), d=copy["document_id"]))
+            s.commit()
+    finally:
+        engine.dispose()
+    r = client.post(f"/reports/{rid}/reparse", headers=AUTH)
+    assert r.status_code == 200 and r.json()["id"] == rid and r.json()["document_count"] == 1, r.text
+    assert {k: f["value"] for k, f in _figures(client, rid).items()} == expected_for("ewenki-2020.txt")["figures"]
+    reports = client.get("/reports").json()["data"]
+    assert len(reports) == 2
+    (other,) = [x for x in reports if x["id"] != rid]
+    assert (other["year"], other["document_count"]) == (2024, 1) and other["agency"] != seed["agency"]
+    assert [d["id"] for d in client.get(f"/reports/{other['id']}/documents").json()["documents"]] == [
+        copy["document_id"]]
+    pingtan = expected_for("pingtan-2024.txt")["figures"]
+    got = {k: f["value"] for k, f in _figures(client, other["id"]).items()}
+    assert all(got[k] == v for k, v in pingtan.items() if k in got) and len(got) >= 0.9 * len(pingtan)
+    assert {(c["id"], c["change"]) for c in _changes(client, cursor)["data"]} >= {(rid, "updated"),
+                                                                                  (other["id"], "created")}
+    assert _stats(client)["reports_in_scope"] == 1

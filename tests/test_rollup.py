@@ -17,7 +17,8 @@ from app.db import alembic_config, make_engine
 from app.models import Document, FigureRollup, IndicatorRollup, Report, RollupCell, RollupPending
 from app.parsing import parse_document
 from app.services import catalogue, query, rollup
-from app.services.ingest import reparse, store, store_many
+from app.services.ingest import store, store_many
+from app.services.reparse import reparse
 from conftest import CORPUS, other_body
 from test_queries import _variants
 

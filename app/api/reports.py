@@ -43,7 +43,8 @@ from app.parsing.decode import DOCX_TYPE, LEGACY_WORD_TYPES, PDF_TYPE
 from app.services.attachment import fetch_report
 from app.services.evidence import settle_neighbours
 from app.services.fetch import FetchError, check_url
-from app.services.ingest import IngestResult, ingest_fetched, reparse, sha256_hex, stored_result
+from app.services.ingest import IngestResult, ingest_fetched, sha256_hex, stored_result
+from app.services.reparse import reparse
 from app.services.neighbours import context_for, wants_neighbours
 from app.services.parsepool import ParsePool, default_processes
 from app.services.writer import BatchWriter

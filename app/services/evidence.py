@@ -1,7 +1,7 @@
 """A neighbour arriving later: when a body's report of year t is stored (new, or reconciled
 from a new document), its reports of years t−1 and t+1 whose run-together rows were left out
 (`ambiguous_split`) or inferred (`inferred_split`) are parsed again from their stored
-documents with the evidence that year t brings (app.services.ingest.reparse looks the
+documents with the evidence that year t brings (app.services.reparse.reparse looks the
 neighbour context up itself).
 
 Called after the storing transaction committed, never inside it: by the folder import once a
@@ -27,7 +27,8 @@ from app.models import Document, DocumentParse, FigureRow, FindingRow, Report
 from app.parsing import InputError
 from app.parsing.budget import DEFAULT_SECONDS
 from app.services.convert import parse_upload
-from app.services.ingest import IngestResult, Parse, document_content_type, reparse
+from app.services.ingest import IngestResult, Parse, document_content_type
+from app.services.reparse import reparse
 from app.services.neighbours import EVIDENCE_CODES, neighbour, neighbour_context, wants_neighbours
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ def would_change(engine: Engine, report_id: int, budget: float | None = DEFAULT_
 
 def settle_neighbours(engine: Engine, results: Iterable[object], *, own: bool = False,
                       budget: float | None = DEFAULT_SECONDS, parse: Parse | None = None) -> list[int]:
-    """Parse again (app.services.ingest.reparse, a transaction each) the reports `to_settle`
+    """Parse again (app.services.reparse.reparse, a transaction each) the reports `to_settle`
     names; the ids parsed again. Blocking: from a worker thread in async code, with `parse`
     the server's parse processes (ParsePool.parse_blocking) so that the parsing is not done in
     the server process. A report that cannot be parsed again now is logged and left as it
