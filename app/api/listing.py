@@ -18,7 +18,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import Select
 from sqlmodel import Session
 
-from app import __version__
+from app import __version__, mediatypes
 from app.api.caching import etag_matches
 from app.db import Database, Overloaded, ReadGate
 from app.models import Status, Template
@@ -104,16 +104,8 @@ def negotiate(request: Request, fmt: str | None) -> str:
     if fmt:
         return fmt
     best, best_q = "json", -1.0
-    for part in request.headers.get("accept", "").split(","):
-        media, *params = [p.strip() for p in part.split(";")]
-        q = 1.0
-        for p in params:
-            if p.startswith("q="):
-                try:
-                    q = float(p[2:])
-                except ValueError:
-                    q = 0.0
-        chosen = _MEDIA.get(media.lower())
+    for media, q in mediatypes.accepted(request.headers.get("accept")):
+        chosen = _MEDIA.get(media)
         if chosen and q > best_q and q > 0:
             best, best_q = chosen, q
     return best

@@ -26,6 +26,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import ValidationError
 from sqlmodel import select
 
+from app import mediatypes
 from app.api.caching import etag_matches
 from app.api.deps import DatabaseDep, ReportDep, SessionDep, SettingsDep, require_writer
 from app.api.listing import REPORT_ROWS_CONTENT, ReportRowsFormat, rows_response
@@ -219,8 +220,7 @@ async def create_report(
     else:
         data = body
         if media_type == "text/markdown":  # Markdown is read as text (charset kept)
-            _, sep, params = content_type.partition(";")
-            content_type = "text/plain" + sep + params
+            content_type = mediatypes.with_type(content_type, "text/plain")
         elif media_type == "application/octet-stream":  # no type: the parser goes by the bytes
             content_type = None
     # parse in a thread (or find the bytes stored already), then write with the other requests'

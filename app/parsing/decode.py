@@ -9,6 +9,8 @@ the same lines; a legacy Word file (.doc/.wps, an OLE2 compound file) is refused
 
 from __future__ import annotations
 
+from app import mediatypes
+
 import codecs
 import re
 from dataclasses import dataclass
@@ -39,14 +41,7 @@ def parse_content_type(content_type: str | None) -> tuple[str | None, str | None
     """'text/plain; charset=GBK' → ('text/plain', 'gbk')."""
     if not content_type:
         return None, None
-    parts = [p.strip() for p in content_type.split(";")]
-    media = parts[0].lower() or None
-    charset = None
-    for p in parts[1:]:
-        name, _, value = p.partition("=")
-        if name.strip().lower() == "charset":
-            charset = value.strip().strip("\"'").lower() or None
-    return media, charset
+    return mediatypes.split(content_type)[0] or None, mediatypes.parameter(content_type, "charset")
 
 
 def _codec(name: str) -> str | None:

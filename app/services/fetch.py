@@ -41,6 +41,7 @@ from datetime import datetime, timezone
 import httpcore
 import httpx
 
+from app import mediatypes
 from app import __version__
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -307,12 +308,11 @@ def _without_scheme(url: str) -> str | None:
 
 
 def _content_type(header: str | None) -> str | None:
-    media = (header or "").split(";", 1)[0].strip().lower()
-    params = (header or "").partition(";")[2]
+    media = mediatypes.split(header)[0]
     if media in HTML_TYPES:
-        return "text/html" + (";" + params if params else "")
+        return mediatypes.with_type(header, "text/html")
     if media in TEXT_TYPES:
-        return "text/plain" + (";" + params if params else "")
+        return mediatypes.with_type(header, "text/plain")
     if media in FILE_TYPES:
         return media
     if media in SNIFF_TYPES:

@@ -12,6 +12,8 @@ import jinja2
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 
+from app import mediatypes
+
 ASSETS_URL = "/assets"
 # The pages' policy: scripts and styles from this service only (no inline script, no inline
 # style attribute), images from the service (page renderings) only, forms posted to it only
@@ -27,19 +29,6 @@ def package_dir(name: str) -> Path:
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(str(package_dir("templates"))), autoescape=True,
                           trim_blocks=True, lstrip_blocks=True)
 templates = Jinja2Templates(env=_ENV)
-
-
-def _q(part: str) -> tuple[str, float]:
-    media, *params = [p.strip() for p in part.split(";")]
-    q = 1.0
-    for p in params:
-        name, _, value = p.partition("=")
-        if name.strip().lower() == "q":
-            try:
-                q = float(value)
-            except ValueError:
-                q = 0.0
-    return media.lower(), q
 
 
 def _quality(accept: list[tuple[str, float]], media: str) -> float:
@@ -58,7 +47,7 @@ def prefers_html(accept_header: str | None) -> bool:
     a browser's `text/html,…,*/*;q=0.8` does; `*/*`, `application/json` or no header do not."""
     if not accept_header or "html" not in accept_header.lower():
         return False
-    accept = [_q(part) for part in accept_header.split(",") if part.strip()]
+    accept = mediatypes.accepted(accept_header)
     html = max(_quality(accept, "text/html"), _quality(accept, "application/xhtml+xml"))
     return html > 0 and html > _quality(accept, "application/json")
 
