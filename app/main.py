@@ -52,9 +52,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         _app.state.runtime.close()
         del _app.state.runtime
-        pool = getattr(_app.state, "parse_pool", None)
-        if pool is not None:
-            pool.close()
         database.dispose()
 
     # docs_url/redoc_url off: app.api.docs serves both pages with their assets from the service, no CDN

@@ -81,9 +81,9 @@ def _seeded(request):
     migrate(url)
     APP.state.db = Database(url)
     # what the app builds on first use over its database goes with the database it replaces
-    for name in ("writer", "ingest_limiter", "migration_head"):
-        if hasattr(APP.state, name):
-            delattr(APP.state, name)
+    if hasattr(APP.state, "runtime"):  # (its writer, its migration head, …)
+        APP.state.runtime.close()
+        del APP.state.runtime
     with TestClient(APP) as client:
         r = client.post("/reports", content=(CORPUS / SEED).read_bytes(),
                         headers={"Content-Type": "text/plain", "Authorization": f"Bearer {API_KEY}"})

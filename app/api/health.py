@@ -29,14 +29,15 @@ class Ready(BaseModel):
 
 def migration_head(request: Request) -> str:
     """The newest Alembic revision of this code (read once per app)."""
-    head = getattr(request.app.state, "migration_head", None)
+    state = runtime(request.app)
+    head = state.migration_head
     if head is None:
         from alembic.script import ScriptDirectory
 
         from app.db import alembic_config
 
         head = ScriptDirectory.from_config(alembic_config(request.app.state.db.url)).get_current_head()
-        request.app.state.migration_head = head
+        state.migration_head = head
     return head
 
 

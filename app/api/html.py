@@ -17,6 +17,7 @@ from app.api.problems import ProblemError
 from app.models import Document, FigureRow, FindingRow, Report, ReportText
 from app.parsing import regions
 from app.parsing.decode import PDF_TYPE
+from app.runtime import runtime
 from app.services.pagerender import PageCache
 from app.services.present import figure_columns_json, fill_source_lines, finding_row_json
 from app.services.viewer import report_view
@@ -27,10 +28,7 @@ PAGE_IMAGE_WIDTH = 900  # pixels: the page image the report page shows
 
 
 def page_cache(request: Request) -> PageCache:
-    cache = getattr(request.app.state, "page_cache", None)
-    if cache is None:
-        cache = request.app.state.page_cache = PageCache()
-    return cache
+    return runtime(request.app).pages
 
 
 def html_page(name: str, context: dict[str, Any], request: Request, status_code: int = 200) -> HTMLResponse:

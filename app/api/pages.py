@@ -98,14 +98,10 @@ async def read_page_image(
     })
 
 
-RENDERS_AT_ONCE = 2
 
 
 def _render_limiter(request: Request) -> anyio.CapacityLimiter:
-    limiter = getattr(request.app.state, "render_limiter", None)
-    if limiter is None:  # made on first use: it needs the running loop
-        limiter = request.app.state.render_limiter = anyio.CapacityLimiter(RENDERS_AT_ONCE)
-    return limiter
+    return runtime(request.app).renders
 
 
 @router.get("/sections/applications.csv", response_class=Response,

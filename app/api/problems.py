@@ -19,6 +19,7 @@ from app.api.security_headers import HEADERS as SECURITY_HEADERS
 from app.db import Overloaded
 from app.models import Problem, ValidationProblem
 from app.parsing import InputError
+from app.runtime import runtime
 
 log = logging.getLogger("app.errors")
 
@@ -117,13 +118,14 @@ async def _http_exception(request: Request, exc: StarletteHTTPException) -> JSON
 def allowed_methods(request: Request) -> list[str]:
     """Every method the path is documented with: Starlette's 405 names only the methods of
     the first route that matched the path, and e.g. GET and POST /reports are two routes."""
-    table = getattr(request.app.state, "allowed_methods_table", None)
+    state = runtime(request.app)
+    table = state.allowed_methods
     if table is None:
         table = []
         for template, operations in request.app.openapi().get("paths", {}).items():
             pattern = re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)) + "$")
             table.append((pattern, sorted(m.upper() for m in operations if m.isalpha())))
-        request.app.state.allowed_methods_table = table
+        state.allowed_methods = table
     path = request.url.path
     return sorted({m for pattern, methods in table if pattern.match(path) for m in methods})
 

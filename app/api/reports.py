@@ -47,7 +47,8 @@ from app.services.fetch import FetchError, check_url
 from app.services.ingest import IngestResult, ingest_fetched, sha256_hex, stored_result
 from app.services.reparse import reparse
 from app.services.neighbours import context_for, wants_neighbours
-from app.services.parsepool import ParsePool, default_processes
+from app.runtime import runtime
+from app.services.parsepool import ParsePool
 from app.services.writer import BatchWriter
 from app.services.present import finding_row_json
 from app.web import wants_html
@@ -83,39 +84,20 @@ _REQUEST_BODY = {
 }
 
 
-# At most this many parses + write transactions at once: parsing is CPU under the GIL, and
-# the cap keeps writers from taking every pooled connection the inline reads need.
-INGEST_CONCURRENCY = 4
-
-
 def _ingest_limiter(request: Request) -> anyio.CapacityLimiter:
-    # made on first use: a CapacityLimiter needs the running event loop
-    limiter = getattr(request.app.state, "ingest_limiter", None)
-    if limiter is None:
-        limiter = request.app.state.ingest_limiter = anyio.CapacityLimiter(INGEST_CONCURRENCY)
-    return limiter
+    return runtime(request.app).ingest
 
 
 def _writer(request: Request) -> BatchWriter:
-    writer = getattr(request.app.state, "writer", None)
-    if writer is None:
-        writer = request.app.state.writer = BatchWriter(request.app.state.db)
-    return writer
+    return runtime(request.app).writer
 
 
 def _parse_pool(request: Request) -> ParsePool:
-    pool = getattr(request.app.state, "parse_pool", None)
-    if pool is None:
-        settings = request.app.state.settings
-        processes = settings.disclosure_parse_processes
-        pool = request.app.state.parse_pool = ParsePool(
-            default_processes() if processes is None else processes,
-            budget=settings.disclosure_parse_budget, timeout=settings.disclosure_parse_timeout)
-    return pool
+    return runtime(request.app).parse_pool
 
 
 def media_type_of(content_type: str | None) -> str:
-    return (content_type or "").split(";", 1)[0].strip().lower()
+    return mediatypes.split(content_type)[0]
 
 
 async def read_body(request: Request, limit: int) -> bytes:
