@@ -360,6 +360,22 @@ def _rewrite(session: Session, report: Report, copies: list[Copy], fresh: dict[i
                      _finding_rows(report.id, rec.findings))
 
 
+def rewrite_report(session: Session, report: Report, copies: list[Copy], fresh: dict[int, ParsedReport],
+                   before: dict, neighbours: list[Report]) -> None:
+    """Reconcile a stored report again from `copies` and write all that follows, in this
+    transaction: its figures and findings, its corrections applied to them again, the /stats
+    rollup of the cells it was in (`before`, from rollup.cells_of) and is in now, and the
+    cross-year checks of it and of `neighbours` (those it had before the change)."""
+    _clear(session, report.id)
+    children = _rewrite(session, report, copies, fresh)
+    session.add(report)
+    session.flush()
+    _write_children(session, [children])
+    apply_corrections(session, report.id)
+    rollup.refresh(session, before, [report.id])
+    quality.refresh_checks(session, [report, *neighbours])
+
+
 def _clear(session: Session, report_id: int) -> None:
     for table in (FigureRow, FindingRow):
         session.exec(delete(table).where(table.report_id == report_id))  # type: ignore[call-overload]

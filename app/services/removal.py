@@ -28,8 +28,7 @@ from app.models import (
 from app.parsing.normalize import normalize
 from app.services import faults, quality, rollup
 from app.services.changes import tombstone
-from app.services.corrections import apply_corrections
-from app.services.ingest import _clear, _copies, _lock_bodies, _rewrite, _write_children
+from app.services.ingest import _copies, _lock_bodies, rewrite_report
 from app.services.neighbours import neighbour
 
 @dataclass(frozen=True, slots=True)
@@ -114,15 +113,7 @@ def _detach(session: Session, report: Report, document_id: int, by: str) -> tupl
     if report.document_id == document_id:
         _promote(session, report, others[0])
     _delete_document_row(session, document_id)
-    copies = _copies(session, report)
-    _clear(session, report.id)
-    children = _rewrite(session, report, copies, {})
-    session.add(report)
-    session.flush()
-    _write_children(session, [children])
-    apply_corrections(session, report.id)
-    rollup.refresh(session, before, [report.id])
-    quality.refresh_checks(session, [report, *neighbours])
+    rewrite_report(session, report, _copies(session, report), {}, before, neighbours)
     return len(others), False
 
 

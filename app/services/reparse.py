@@ -17,13 +17,12 @@ from app.models import Correction, Document, DocumentParse, Report, ReportAlias,
 from app.parsing import ParsedReport
 from app.parsing.budget import DEFAULT_SECONDS
 from app.parsing.reconcile import Copy
-from app.services import quality, rollup
+from app.services import rollup
 from app.services.changes import tombstone
 from app.services.convert import parse_upload
-from app.services.corrections import apply_corrections
 from app.services.ingest import (
-    Parse, _Written, _attach, _body, _clear, _copies, _finish, _lock_bodies, _parse_row, _rewrite, _rows,
-    _write_children, body_key, document_content_type, storable,
+    Parse, _Written, _attach, _body, _clear, _copies, _finish, _lock_bodies, _parse_row, _rows, body_key,
+    document_content_type, rewrite_report, storable,
 )
 from app.services.neighbours import neighbour, neighbour_context
 
@@ -84,13 +83,7 @@ def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SE
         else:
             session.add(ReportText(report_id=report.id, original=main.text, normalized=main.normalized_text))
         session.flush()
-        children = _rewrite(session, report, [Copy(d, p) for d, p in fresh.items()], fresh)
-        session.add(report)
-        session.flush()
-        _write_children(session, [children])
-        apply_corrections(session, report.id)
-        rollup.refresh(session, before, [report.id])
-        quality.refresh_checks(session, [report, *old_neighbours])
+        rewrite_report(session, report, [Copy(d, p) for d, p in fresh.items()], fresh, before, old_neighbours)
         if moved is not None:
             _finish(session, moved)  # the reports the documents that left went to
         session.commit()
@@ -136,15 +129,8 @@ def _merge_into(session: Session, report: Report, other: Report, parsed: ParsedR
     session.add(ReportAlias(old_id=report.id, report_id=other.id))
     session.add(_parse_row(document_id, other.id, parsed, main=False))
     session.flush()
-    copies = _copies(session, other, {document_id: parsed})
-    _clear(session, other.id)
-    children = _rewrite(session, other, copies, {document_id: parsed})
-    session.add(other)
-    session.flush()
-    _write_children(session, [children])
-    apply_corrections(session, other.id)
-    rollup.refresh(session, before, [other.id])
-    quality.refresh_checks(session, [other, *neighbours])  # `neighbours`: those `report` had
+    fresh = {document_id: parsed}
+    rewrite_report(session, other, _copies(session, other, fresh), fresh, before, neighbours)  # `report`'s neighbours
     session.commit()
     return other
 
