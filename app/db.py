@@ -311,6 +311,18 @@ class HealthProbe:
                 self._lock.release()
 
 
+def schema_object_filter(dialect: str):
+    """An Alembic `include_object` hook for comparing the models with a database of `dialect`:
+    what the models declare for another dialect alone (Index(...).ddl_if(dialect=...): e.g. the
+    rollup's covering indexes, PostgreSQL only) is left out, as create_all leaves it out."""
+
+    def include(obj, name, type_, reflected, compare_to) -> bool:
+        only = getattr(obj, "_ddl_if", None)
+        return only is None or only.dialect is None or only.dialect == dialect
+
+    return include
+
+
 def alembic_config(url: str) -> Config:
     """Alembic's config for `url`, from the alembic.ini of the source checkout (or of the
     working directory, where a non-editable install keeps it, as in the Docker image)."""

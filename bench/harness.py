@@ -5,7 +5,8 @@ and a bulk loader of generated reports. Nothing here asserts a timing.
 
 PostgreSQL: BENCH_POSTGRES_URL names a database on the server to connect to for creating
 and dropping the scratch one (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres);
-the scratch database is `bench_disclosure` (dropped first if left over, dropped at the end).
+the scratch database is `bench_disclosure` (dropped first if left over, dropped at the end),
+unless a bench is given a database to keep (scale_bench --keep-pg / --keep-sqlite).
 """
 
 from __future__ import annotations
@@ -86,6 +87,12 @@ class ReportGenerator:
         self.bases_2021 = [bases[n] for n in ("huaian-2024.txt", "shuyang-2025.txt", "pingtan-2024.txt")]
         self.places = [d for d in all_divisions() if d.level in ("county", "city")]
 
+    def skip(self, n: int) -> None:
+        """Draw the first n reports and drop them: the next make is report n, as in a run that
+        loaded those n first (resuming a kept database)."""
+        for i in range(n):
+            self.make(i)
+
     def make(self, i: int):
         """(unique bytes, ParsedReport) for report number i."""
         year = 2019 + self.rng.randrange(7)
@@ -154,32 +161,68 @@ def postgres_available() -> str | None:
 
 
 @contextlib.contextmanager
-def postgres_database() -> Iterator[str]:
+def postgres_database(keep: str | None = None) -> Iterator[str]:
     """A fresh, migrated database `bench_disclosure` on the PostgreSQL server of
-    BENCH_POSTGRES_URL, dropped afterwards."""
+    BENCH_POSTGRES_URL, dropped afterwards. With `keep`, the database of that name instead:
+    created when missing, reused (migrated to head) when there, never dropped, so that a
+    loaded database serves run after run."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     from app.db import migrate
 
+    name = keep or PG_BENCH_DB
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_BENCH_DB}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{PG_BENCH_DB}"'))
-    url = make_url(PG_ADMIN_URL).set(database=PG_BENCH_DB).render_as_string(hide_password=False)
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+        if not keep:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not keep or not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     try:
         migrate(url)
         yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_BENCH_DB}" WITH (FORCE)'))
+        if not keep:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
 @contextlib.contextmanager
-def database(kind: str) -> Iterator[str]:
-    with (sqlite_database() if kind == "sqlite" else postgres_database()) as url:
+def kept_sqlite_database(path: str) -> Iterator[str]:
+    """The SQLite file at `path`: created when missing, reused (migrated to head) when there,
+    never removed."""
+    from app.db import migrate
+
+    url = f"sqlite:///{Path(path).resolve()}"
+    migrate(url)
+    yield url
+
+
+@contextlib.contextmanager
+def database(kind: str, keep: str | None = None) -> Iterator[str]:
+    """A scratch database of that kind, removed afterwards; with `keep`, the named one
+    (a PostgreSQL database name, a SQLite file path), reused and kept."""
+    if kind == "sqlite":
+        ctx = kept_sqlite_database(keep) if keep else sqlite_database()
+    else:
+        ctx = postgres_database(keep)
+    with ctx as url:
         yield url
+
+
+def loaded_count(url: str) -> int:
+    """How many generated reports were loaded into the database (a kept database's starting
+    point): its documents, one per generated report (reports of a body-year share one report)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        n = conn.execute(text("SELECT count(*) FROM document")).scalar_one()
+    engine.dispose()
+    return int(n)
 
 
 def database_kinds(wanted: list[str]) -> list[str]:

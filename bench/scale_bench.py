@@ -15,6 +15,11 @@ the exponent k of p50 ∝ size^k (1 = linear). Prints figures, asserts nothing.
 
     .venv/bin/python bench/scale_bench.py [--quick] [--sizes 1000,5000,20000] [--rounds 30]
                                           [--database sqlite,postgres]
+                                          [--keep-pg DBNAME] [--keep-sqlite PATH]
+
+--keep-pg / --keep-sqlite load into a named database and keep it: a second run with the same
+name measures it again without loading (the generator is deterministic, so report i is the
+same report each time; a larger size loads only the reports it lacks).
 """
 
 from __future__ import annotations
@@ -82,7 +87,7 @@ def cases(rounds: int) -> list[tuple[str, list[str]]]:
     ]
 
 
-def run(kind: str, sizes: list[int], rounds: int) -> None:
+def run(kind: str, sizes: list[int], rounds: int, keep: str | None = None) -> None:
     print(f"\n## {kind}")
     gen = h.ReportGenerator()
     table = cases(rounds)
@@ -92,13 +97,20 @@ def run(kind: str, sizes: list[int], rounds: int) -> None:
         print(f"  {i + 1}: {label}   e.g. {urls[0]}")
     print(header)
     p50s: dict[int, list[float]] = {}
-    with h.database(kind) as url:
-        loaded = 0
+    with h.database(kind, keep) as url:
+        loaded = h.loaded_count(url)
+        if loaded:
+            print(f"(kept database: {loaded} generated reports there already; smaller sizes skipped)")
+            gen.skip(loaded)
         for size in sizes:
-            took = h.bulk_load(url, gen, loaded, size - loaded)
-            rate = (size - loaded) / took
-            loaded = size
-            h.analyze(url)
+            if size < loaded:
+                continue
+            rate = float("nan")
+            if size > loaded:
+                took = h.bulk_load(url, gen, loaded, size - loaded)
+                rate = (size - loaded) / took
+                loaded = size
+                h.analyze(url)
             mb = h.database_bytes(url) / 1e6
             # the answer and view stores off: every request pays for its query
             with h.Server("app", database_url=url, env={"DISCLOSURE_VIEW_CACHE_MB": "0"}) as srv, \
@@ -109,7 +121,9 @@ def run(kind: str, sizes: list[int], rounds: int) -> None:
                     row.append(h.median(h.timed_gets(client, urls)))
             p50s[size] = row
             print(f"{size:8d} {rate:9.0f} {mb:8.0f}  " + "  ".join(f"{v:6.1f}" for v in row), flush=True)
-    first, last = sizes[0], sizes[-1]
+    if not p50s:
+        return
+    first, last = min(p50s), max(p50s)
     if last > first:
         print(f"growth {first} → {last} reports ({last / first:.0f}×): p50 ratio (exponent k, 1 = linear)")
         for i, (label, _) in enumerate(table):
@@ -124,6 +138,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,5000,20000")
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--database", default="sqlite,postgres")
+    parser.add_argument("--keep-pg", metavar="DBNAME", help="PostgreSQL: load into (or reuse) this database and "
+                        "keep it; reports already there are not loaded again")
+    parser.add_argument("--keep-sqlite", metavar="PATH", help="SQLite: the same with this file")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.rounds, args.database = "200,1000", 10, "sqlite"
@@ -131,7 +148,7 @@ def main() -> None:
     print(f"# scale_bench on {h.machine()}")
     start = time.perf_counter()
     for kind in h.database_kinds(args.database.split(",")):
-        run(kind, sizes, args.rounds)
+        run(kind, sizes, args.rounds, args.keep_pg if kind == "postgres" else args.keep_sqlite)
     print(f"\n(took {time.perf_counter() - start:.0f} s)")
 
 

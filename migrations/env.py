@@ -10,7 +10,7 @@ from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from app.config import get_settings
-from app.db import make_engine
+from app.db import make_engine, schema_object_filter
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -40,6 +40,7 @@ def run_migrations_online() -> None:
             context.configure(
                 connection=connection, target_metadata=target_metadata, compare_type=True,
                 render_as_batch=connection.dialect.name == "sqlite",
+                include_object=schema_object_filter(connection.dialect.name),
             )
             with context.begin_transaction():
                 context.run_migrations()

@@ -10,14 +10,15 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
-from app.db import alembic_config, make_engine, migrate
+from app.db import alembic_config, make_engine, migrate, schema_object_filter
 
 
 def _diff(url: str) -> list:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                         "include_object": schema_object_filter(conn.dialect.name)})
             return compare_metadata(ctx, SQLModel.metadata)
     finally:
         engine.dispose()
@@ -171,5 +172,68 @@ def test_0014_deletion_on_reports_stored_before_it(empty_database_url):
         assert removal.delete_document(engine, 99, "tester") is None
         with pytest.raises(removal.Gone):
             removal.delete_document(engine, 3, "tester")
+    finally:
+        engine.dispose()
+
+
+def _rollup_answers(engine) -> list:
+    """/stats answers read from the rollup: keys and indicators, a few groupings and filters."""
+    from sqlmodel import Session
+
+    from app import indicators
+    from app.services import query
+
+    ids = [i.id for i in indicators.INDICATORS if i.rollup]
+    out = []
+    with Session(engine) as session:
+        for params, by in (({}, ["city"]), ({"year": "2020"}, ["province"]), ({"region": "15"}, ["year"])):
+            filters = query.ReportFilter.from_params(**params)
+            out.append(query.stats(session, ["active.permit.decisions", "applications.denied.total"], filters, by,
+                                   rollup=True))
+            out.append(query.indicator_stats(session, ids, filters, by, rollup=True))
+    return out
+
+
+def test_0015_rollup_read_indexes_on_postgresql_only(empty_database_url):
+    """Reports stored and folded into the rollup at 0014; upgraded: PostgreSQL has the covering
+    indexes (their columns, the included ones), SQLite none, and /stats answers as before;
+    downgraded again: gone, the answers the same."""
+    from app.services import rollup
+    from app.services.ingest import store_many
+    from test_queries import _variants
+
+    url = empty_database_url
+    command.upgrade(alembic_config(url), "0014")
+    engine = make_engine(url)
+    try:
+        store_many(engine, [(v["data"], v["parsed"]) for v in _variants()])
+        with engine.begin() as conn:
+            rollup.fold(conn)
+        before = _rollup_answers(engine)
+        assert any(rows for rows in before)
+
+        def indexes() -> dict[str, str]:
+            if engine.dialect.name != "postgresql":
+                return {ix["name"]: "" for t in ("figure_rollup", "indicator_rollup")
+                        for ix in inspect(engine).get_indexes(t)}
+            with engine.connect() as conn:
+                return dict(conn.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN "
+                                              "('figure_rollup', 'indicator_rollup')")).all())
+
+        assert "ix_figure_rollup_read" not in indexes()
+        migrate(url)
+        assert _diff(url) == []
+        found = indexes()
+        if engine.dialect.name == "postgresql":
+            assert "(grain, key, cell_id) INCLUDE (figures, total, low, high)" in found["ix_figure_rollup_read"]
+            assert ("(grain, indicator, cell_id) INCLUDE (template, year, level, region, province_code, city_code, "
+                    "reports, numerator, denominator)") in found["ix_indicator_rollup_read"]
+        else:
+            assert "ix_figure_rollup_read" not in found and "ix_indicator_rollup_read" not in found
+        engine.dispose()  # a fresh pool: no plan cached from before the indexes
+        assert _rollup_answers(engine) == before
+        command.downgrade(alembic_config(url), "0014")
+        assert not {"ix_figure_rollup_read", "ix_indicator_rollup_read"} & set(indexes())
+        assert _rollup_answers(engine) == before
     finally:
         engine.dispose()

@@ -36,10 +36,15 @@ def touch_report(session: Session, report: Report) -> int:
 def data_version(session: Session) -> tuple[int, int]:
     """(highest change_seq, number of reports): changes whenever any report is created,
     revised, re-parsed or removed (a removal takes a number too: removed_report.change_seq);
-    the stamp behind ETags of streamed (bulk) answers."""
-    seq, count = session.exec(select(func.coalesce(func.max(Report.change_seq), 0), func.count(Report.id))).one()
-    removed = session.scalar(select(func.coalesce(func.max(RemovedReport.change_seq), 0))) or 0
-    return max(int(seq), int(removed)), int(count)
+    the stamp behind ETags of streamed (bulk) answers. Subqueries, not one scan computing
+    both: the highest change_seq is then read off its index's end, and count(*) from the
+    smallest index; together in one scan, PostgreSQL read every report row for both (8 ms at
+    20,000 reports, on each request that stamps an ETag)."""
+    highest = select(func.max(Report.change_seq)).scalar_subquery()
+    removed = select(func.max(RemovedReport.change_seq)).scalar_subquery()
+    reports = select(func.count()).select_from(Report).scalar_subquery()
+    seq, gone, count = session.exec(select(func.coalesce(highest, 0), func.coalesce(removed, 0), reports)).one()
+    return max(int(seq), int(gone)), int(count)
 
 
 # the report columns a removed report keeps (those the report filters of GET /changes read)

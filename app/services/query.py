@@ -498,7 +498,7 @@ def _grouper(names: list[str], by: list[str]):
 def _reports_in_scope(conn, rep_stmt, width: int, group_of) -> dict[tuple, dict[str, int]]:
     """group → template → reports, from rows of (`width` attributes, template first; a count)."""
     in_scope: dict[tuple, dict[str, int]] = {}
-    for row in conn.execute(rep_stmt):
+    for row in conn.execute(rep_stmt).all():
         attrs = tuple(row[:width])
         per = in_scope.setdefault(group_of(attrs), {})
         per[attrs[0]] = per.get(attrs[0], 0) + row[width]
@@ -574,7 +574,7 @@ def stats(session: Session, keys: list[str], filters: ReportFilter, by: list[str
     in_scope = _reports_in_scope(conn, rep_stmt, width, group_of)
 
     acc: dict[str, dict[tuple, _Acc]] = {}  # key → group → figures
-    for row in conn.execute(fig_stmt):
+    for row in conn.execute(fig_stmt).all():
         key, attrs = row[0], tuple(row[1:1 + width])
         if attrs[0] not in cat[key].templates:
             continue  # never mix a key across templates that do not define it
@@ -685,7 +685,7 @@ def indicator_stats(session: Session, ids: list[str], filters: ReportFilter, by:
     width = len(names)
     in_scope = _reports_in_scope(conn, rep_stmt, width, group_of)
     sums: dict[str, dict[tuple, list]] = {}  # indicator → group → [reports, numerator parts, denominator parts]
-    for row in conn.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
+    for row in conn.execute(union_all(*parts) if len(parts) > 1 else parts[0]).all():
         acc = sums.setdefault(row[0], {}).setdefault(group_of(tuple(row[1:1 + width])), [0, [], []])
         acc[0] += row[1 + width]
         acc[1].append(row[2 + width] or 0.0)
