@@ -16,7 +16,7 @@ from app.api.problems import ProblemError, problem_responses
 from app.api.presenters import base_path
 from app.models import BodiesPage, Body, BodyDetail, Report
 from app.services import divisions
-from app.services.query import QueryError
+from app.services.filters import QueryError
 
 router = APIRouter(prefix="/bodies", tags=["bodies"])
 

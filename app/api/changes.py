@@ -21,7 +21,7 @@ from app.api.problems import problem_responses
 from app.api.shapes import ChangePublic, ChangesPage
 from app.models import Report
 from app.services import query
-from app.services.query import QueryError
+from app.services.filters import QueryError
 
 router = APIRouter(tags=["changes"])
 SORT = query.changes_sort()

@@ -18,7 +18,7 @@ from app.models import (
 )
 from app.services import corrections, views
 from app.services.present import emit_value, figure_columns_json, fill_source_lines
-from app.services.query import exact_figures
+from app.services.filters import exact_figures
 
 router = APIRouter(prefix="/reports/{report_id}", tags=["figures"])
 _NOT_FOUND = problem_responses(404, 422)
