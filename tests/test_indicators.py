@@ -24,7 +24,7 @@ AGG = [i for i in ind.INDICATORS if i.rollup]
 
 
 def test_dictionary_names_catalogue_keys_of_both_templates():
-    from app.services.catalogue import catalogue
+    from app.catalogue import catalogue
     cat = catalogue()
     assert len({i.id for i in ind.INDICATORS}) == len(ind.INDICATORS)
     for i in ind.INDICATORS:

@@ -16,7 +16,8 @@ from sqlmodel import Session
 from app.db import alembic_config, make_engine
 from app.models import Document, FigureRollup, IndicatorRollup, Report, RollupCell, RollupPending
 from app.parsing import parse_document
-from app.services import catalogue, rollup
+from app import catalogue
+from app.services import rollup
 from app.services.filters import ReportFilter
 from app.services.stats import rollup_grain, stats
 from app.services.ingest import reparse, store, store_many

@@ -11,7 +11,8 @@ from sqlmodel import select
 from app.api.deps import SessionDep
 from app.api.problems import ProblemError, problem_responses
 from app.api.presenters import DOCUMENT_CONTENT_RESPONSES, document_public, document_response
-from app.models import Document, DocumentDetail, DocumentParse, Report, ReportText
+from app.api.report_shapes import DocumentDetail
+from app.models import Document, DocumentParse, Report, ReportText
 from app.services import parses
 
 router = APIRouter(prefix="/documents", tags=["documents"])

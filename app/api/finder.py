@@ -21,7 +21,7 @@ from app.api.html import html_page
 from app.models import Report
 from app.parsing import regions
 from app.services import query
-from app.services.divisions import region_prefix
+from app.divisions import region_prefix
 from app.services.filters import YEAR_PATTERN, QueryError, ReportFilter
 from app.services.pagination import page
 
@@ -125,7 +125,7 @@ def _provinces():
 
 
 def _all():
-    from app.services.divisions import all_divisions
+    from app.divisions import all_divisions
 
     return all_divisions()
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, inspect, text
 
 from app.api.problems import ProblemError, problem_responses
-from app.models import Health
+from app.api.report_shapes import Health
 from app.parsing import PARSER_VERSION
 from app.runtime import runtime
 

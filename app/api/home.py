@@ -1,6 +1,6 @@
 """GET /: where everything is; GET /catalogue: every figure key the service reads.
 
-The catalogue is the parser's own template tables (app/services/catalogue.py), so it lists
+The catalogue is the parser's own template tables (app/catalogue.py), so it lists
 exactly the keys a report can have, with the labels its template prints; docs/FIGURES.md
 describes the same keys for people (a test holds the two together).
 """
@@ -12,14 +12,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from app import __version__
+from app import __version__, catalogue
 from app.api.deps import OVERLOADED_RESPONSE
 from app.api.finder import finder_page
 from app.api.listing import FormatParam, negotiate, rows_response
 from app.api.problems import problem_responses
 from app.models import Template
 from app.runtime import runtime
-from app.services import catalogue
 from app.web import wants_html
 
 router = APIRouter()

@@ -21,11 +21,11 @@ from sqlmodel import Session
 from app import __version__
 from app.api.caching import etag_matches
 from app.db import Database, Overloaded, ReadGate
+from app.divisions import REGION_PATTERN
 from app.models import Status, Template
 from app.runtime import runtime
 from app.services import export
 from app.services.changes import data_version
-from app.services.divisions import REGION_PATTERN
 from app.services.filters import QueryError, ReportFilter, YEAR_PATTERN
 from app.services.pagination import Sort, batches
 

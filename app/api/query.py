@@ -19,9 +19,10 @@ from app.api.presenters import REPORT_COLUMNS, report_public
 from app.api.problems import ProblemError, problem_responses
 from app.api.shapes import Comparison, FiguresPage, IndicatorFiguresPage, StatsPublic
 from app.api.viewcache import answer_cache
-from app import indicators as ind
-from app.models import Report, ReportsPage
-from app.services import catalogue, compare, pagination, query, stats
+from app import catalogue, indicators as ind
+from app.api.report_shapes import ReportsPage
+from app.models import Report
+from app.services import compare, pagination, query, stats
 from app.services.filters import QueryError
 
 # tags per route, not on the router: a route's tags add to its router's, and an operation with

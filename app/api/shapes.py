@@ -8,7 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.models import Number, ReportPublic, Template
+from app.api.report_shapes import ReportPublic
+from app.models import Number, Template
 
 DivisionLevel = Literal["province", "city", "county"]
 

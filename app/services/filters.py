@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, and_, literal, not_, or_
 
 from app.models import FigureRow, Report
-from app.services import divisions
+from app import divisions
 
 # the flags of figures that `exact=true` leaves out: a split chosen by evidence (the parser's
 # `inferred`), a number read by OCR (`ocr`)

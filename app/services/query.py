@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import Select, and_, case, true
 from sqlmodel import select
 
-from app import indicators as ind
+from app import divisions, indicators as ind
 from app.models import FigureRow, Report
-from app.services import divisions, rollup as rollups
+from app.services import rollup as rollups
 from app.services.filters import ReportFilter, exact_figures
 from app.services.pagination import Sort, SortKey, page, sorts
 from app.services.present import emit_value, plain, split_list

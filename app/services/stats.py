@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, true, union_all
 from sqlmodel import Session, select
 
-from app import indicators as ind
+from app import catalogue, divisions, indicators as ind
 from app.models import FigureRollup, FigureRow, IndicatorRollup, Report, RollupCell, RollupPending
-from app.services import catalogue, divisions, rollup as rollups
+from app.services import rollup as rollups
 from app.services.filters import ReportFilter, exact_figures
 from app.services.present import plain, rounded
 
