@@ -1,6 +1,6 @@
 """Response models of one report and what hangs off it: the report, its links and submission,
 its documents and their parses, its figures, corrections and findings, the bodies that
-report, problems (RFC 9457) and health. Cross-report shapes: app/api/shapes.py; per-section
+report, and problems (RFC 9457). Cross-report shapes: app/api/shapes.py; per-section
 views: app/services/section_shapes.py."""
 
 from __future__ import annotations
@@ -334,12 +334,6 @@ class ReportSubmission(BaseModel):
         if (self.text is None) == (self.url is None):
             raise ValueError("give exactly one of 'text' and 'url'")
         return self
-
-
-class Health(BaseModel):
-    status: Literal["ok"]
-    database: Literal["ok"]
-    parser_version: str
 
 
 # the parse of a document names figures and findings defined below it

@@ -4,6 +4,7 @@ raise, and which figures count as exact. SQLAlchemy conditions, no HTTP."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, literal, not_, or_
 
@@ -21,6 +22,19 @@ def exact_figures() -> ColumnElement[bool]:
     return and_(*(not_(padded.contains(f",{flag},", autoescape=True)) for flag in INEXACT_FLAGS))
 
 # ----------------------------------------------------------------------------- filters
+
+
+def years_condition(column: Any, years: tuple[tuple[int, int], ...]) -> ColumnElement[bool]:
+    """`column` in any of the year ranges (a, b), a single year compared as one."""
+    return or_(*(column == a if a == b else column.between(a, b) for a, b in years))
+
+
+def prefix_condition(column: Any, prefix: str) -> ColumnElement[bool]:
+    """`column` (a region code) starts with the digits `prefix`: a range, not LIKE, so that the
+    region index serves it on SQLite and PostgreSQL alike."""
+    upper = divisions.prefix_upper(prefix)
+    return and_(column >= prefix, *([column < upper] if upper else []))
+
 
 
 class QueryError(ValueError):
@@ -81,16 +95,10 @@ class ReportFilter:
     def conditions(self) -> list[ColumnElement[bool]]:
         conds: list[ColumnElement[bool]] = []
         if self.years:
-            conds.append(or_(*(Report.year == a if a == b else Report.year.between(a, b) for a, b in self.years)))
+            conds.append(years_condition(Report.year, self.years))
         if self.regions:
-            alts = []
-            for p in self.regions:
-                if len(p) == 6:
-                    alts.append(Report.region_code == p)
-                else:  # a range, not LIKE: the region index serves it on SQLite and PostgreSQL alike
-                    upper = divisions.prefix_upper(p)
-                    alts.append(and_(Report.region_code >= p, *([Report.region_code < upper] if upper else [])))
-            conds.append(or_(*alts))
+            conds.append(or_(*(Report.region_code == p if len(p) == 6 else prefix_condition(Report.region_code, p)
+                               for p in self.regions)))
         if self.agency:
             conds.append(Report.agency.contains(self.agency, autoescape=True))
         if self.template:

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from app import catalogue, divisions, indicators as ind
 from app.models import FigureRollup, FigureRow, IndicatorRollup, Report, RollupCell, RollupPending
 from app.services import rollup as rollups
-from app.services.filters import ReportFilter, exact_figures
+from app.services.filters import ReportFilter, exact_figures, prefix_condition, years_condition
 from app.services.present import plain, rounded
 
 
@@ -65,6 +65,16 @@ def rollup_grain(filters: ReportFilter, by: list[str]) -> int | None:
     return rollups.CITY
 
 
+def _grain(filters: ReportFilter, by: list[str], rollup: bool | None, exact: bool = False) -> int | None:
+    """The rollup's grain to read, or None for the tables: `rollup` None chooses (never the rollup
+    for `exact`, which it does not keep apart), True insists (a ValueError where the rollup
+    cannot answer), False reads the tables."""
+    grain = rollup_grain(filters, by) if rollup is not False and not exact else None
+    if rollup and grain is None:
+        raise ValueError("the rollup cannot answer these filters or groups")
+    return grain
+
+
 def _cell_conditions(filters: ReportFilter, grain: int, cell: Any = RollupCell) -> list[ColumnElement[bool]]:
     """ReportFilter.conditions on the rollup's cells (those `rollup_grain` allows): the same
     comparisons, on the cell's columns. The cell's region is the first four digits of
@@ -72,13 +82,9 @@ def _cell_conditions(filters: ReportFilter, grain: int, cell: Any = RollupCell) 
     RollupCell, or IndicatorRollup (the same columns, copied from its cell)."""
     conds: list[ColumnElement[bool]] = [cell.grain == grain]
     if filters.years:
-        conds.append(or_(*(cell.year == a if a == b else cell.year.between(a, b) for a, b in filters.years)))
+        conds.append(years_condition(cell.year, filters.years))
     if filters.regions:
-        alts = []
-        for p in filters.regions:
-            upper = divisions.prefix_upper(p)
-            alts.append(and_(cell.region >= p, *([cell.region < upper] if upper else [])))
-        conds.append(or_(*alts))
+        conds.append(or_(*(prefix_condition(cell.region, p) for p in filters.regions)))
     if filters.template:
         conds.append(cell.template == filters.template)
     if filters.level:
@@ -130,9 +136,7 @@ def stats(session: Session, keys: list[str], filters: ReportFilter, by: list[str
     INEXACT_FLAGS are not counted (count, sum, min, max, coverage): read from the tables,
     which the rollup does not keep apart by flag."""
     cat = catalogue.catalogue()
-    grain = rollup_grain(filters, by) if rollup is not False and not exact else None
-    if rollup and grain is None:
-        raise ValueError("the rollup cannot answer these filters or groups")
+    grain = _grain(filters, by, rollup, exact)
     source: Any = Report if grain is None else RollupCell  # both have these columns
     dims = _stat_dims(source, by)
     if grain is None:
@@ -293,9 +297,7 @@ def indicator_stats(session: Session, ids: list[str], filters: ReportFilter, by:
     rows per indicator, the cell's attributes on the row) and the pending reports, or the
     tables."""
     chosen = [ind.BY_ID[i] for i in ids]
-    grain = rollup_grain(filters, by) if rollup is not False else None
-    if rollup and grain is None:
-        raise ValueError("the rollup cannot answer these filters or groups")
+    grain = _grain(filters, by, rollup)
     dims = _stat_dims(Report, by)
     names = [d.key for d in dims]
     if grain is None:
