@@ -221,6 +221,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from app.parsing import InputError
     from app.services.bulk import ingest_paths
     from app.services.attachment import fetch_report
+    from app.services.evidence import settle_neighbours
     from app.services.fetch import FetchError
     from app.services.ingest import ingest_fetched
 
@@ -247,12 +248,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             timeout=settings.disclosure_parse_timeout))
         for label in args.url or ():  # a URL: fetched under the same guard as POST /reports {"url"}
             try:
-                yield label, ingest_fetched(engine, fetch_report(
+                result = ingest_fetched(engine, fetch_report(
                     label, max_bytes=settings.disclosure_max_body_bytes, allow=settings.fetch_allow,
                     timeout=settings.disclosure_fetch_timeout, max_redirects=settings.disclosure_fetch_max_redirects),
                     budget=settings.disclosure_parse_budget)
             except (InputError, FetchError) as exc:
                 yield label, exc
+                continue
+            settle_neighbours(engine, [result], budget=settings.disclosure_parse_budget)  # years it settles
+            yield label, result
 
     try:
         for done, (label, outcome) in enumerate(outcomes(), 1):
@@ -286,7 +290,8 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     from app.config import get_settings
     from app.db import make_engine
     from app.parsing import PARSER_VERSION, InputError
-    from app.services.ingest import reparse, report_ids
+    from app.services.ingest import report_ids
+    from app.services.reparse import reparse
 
     if not args.all and not args.outdated and not args.ids:
         print("disclosure reparse: give report ids, --outdated or --all", file=sys.stderr)

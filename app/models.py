@@ -22,6 +22,7 @@ from sqlalchemy import (
     BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text,
     UniqueConstraint, event, inspect as sa_inspect, text,
 )
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, SQLModel
 
 from app.divisions import group_of
@@ -245,6 +246,49 @@ class Correction(SQLModel, table=True):
     retired_by: str | None = Field(default=None, sa_column=Column(String(64)))
 
 
+class RemovedReport(SQLModel, table=True):
+    """A report that is no more (app/services/removal.py): its last document deleted
+    (`deleted`), or merged into another report of its body and year by a reparse (`merged`,
+    `merged_into`). GET /reports/{id} answers 410 for a deleted one; GET /changes lists each
+    as `removed` at its place in the change sequence. The columns the report filters read
+    keep the values they had, so that a poller filtering by region or year learns of it."""
+
+    __tablename__ = "removed_report"
+
+    id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    change_seq: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    removed_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    reason: str = Field(sa_column=Column(String(20), nullable=False))  # deleted | merged
+    merged_into: int | None = Field(default=None, sa_column=Column(Integer))
+    removed_by: str | None = Field(default=None, sa_column=Column(String(64)))  # the write key's label
+    body_id: int | None = Field(default=None, sa_column=Column(Integer))
+    status: str = Field(sa_column=Column(String(20), nullable=False))
+    template: str | None = Field(default=None, sa_column=Column(String(10)))
+    year: int | None = Field(default=None, sa_column=Column(Integer))
+    agency: str | None = Field(default=None, sa_column=Column(String(200)))
+    region_code: str | None = Field(default=None, sa_column=Column(String(12)))
+    level: str | None = Field(default=None, sa_column=Column(String(20)))
+    published_at: date | None = Field(default=None, sa_column=Column(Date))
+    deadline: date | None = Field(default=None, sa_column=Column(Date))
+    checks_failing: int | None = Field(default=None, sa_column=Column(Integer))
+    checks_holding: int | None = Field(default=None, sa_column=Column(Integer))
+    checks_unknown: int | None = Field(default=None, sa_column=Column(Integer))
+    copied_from_previous: bool | None = Field(default=None, sa_column=Column(Boolean))
+
+
+class RemovedDocument(SQLModel, table=True):
+    """A document deleted by DELETE /documents/{id}: its id, digest, the report it was of, who
+    and when. GET /documents/{id} answers 410 for it; the same bytes may be submitted again."""
+
+    __tablename__ = "removed_document"
+
+    id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    sha256: str = Field(sa_column=Column(String(64), nullable=False))
+    report_id: int | None = Field(default=None, sa_column=Column(Integer))
+    removed_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    removed_by: str | None = Field(default=None, sa_column=Column(String(64)))
+
+
 class RollupCell(SQLModel, table=True):
     """A cell of reports for /stats (app/services/rollup.py): the report attributes /stats
     filters and groups on most, and how many reports share them. region: the first four
@@ -389,6 +433,35 @@ def _report_updating(mapper, connection, target: Report) -> None:
         target.change_seq = next_change_seq(connection)
     if "updated_at" not in changed:
         target.updated_at = utcnow()
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _ids_never_reused(session, _context, _instances) -> None:
+    """SQLite: a new report or document takes an id above every id one ever had (removed
+    ones and aliases included), as PostgreSQL's sequences do: SQLite would give the highest
+    id again once its row was deleted, and an id must never name another report or document
+    (a client holds /reports/{id}, and a removed id answers 410). The write lock is taken
+    first (a write, even of nothing), so that the read sees every id in use and no other
+    writer takes one before this transaction ends."""
+    new = [o for o in session.new if isinstance(o, (Report, Document)) and o.id is None]
+    if not new:
+        return
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return
+    conn.exec_driver_sql(_TAKE_WRITE_LOCK)  # before the read: no other writer commits between it and the insert
+    for kind, top_sql in ((Document, _TOP_DOCUMENT_ID), (Report, _TOP_REPORT_ID)):
+        mine = [o for o in new if isinstance(o, kind)]
+        if mine:
+            top = conn.exec_driver_sql(top_sql).scalar() or 0
+            for offset, row in enumerate(mine, 1):
+                row.id = top + offset
+
+
+_TAKE_WRITE_LOCK = "UPDATE change_counter SET value = value WHERE id = 1"
+_TOP_REPORT_ID = ("SELECT MAX(m) FROM (SELECT MAX(id) AS m FROM report UNION ALL SELECT MAX(id) FROM removed_report "
+                  "UNION ALL SELECT MAX(old_id) FROM report_alias)")
+_TOP_DOCUMENT_ID = "SELECT MAX(m) FROM (SELECT MAX(id) AS m FROM document UNION ALL SELECT MAX(id) FROM removed_document)"
 
 
 # ----- the values of a few columns, as the API's response models type them (app/api/report_shapes.py,

@@ -7,12 +7,12 @@ deleted."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from app import checks
 from app.db import make_engine
-from app.models import Document, FigureRow, Report
+from app.models import FigureRow, Report
 from conftest import AUTH, CORPUS, assert_problem
 
 UNLABELLED = CORPUS / "unlabelled"
@@ -143,17 +143,27 @@ def test_series_checks_with_a_neighbour_arriving_corrected_and_deleted(client, d
         row = _by(client.get(f"/reports/{ids['pingtan-jingfa-2022.txt']}/checks").json()["checks"],
                   "previous")["carry_over"]
         assert row["verdict"] == "fails" and row["right"] == old + 7
-        # deleted (its document, the report cascading): unknown again
-        with Session(engine) as session:
-            conn = session.connection()
-            doc = conn.execute(select(Report.document_id).where(Report.id == late)).scalar_one()
-            conn.execute(delete(Document).where(Document.id == doc))
-            session.commit()
     finally:
         engine.dispose()
-    body = client.get(f"/reports/{ids['pingtan-jingfa-2022.txt']}/checks").json()
+    # deleted (DELETE /documents/{id}: its only document, the report with it): unknown again, in
+    # the checks served and in the verdicts stored on both neighbours (the /reports filters), and
+    # the neighbours move in the change feed
+    following = ids["pingtan-jingfa-2022.txt"]
+    stored = client.get(f"/reports/{following}").json()
+    cursor = client.get("/changes").json()["cursor"]
+    (doc,) = client.get(f"/reports/{late}/documents").json()["documents"]
+    r = client.delete(f"/documents/{doc['id']}", headers=AUTH)
+    assert r.status_code == 200 and r.json()["report_removed"] is True, r.text
+    body = client.get(f"/reports/{following}/checks").json()
     assert body["previous_report_id"] is None
     assert all(r["verdict"] == "unknown" for r in _by(body["checks"], "previous").values())
+    now = client.get(f"/reports/{following}").json()
+    assert (now["checks_failing"], now["checks_holding"], now["checks_unknown"]) == (
+        body["summary"]["fails"], body["summary"]["holds"], body["summary"]["unknown"])
+    assert now["checks_unknown"] > stored["checks_unknown"]
+    feed = client.get("/changes", params={"since": cursor}).json()["data"]
+    assert {(c["id"], c["change"]) for c in feed} >= {(late, "removed"), (following, "updated"),
+                                                      (ids["pingtan-jingfa-2020.txt"], "updated")}
     csv = client.get(f"/reports/{ids['pingtan-jingfa-2022.txt']}/checks", params={"format": "csv"})
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert csv.text.lstrip("\ufeff").splitlines()[0].startswith("report_id,check,direction,other_report_id,verdict")

@@ -25,7 +25,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.db import make_engine
-from app.models import Document, FigureRow, FindingRow, Report, ReportText
+from app.models import Document, DocumentParse, FigureRow, FindingRow, Report, ReportText
 from conftest import AUTH, CORPUS, SEED
 from servers import Server
 
@@ -61,12 +61,16 @@ def integrity(database_url: str) -> dict:
             findings = dict(s.exec(select(FindingRow.report_id, func.count()).group_by(FindingRow.report_id)).all())
             texts = set(s.exec(select(ReportText.report_id)).all())
             documents = dict(s.exec(select(Document.id, Document.sha256)).all())
+            parses = dict(s.exec(select(DocumentParse.document_id, DocumentParse.report_id)).all())
+            counts = Counter(parses.values())
         for r in reports:
             assert r.document_id in documents, f"report {r.id} without its document"
             assert r.id in texts, f"report {r.id} without its text"
             assert figures.get(r.id, 0) == r.figure_count, f"report {r.id}: figures {figures.get(r.id, 0)} of {r.figure_count}"
             assert findings.get(r.id, 0) == r.finding_count, f"report {r.id}: findings missing"
-        assert len(documents) == len(reports), "a document without its report"
+            assert counts[r.id] == r.document_count, f"report {r.id}: {counts[r.id]} documents of {r.document_count}"
+        assert set(parses) == set(documents), "a document without its parse and report"
+        assert set(parses.values()) == {r.id for r in reports}
         assert len(set(documents.values())) == len(documents)
         return {"reports": len(reports), "shas": set(documents.values())}
     finally:
@@ -221,3 +225,72 @@ def test_sigkill_while_ingesting_leaves_no_half_written_report(database_url, tmp
     after = integrity(database_url)
     assert after["reports"] == len(bodies)
     assert before["shas"] <= after["shas"]
+
+
+def _snapshot(http: httpx.Client, rid: int) -> dict:
+    """What a reader sees of the report: itself, its figures, findings, documents, its count in
+    /stats, and the change feed."""
+    report = http.get(f"/reports/{rid}").json()
+    return {"report": {k: report[k] for k in ("document_count", "figure_count", "finding_count", "change_seq",
+                                              "status")},
+            "figures": http.get(f"/reports/{rid}/figures").json()["figures"],
+            "findings": http.get(f"/reports/{rid}/findings").json()["findings"],
+            "documents": [d["id"] for d in http.get(f"/reports/{rid}/documents").json()["documents"]],
+            "stats": http.get("/stats", params={"key": "active.permit.decisions"}).json()["stats"],
+            "changes": http.get("/changes").json()["data"]}
+
+
+def _killed_at(point: str, database_url: str, tmp_path, request) -> None:
+    """A server that pauses `request` (a function of an httpx client) at the pause point
+    `point` inside its transaction, SIGKILLed there."""
+    marker = tmp_path / f"{point}.reached"
+    server = Server(database_url, tmp_path / f"{point}.log", env={"DISCLOSURE_TEST_PAUSE": f"{point}:{marker}"})
+    try:
+        def send():
+            with httpx.Client(base_url=server.base, timeout=90) as http:
+                try:
+                    request(http)
+                except httpx.HTTPError:  # killed under us
+                    pass
+
+        thread = threading.Thread(target=send)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert time.monotonic() < deadline, f"{point} never reached:\n" + server.log()
+            time.sleep(0.05)
+        server.kill()
+        thread.join(30)
+    finally:
+        server.stop()
+
+
+def test_sigkill_in_the_middle_of_a_reconciliation_leaves_the_previous_state(database_url, tmp_path):
+    """Issue 13: a document of a stored body-year (a copy that disagrees on one figure, so that
+    the report is reconciled again), and a deletion of the report's main document, each killed
+    inside its transaction: the report as it was before, whole; both done again afterwards."""
+    assert SEED_TEXT.count("41505") == 1  # 行政许可 本年处理决定数量, a figure no identity holds
+    altered = SEED_TEXT.replace("41505", "45826").encode()
+    with Server(database_url, tmp_path / "first.log") as first, httpx.Client(base_url=first.base, timeout=60) as http:
+        seed = http.post("/reports", content=SEED_TEXT.encode(), headers=TEXT).json()
+        copy = http.post("/reports", content=(CORPUS / "ewenki-2020.gb18030.txt").read_bytes(),
+                         headers={"Content-Type": "text/plain", **AUTH}).json()
+        assert copy["id"] == seed["id"] and copy["submission"] == "copy"
+        rid = seed["id"]
+        before = _snapshot(http, rid)
+    assert before["report"]["document_count"] == 2
+
+    _killed_at("reconcile", database_url, tmp_path, lambda h: h.post("/reports", content=altered, headers=TEXT))
+    _killed_at("delete_document", database_url, tmp_path,
+               lambda h: h.delete(f"/documents/{seed['document_id']}", headers=AUTH))
+    integrity(database_url)
+
+    with Server(database_url, tmp_path / "after.log") as again, httpx.Client(base_url=again.base, timeout=60) as http:
+        assert _snapshot(http, rid) == before
+        r = http.post("/reports", content=altered, headers=TEXT)
+        assert r.status_code == 200 and r.json()["id"] == rid, r.text
+        findings = http.get(f"/reports/{rid}/findings").json()["findings"]
+        assert any(f["code"] == "documents_disagree" for f in findings)
+        r = http.delete(f"/documents/{seed['document_id']}", headers=AUTH)
+        assert r.status_code == 200 and r.json()["documents_left"] == 2, r.text
+    integrity(database_url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -115,5 +116,60 @@ def test_0011_groups_existing_reports_by_body_and_year(empty_database_url):
             # the rollup counts the body-year once
             assert conn.execute(text("SELECT SUM(reports) FROM rollup_cell WHERE grain = 1 AND year = 2020")
                                 ).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_0014_deletion_on_reports_stored_before_it(empty_database_url):
+    """Reports stored before 0014 (grouped by body and year by 0011, then at 0013) can lose a
+    document: the report with two is reconciled from the one left, the one with one goes and
+    leaves its removed_report row, with the change-sequence number after every one in use."""
+    from app.services import removal
+
+    url = empty_database_url
+    command.upgrade(alembic_config(url), "0010")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            _insert_at_0010(conn)
+            # the divisions the region rolls up to, as every write since 0005 stores them
+            from app.divisions import group_of
+
+            conn.execute(text("UPDATE report SET province_code = :p, city_code = :c, county_code = :k "
+                              "WHERE region_code = '150724'"),
+                         {"p": group_of("150724", "province")[0], "c": group_of("150724", "city")[0],
+                          "k": group_of("150724", "county")[0]})
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                for table in ("document", "report", "figure"):
+                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 10)"))
+        command.upgrade(alembic_config(url), "0013")
+        with engine.connect() as conn:
+            top = conn.execute(text("SELECT MAX(change_seq) FROM report")).scalar()
+            assert "removed_report" not in inspect(engine).get_table_names()
+        migrate(url)
+        assert _diff(url) == []
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM removed_report")).scalar() == 0
+            assert conn.execute(text("SELECT COUNT(*) FROM report")).scalar() == 3
+        copy = removal.delete_document(engine, 2, "tester")  # report 1's copy (merged by 0011)
+        assert (copy.report_id, copy.report_removed, copy.documents_left) == (1, False, 1)
+        alone = removal.delete_document(engine, 3, "tester")  # report 3's only document
+        assert (alone.report_id, alone.report_removed) == (3, True)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT id FROM report ORDER BY id")).scalars().all() == [1, 4]
+            report = conn.execute(text("SELECT document_count, change_seq FROM report WHERE id = 1")).one()
+            assert report.document_count == 1 and report.change_seq > top
+            assert conn.execute(text("SELECT value FROM figure WHERE report_id = 1")).scalars().all() == [10.0]
+            gone = conn.execute(text("SELECT id, reason, year, region_code, change_seq FROM removed_report")).one()
+            assert (gone.id, gone.reason, gone.year, gone.region_code) == (3, "deleted", 2021, "150724")
+            assert gone.change_seq > top and gone.change_seq != report.change_seq
+            assert conn.execute(text("SELECT id, report_id FROM removed_document ORDER BY id")).all() == [(2, 1), (3, 3)]
+            assert conn.execute(text("SELECT COUNT(*) FROM document")).scalar() == 2
+            # the body keeps its 2020 report; the rollup counts one report of it
+            assert conn.execute(text("SELECT SUM(reports) FROM rollup_cell WHERE grain = 1")).scalar() == 2
+        assert removal.delete_document(engine, 99, "tester") is None
+        with pytest.raises(removal.Gone):
+            removal.delete_document(engine, 3, "tester")
     finally:
         engine.dispose()

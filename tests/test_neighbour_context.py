@@ -13,7 +13,8 @@ from sqlmodel import Session, select
 
 from app.db import make_engine
 from app.models import FigureRow, Report
-from app.services.ingest import ingest, reparse
+from app.services.ingest import ingest
+from app.services.reparse import reparse
 from app.services.neighbours import neighbour_context
 
 UNSEEN = Path(__file__).resolve().parent / "data" / "unseen"

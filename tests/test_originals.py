@@ -20,7 +20,7 @@ import documents as D
 from app.db import alembic_config, make_engine
 from app.main import create_app
 from app.models import DocumentParse, Document, FigureRow, Report
-from app.services.ingest import reparse
+from app.services.reparse import reparse
 from conftest import AUTH, CORPUS, META, assert_problem, figure_map
 from test_cli import run
 

@@ -62,6 +62,32 @@ def test_pool_parses_as_in_process_and_raises_input_errors():
     asyncio.run(run())
 
 
+def test_a_blocking_parse_from_a_thread_runs_in_a_pool_process():
+    """ParsePool.parse_blocking (background tasks: a neighbour's reparse) parses in a process of
+    the pool, not in the calling thread, with the same answer."""
+    pool = ParsePool(1)
+    try:
+        data = (CORPUS / SEED).read_bytes()
+        got = pool.parse_blocking(data, "text/plain")  # (the process started)
+        here = time.thread_time()
+        for _ in range(5):
+            parse_document(data, "text/plain")
+        here = time.thread_time() - here
+        there = time.thread_time()
+        for _ in range(5):
+            pool.parse_blocking(data, "text/plain")
+        there = time.thread_time() - there
+        assert there < here / 3, (there, here)  # this thread's CPU: only the answer's unpickling
+        assert pool.pids() and os.getpid() not in pool.pids()
+        assert got.figure_map() == parse_document(data, "text/plain").figure_map()
+        with pytest.raises(InputError):
+            pool.parse_blocking(PNG, "text/plain")
+    finally:
+        pool.close()
+    in_thread = ParsePool(0)  # no processes: parsed in the calling thread
+    assert in_thread.parse_blocking((CORPUS / SEED).read_bytes(), "text/plain").figure_map() == got.figure_map()
+
+
 def test_server_parses_in_its_pool_and_survives_the_pool_dying(tmp_path, empty_database_url):
     with Server(empty_database_url, tmp_path / "server.log", env={"DISCLOSURE_PARSE_PROCESSES": "1"}) as srv:
         with httpx.Client(base_url=srv.base, headers=AUTH, timeout=60) as client:

@@ -109,7 +109,7 @@ def test_changes_pages_and_filters(client, seed):
     assert seqs == sorted(seqs)
     assert [c["region_code"] for c in _changes_with(client, region="32")] == ["320800", "321322"]
     csv_body = client.get("/changes", params={"format": "csv"}).content.decode("utf-8-sig")
-    assert csv_body.splitlines()[0].endswith(",change") and len(csv_body.splitlines()) == 5
+    assert csv_body.splitlines()[0].endswith(",change,reason,merged_into,removed_at") and len(csv_body.splitlines()) == 5
 
 
 def _changes_with(client, **params) -> list[dict]:

@@ -126,3 +126,20 @@ def test_ocr_confidence_is_kept(ewenki):
     ocr = replace(original, figures=[replace(f, flags=("ocr",), confidence=0.97) for f in original.figures])
     rec = reconcile([Copy(1, ocr)])
     assert {f.confidence for _, f in rec.figures} == {0.97}
+
+
+def test_the_identities_are_checked_again_over_the_merged_figures(ewenki):
+    """A figure one document lacks comes from another, which read it differently: each
+    document's own sums were never checked against the other's figures, the merged ones are
+    (an identity_mismatch of the report naming the keys); agreeing copies add no finding."""
+    key = "applications.granted.total"
+    first = ewenki[0].parsed
+    lacking = replace(first, figures=[f for f in first.figures if f.key != key])
+    other = replace(first, figures=[replace(f, value=f.value + 7) if f.key == key else f for f in first.figures])
+    assert not [f for f in other.findings if f.code == "identity_mismatch"]  # as if each read alone held
+    rec = reconcile([Copy(1, lacking), Copy(2, other)])
+    assert _values(rec)[key] == first.figure_map()[key] + 7
+    mismatches = [f for f in rec.findings if f.code == "identity_mismatch"]
+    assert mismatches and all(key in f.keys or any(k.endswith(".total") for k in f.keys) for f in mismatches)
+    assert any(key in f.keys for f in mismatches)
+    assert not [f for f in reconcile(ewenki).findings if f.code == "identity_mismatch"]

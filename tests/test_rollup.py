@@ -19,8 +19,9 @@ from app.parsing import parse_document
 from app import catalogue
 from app.services import rollup
 from app.services.filters import ReportFilter
+from app.services.ingest import store, store_many
+from app.services.reparse import reparse
 from app.services.stats import rollup_grain, stats
-from app.services.ingest import reparse, store, store_many
 from conftest import CORPUS, other_body
 from test_queries import _variants
 

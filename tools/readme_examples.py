@@ -156,7 +156,7 @@ EXAMPLES: list[tuple[str, str, str]] = [
      f"etag=$(curl -s -o /dev/null -D - '{SHOWN}/stats?key=active.permit.decisions&by=city' | sed -n 's/^etag: //Ip' "
      f"| tr -d '\\r'); curl -s -o /dev/null -w '%{{http_code}}\\n' -H \"If-None-Match: $etag\" "
      f"'{SHOWN}/stats?key=active.permit.decisions&by=city'"),
-    ("", "`/changes` lists the reports created, revised or re-parsed after a cursor, oldest change first, with the "
+    ("", "`/changes` lists the reports created, revised, re-parsed or removed (see Deleting a document) after a cursor, oldest change first, with the "
      "`cursor` to send as `since` next time (filters apply: `region=1507` polls one city):",
      f"curl -s '{SHOWN}/changes?limit=3' | {CHANGES}"),
     ("", "After a re-parse of report 4, only it:",
@@ -262,6 +262,26 @@ EXAMPLES: list[tuple[str, str, str]] = [
     ("", "`DELETE` withdraws it (the parser's value is served again); `/corrections` keeps the history:",
      f"curl -s -o /dev/null -w '%{{http_code}}\\n' -X DELETE {SHOWN}/reports/1/figures/applications.new_received.total "
      f"{POST}; curl -s {SHOWN}/reports/1/corrections | {PRETTY}"),
+    ("Deleting a document", "A mistaken submission goes with `DELETE /documents/{id}` (write key): its report "
+     "is reconciled again from the documents left — figures, findings, cross-year checks and `/stats` follow — and "
+     "moves in `/changes`. Here another layout of report 1 is posted (it joins report 1 as a copy) and deleted:",
+     f"doc=$(curl -s -X POST {SHOWN}/reports {POST} -H 'Content-Type: text/plain' --data-binary "
+     "@../shared/corpus/ewenki-2020.cells.txt | python3 -c 'import json, sys; r = json.load(sys.stdin); "
+     "print(r[\"document_id\"])'); "
+     f"curl -s -X DELETE {SHOWN}/documents/$doc {POST} | {PRETTY}; "
+     f"curl -s -o /dev/null -w '%{{http_code}}\\n' {SHOWN}/documents/$doc"),
+    ("", "With its last document the report itself goes: its URL answers 410, and `/changes` lists it as "
+     "`removed`, with the region, year and body it had (filters by region or year still find it), so that a "
+     "poller drops it; the same bytes may be sent again later:",
+     f"cursor=$(curl -s {SHOWN}/changes | python3 -c 'import json, sys; print(json.load(sys.stdin)[\"cursor\"])'); "
+     f"r=$(curl -s -X POST {SHOWN}/reports {POST} -H 'Content-Type: text/plain' --data-binary "
+     "@../shared/corpus/unlabelled/pingtan-touzi-2024.txt); "
+     "rid=$(echo \"$r\" | python3 -c 'import json, sys; print(json.load(sys.stdin)[\"id\"])'); "
+     "doc=$(echo \"$r\" | python3 -c 'import json, sys; print(json.load(sys.stdin)[\"document_id\"])'); "
+     f"curl -s -X DELETE {SHOWN}/documents/$doc {POST}; echo; curl -s {SHOWN}/reports/$rid; echo; "
+     f"curl -s \"{SHOWN}/changes?since=$cursor&region=3501\" | python3 -c 'import json, sys; "
+     "[print(json.dumps({k: c[k] for k in (\"change_seq\", \"id\", \"change\", \"reason\", \"year\", "
+     "\"region_code\", \"agency\")}, ensure_ascii=False)) for c in json.load(sys.stdin)[\"data\"]]'"),
     ("Errors", "Always `application/problem+json` with a stable `code`:",
      f"curl -s {SHOWN}/reports/99"),
     ("", "", f"curl -s -X POST {SHOWN}/reports -H 'Content-Type: text/plain' --data-binary @../shared/corpus/ewenki-2020.txt"),

@@ -13,7 +13,7 @@ from sqlmodel import select
 from app.api.deps import SessionDep
 from app.api.listing import REGION_LIST, Level, query_error
 from app.api.problems import ProblemError, problem_responses
-from app.api.presenters import base_path
+from app.api.presenters import base_path, body_public
 from app.api.report_shapes import BodiesPage, BodyDetail
 from app.models import Body, Report
 from app import divisions
@@ -23,13 +23,6 @@ router = APIRouter(prefix="/bodies", tags=["bodies"])
 
 BodyId = Annotated[int, Path(ge=1, le=2**31 - 1, description="body id")]
 MAX_LIMIT = 500
-
-
-def _body_public(body: Body, request: Request) -> dict:
-    own = f"{base_path(request)}/bodies/{body.id}"
-    return {"id": body.id, "name": body.name, "region_code": body.region_code, "level": body.level,
-            "links": {"self": own, "reports": f"{base_path(request)}/reports?"
-                                                           f"{urlencode({'agency': body.name, 'region': body.region_code})}"}}
 
 
 def _region_condition(region: str):
@@ -78,7 +71,7 @@ def list_bodies(
     if more:
         params = {k: v for k, v in request.query_params.items() if k not in ("after", "limit")}
         nxt = f"{base_path(request)}/bodies?{urlencode({**params, 'limit': limit, 'after': page[-1].id})}"
-    return {"data": [_body_public(b, request) for b in page], "next": nxt}
+    return {"data": [body_public(b, request) for b in page], "next": nxt}
 
 
 @router.get("/{body_id}", response_model=BodyDetail, summary="One body and its reports by year",
@@ -89,6 +82,6 @@ def read_body(body_id: BodyId, session: SessionDep, request: Request) -> Any:
         raise ProblemError(404, "not_found", f"No body with id {body_id}.")
     reports = session.exec(select(Report.id, Report.year, Report.status, Report.document_count)
                            .where(Report.body_id == body.id).order_by(Report.year, Report.id)).all()
-    return {**_body_public(body, request),
+    return {**body_public(body, request),
             "reports": [{"year": r.year, "report_id": r.id, "status": r.status, "document_count": r.document_count,
                          "report": f"{base_path(request)}/reports/{r.id}"} for r in reports]}

@@ -16,7 +16,7 @@ from app.api.auth import check_writer
 from app.api.problems import PROBLEM_MEDIA_TYPE, ProblemError
 from app.config import Settings
 from app.db import Database
-from app.models import Report, ReportAlias
+from app.models import RemovedReport, Report, ReportAlias
 from app.runtime import runtime
 
 
@@ -116,12 +116,31 @@ def get_report(report_id: ReportId, session: SessionDep, request: Request) -> Re
         alias = session.get(ReportAlias, report_id)
         if alias is not None:
             raise ReportMoved(report_id, alias.report_id)
+        removed = session.get(RemovedReport, report_id)
+        if removed is not None:
+            raise ProblemError(410, "gone", _gone(removed))
         raise ProblemError(404, "not_found", f"No report with id {report_id}.")
     request.state.last_modified = report.updated_at  # Last-Modified of report resources (app.api.caching)
     return report
 
 
+def _gone(removed: RemovedReport) -> str:
+    when = removed.removed_at.date().isoformat()
+    if removed.reason == "merged":
+        return (f"Report {removed.id} was merged into report {removed.merged_into} on {when}, which is no more "
+                "either; GET /changes lists both removals.")
+    return f"Report {removed.id} was removed on {when}: its last document was deleted (GET /changes lists it)."
+
+
 ReportDep = Annotated[Report, Depends(get_report)]
+
+REPORT_GONE_RESPONSES = {
+    "308": {"description": "The report was merged into another of the same body and year: the same path under "
+                           "that report's id (Location)",
+            "headers": {"Location": {"schema": {"type": "string"}}}},
+    "410": {"description": "Gone: the report was removed (its last document deleted); GET /changes lists the "
+                           "removal", "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+}
 
 
 OVERLOADED_RESPONSE = {
@@ -136,13 +155,23 @@ def _reads(dependant) -> bool:
     return any(d.call is get_session or _reads(d) for d in dependant.dependencies)
 
 
+def _takes_report(dependant) -> bool:
+    return any(d.call is get_report or _takes_report(d) for d in dependant.dependencies)
+
+
 def document_overload(spec: dict[str, Any], routes) -> None:
-    """The 503 `overloaded` answer on every operation whose route takes a read session."""
+    """The 503 `overloaded` answer on every operation whose route takes a read session; the
+    308 and 410 answers of a merged or removed report id on every one that takes a report."""
     for route in iter_route_contexts(routes):
         if not isinstance(route.original_route, APIRoute) or not _reads(route.dependant):
             continue
         operations = spec.get("paths", {}).get(route.path_format, {})
         for method in route.methods:
             operation = operations.get(method.lower())
-            if operation is not None:
-                operation.setdefault("responses", {}).setdefault("503", OVERLOADED_RESPONSE)
+            if operation is None:
+                continue
+            answers = operation.setdefault("responses", {})
+            answers.setdefault("503", OVERLOADED_RESPONSE)
+            if _takes_report(route.dependant):  # a report path: moved or removed ids
+                for status, answer in REPORT_GONE_RESPONSES.items():
+                    answers.setdefault(status, answer)

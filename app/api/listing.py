@@ -162,7 +162,8 @@ STREAM_WAIT = 30.0
 
 def bulk(request: Request, database: Database, session: Session, fmt: str, *, stmt: Select, sort: Sort,
          item: Callable[[Any], dict[str, Any]], columns: list[str], name: str, cursor: str | None,
-         limit: int | None, cursor_param: str = "cursor") -> Response:
+         limit: int | None, cursor_param: str = "cursor",
+         source: Callable[[], Iterator[list[Any]]] | None = None) -> Response:
     """Stream `stmt` as CSV or NDJSON, or answer 304 when the client's ETag still holds.
     The cursor (the query parameter `cursor_param`) is checked before anything is sent:
     a bad one is a 422, never a stream cut off after its first bytes.
@@ -171,7 +172,8 @@ def bulk(request: Request, database: Database, session: Session, fmt: str, *, st
     then the first batch (so that overload is still a 503 here, not a stream cut short).
     Each later batch is read — and turned into bytes — in a worker thread with a read slot of
     its own, on a short session (app.services.pagination.batches): between batches, while the
-    client reads, the stream holds no slot and no connection."""
+    client reads, the stream holds no slot and no connection. `source`: the batches to
+    stream instead of `stmt`'s (which then only names the order the cursor is checked in)."""
     try:
         if cursor:
             sort.decode(cursor)
@@ -184,7 +186,8 @@ def bulk(request: Request, database: Database, session: Session, fmt: str, *, st
     session.close()  # its connection back to the pool: each batch takes one of its own
 
     def items() -> Iterator[list[dict[str, Any]]]:
-        for rows in batches(database.session, stmt, sort, cursor=cursor, limit=limit):
+        stream = source() if source is not None else batches(database.session, stmt, sort, cursor=cursor, limit=limit)
+        for rows in stream:
             yield [item(r) for r in rows]
 
     if fmt == "csv":

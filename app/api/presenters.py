@@ -2,12 +2,14 @@
 
 Routers import presenters, never each other (tests/test_layers.py): a report (alone, in
 /reports and /changes lists, as a submission) and a document are drawn by the functions
-here, so their links and fields are written once. A body's JSON is still drawn in its
-router (app/api/bodies.py). Parsed findings' JSON is app/services/present.py's (shared with
+here, so their links and fields are written once; a body and a removed report (as
+/changes lists it) too. Parsed findings' JSON is app/services/present.py's (shared with
 the bulk export, below the web layer).
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from fastapi import Request, Response
 from sqlmodel import select
@@ -15,7 +17,8 @@ from sqlmodel import select
 from app.api.caching import etag_matches
 from app.api.problems import ProblemError
 from app.api.report_shapes import ReportLinks, ReportPublic, ReportSubmitted
-from app.models import Document, FigureRow, Report
+from app.api.shapes import RemovalLinks, RemovalPublic
+from app.models import Body, Document, FigureRow, RemovedReport, Report
 from app.parsing.decode import DOCX_TYPE, PDF_TYPE
 
 # the columns of a report in CSV/NDJSON (/reports and /changes lists)
@@ -46,6 +49,22 @@ def report_public(report: Report, request: Request) -> ReportPublic:
         body=None if report.body_id is None else f"{base_path(request)}/bodies/{report.body_id}",
     )
     return ReportPublic.model_validate({**report.model_dump(), "links": links})
+
+
+def removal_public(removed: RemovedReport, request: Request) -> RemovalPublic:
+    """A removed report as GET /changes lists it."""
+    root = f"{base_path(request)}/reports"
+    links = RemovalLinks(self=f"{root}/{removed.id}",
+                         merged_into=None if removed.merged_into is None else f"{root}/{removed.merged_into}")
+    return RemovalPublic.model_validate({**removed.model_dump(), "change": "removed", "links": links})
+
+
+def body_public(body: Body, request: Request) -> dict:
+    """A body as GET /bodies lists it: name, region, level, and its reports' URL."""
+    own = f"{base_path(request)}/bodies/{body.id}"
+    return {"id": body.id, "name": body.name, "region_code": body.region_code, "level": body.level,
+            "links": {"self": own, "reports": f"{base_path(request)}/reports?"
+                                                           f"{urlencode({'agency': body.name, 'region': body.region_code})}"}}
 
 
 def submitted_public(result, request: Request) -> ReportSubmitted:

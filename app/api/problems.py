@@ -198,6 +198,7 @@ _DESCRIPTIONS = {
     403: "Wrong bearer token, or HTTP writes disabled (no DISCLOSURE_API_KEYS configured)",
     404: "No such report",
     409: "Conflict: a concurrent write of the same resource won; read it again and retry",
+    410: "Gone: it was deleted (DELETE /documents/{id}); GET /changes lists a removed report",
     413: "Body larger than DISCLOSURE_MAX_BODY_BYTES",
     415: "Unsupported Content-Type",
     422: "Invalid parameters or body",

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 import anyio
 import anyio.to_thread
 import orjson
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse
 from pydantic import ValidationError
@@ -38,10 +38,14 @@ from app.api.report_shapes import (
     DocumentPublic, DocumentsPublic, FindingsPublic, ReportLinks, ReportPublic, ReportSubmission, ReportSubmitted,
 )
 from app.models import Document, DocumentParse, FindingRow, Report, ReportText
+from app.parsing import ParsedReport
 from app.parsing.decode import DOCX_TYPE, LEGACY_WORD_TYPES, PDF_TYPE
 from app.services.attachment import fetch_report
+from app.services.evidence import settle_neighbours
 from app.services.fetch import FetchError, check_url
-from app.services.ingest import ingest_fetched, reparse, sha256_hex, stored_result
+from app.services.ingest import IngestResult, ingest_fetched, sha256_hex, stored_result
+from app.services.reparse import reparse
+from app.services.neighbours import context_for, wants_neighbours
 from app.services.parsepool import ParsePool, default_processes
 from app.services.writer import BatchWriter
 from app.services.present import finding_row_json
@@ -190,6 +194,7 @@ async def create_report(
     response: Response,
     database: DatabaseDep,
     settings: SettingsDep,
+    background: BackgroundTasks,
     source_url: Annotated[str | None, Query(
         max_length=2048, description="where the report was published: an absolute http(s) URL")] = None,
 ) -> ReportSubmitted:
@@ -206,7 +211,7 @@ async def create_report(
     if media_type == "application/json":
         submission = read_submission(body)
         if submission.url is not None:
-            return await _create_from_url(request, response, database, settings, submission.url)
+            return await _create_from_url(request, response, database, settings, submission.url, background)
         data = submission.text.encode("utf-8")
         # HTML inside the JSON is recognised by the parser's own sniffing of text/plain
         content_type = "text/plain; charset=utf-8"
@@ -225,8 +230,9 @@ async def create_report(
     if existing is not None:
         result = existing
     else:
-        parsed = await _parse_pool(request).parse(data, content_type, limiter)
+        parsed = await _parse(request, database, data, content_type, limiter)
         result = await _writer(request).store(data, parsed, source_url or parsed.source_url)
+        _settle_later(request, background, database, settings, result)
     public = submitted_public(result, request)
     response.headers["Location"] = public.links.self
     if not result.created:
@@ -234,8 +240,30 @@ async def create_report(
     return public
 
 
+async def _parse(request: Request, database: DatabaseDep, data: bytes, content_type: str | None,
+                 limiter: anyio.CapacityLimiter) -> ParsedReport:
+    """The parse in the pool; parsed again there with the same body's other years when it has
+    a run-together row they may settle and they are stored (the look-up in a worker thread)."""
+    pool = _parse_pool(request)
+    parsed = await pool.parse(data, content_type, limiter)
+    if wants_neighbours(f.code for f in parsed.findings):
+        context = await anyio.to_thread.run_sync(context_for, database.engine, parsed, limiter=limiter)
+        if context is not None:
+            parsed = await pool.parse(data, content_type, limiter, context=context)
+    return parsed
+
+
+def _settle_later(request: Request, background: BackgroundTasks, database: DatabaseDep, settings: SettingsDep,
+                  result: IngestResult) -> None:
+    """After the answer, in a worker thread: the stored report's neighbour years that it may
+    settle are parsed again (app/services/evidence.py), in the parse processes."""
+    if result.submission != "duplicate":
+        background.add_task(settle_neighbours, database.engine, [result], budget=settings.disclosure_parse_budget,
+                            parse=_parse_pool(request).parse_blocking)
+
+
 async def _create_from_url(request: Request, response: Response, database: DatabaseDep, settings: SettingsDep,
-                           url: str) -> ReportSubmitted:
+                           url: str, background: BackgroundTasks) -> ReportSubmitted:
     """POST /reports {"url": …}: fetched under the guard of app.services.fetch, then stored
     with the final URL, fetch time, ETag and Last-Modified."""
     try:
@@ -250,6 +278,7 @@ async def _create_from_url(request: Request, response: Response, database: Datab
     result = await anyio.to_thread.run_sync(
         functools.partial(ingest_fetched, database.engine, fetched, budget=settings.disclosure_parse_budget),
         limiter=_ingest_limiter(request))
+    _settle_later(request, background, database, settings, result)
     public = submitted_public(result, request)
     response.headers["Location"] = public.links.self
     if not result.created:
@@ -268,7 +297,8 @@ async def _create_from_url(request: Request, response: Response, database: Datab
 )
 async def reparse_report(report: ReportDep, request: Request, database: DatabaseDep) -> ReportPublic:
     budget = request.app.state.settings.disclosure_parse_budget
-    updated = await anyio.to_thread.run_sync(functools.partial(reparse, database.engine, report.id, budget=budget),
+    updated = await anyio.to_thread.run_sync(functools.partial(reparse, database.engine, report.id, budget=budget,
+                                                               parse=_parse_pool(request).parse_blocking),
                                              limiter=_ingest_limiter(request))
     if updated is None:  # deleted between the lookup and the reparse
         raise ProblemError(404, "not_found", f"There is no report {report.id}.")

@@ -4,10 +4,10 @@ One report and what hangs off it: app/api/report_shapes.py."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Literal
+from datetime import date, datetime, timezone
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from app.api.report_shapes import ReportPublic
 from app.models import Number, Template
@@ -140,8 +140,52 @@ class ChangePublic(ReportPublic):
     change: Literal["created", "updated"] = Field(description="created, or revised / re-parsed since")
 
 
+class RemovalLinks(BaseModel):
+    self: str = Field(description="the report's URL: 410 Gone once deleted, a redirect to `merged_into` once merged")
+    merged_into: str | None = Field(default=None, description="the report it joined")
+
+
+class RemovalPublic(BaseModel):
+    """A report that is no more, as the change feed lists it: its id, why it went, and the
+    region, year and body it had."""
+
+    id: int
+    change: Literal["removed"] = Field(description="removed: its last document deleted, or merged into another "
+                                                   "report of its body and year (`merged_into`)")
+    reason: Literal["deleted", "merged"]
+    merged_into: int | None = Field(description="the report of the same body and year it joined (reason merged)")
+    removed_at: datetime
+    change_seq: int = Field(description="its place in the change sequence of GET /changes")
+    status: str
+    template: Template | None
+    year: int | None
+    agency: str | None
+    region_code: str | None
+    level: str | None
+    body_id: int | None
+    links: RemovalLinks
+
+    @field_validator("removed_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+ChangeItem = Annotated[ChangePublic | RemovalPublic, Field(discriminator="change")]
+
+
+class DocumentDeleted(BaseModel):
+    document_id: int
+    report_id: int | None = Field(description="the report it was a document of")
+    report_removed: bool = Field(description="true: it was the report's last document, and the report is removed "
+                                             "with it (GET /reports/{id} answers 410, GET /changes lists it as "
+                                             "`removed`); false: the report was reconciled from the documents left")
+    documents_left: int = Field(description="documents the report has now")
+    report: str | None = Field(description="the report's URL (answering 410 when it was removed)")
+
+
 class ChangesPage(BaseModel):
-    data: list[ChangePublic] = Field(description="reports changed after `since`, oldest change first")
+    data: list[ChangeItem] = Field(description="reports changed or removed after `since`, oldest change first")
     cursor: str = Field(description="pass as `since` next time to see only what changes after this answer")
     next: str | None = Field(description="URL of the next page when this one was full (more changes wait)")
 

@@ -12,13 +12,20 @@ document lacks comes from the others; documents that disagree are ranked, in thi
 If the best of each value still rank the same, nobody can tell which is right: the figure is
 withheld and the report is partial. Every disagreement gets a `documents_disagree` finding
 naming each value and the documents that read it.
+
+The figures so merged come from several documents, so the template's identities are checked
+again over them (app/parsing/check.py): a sum that held in each document may not hold across
+a figure one document gave and another figure another gave; each that fails is an
+`identity_mismatch` finding of the report (unless its primary document's parse has it already).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.parsing.check import check
 from app.parsing.model import Figure, Finding, ParsedReport
+from app.parsing.templates import TEMPLATES
 
 # how a figure was read, worst last: the lowest rank over its flags
 _FLAG_RANK = {"derived": 1, "repaired": 2, "approximate": 2, "inferred": 2, "ocr": 2}
@@ -122,9 +129,21 @@ def reconcile(copies: list[Copy]) -> Reconciled:
             verdict = f"kept {_fmt(best[1].value)} from document {best[0].document_id} ({_why(best, rival, revisions)})"
         out.findings.append(Finding("documents_disagree", "warning" if not tie else "error",
                                     f"{key}: the documents disagree: {named}; {verdict}", (key,)))
+    out.findings.extend(_merged_identities(out, primary))
     if out.withheld and out.status == "parsed":
         out.status = "partial"
     return out
+
+
+def _merged_identities(out: Reconciled, primary: Copy) -> list[Finding]:
+    """identity_mismatch findings of the merged figures that the primary document's own parse
+    does not have (the same code and keys)."""
+    template = TEMPLATES.get(primary.parsed.template or "")
+    merged = {}
+    for _, f in out.figures:
+        merged.setdefault(f.key, f)
+    known = {(f.code, f.keys) for f in out.findings}
+    return [f for f in check(merged, template) if (f.code, f.keys) not in known]
 
 
 def best_value(readings: list[tuple[Copy, Figure]], value: float):

@@ -7,7 +7,10 @@ stored already are not parsed again); new bytes are parsed in processes of their
 bounded by the budget and, past the hard timeout, its process killed and replaced: that file
 fails with parse_timeout, the import goes on), a window of files ahead of the writer; the
 main process writes the parses in batches of `batch` reports a transaction
-(app.services.ingest.store_many). Results come back in the order of the files. With
+(app.services.ingest.store_many); after each batch's commit, its reports and their
+neighbour years that the batch's evidence may settle are parsed again
+(app/services/evidence.py: files are parsed before the batch is written, without the
+same body's other years). Results come back in the order of the files. With
 `processes=0` (or fewer files than `pool_from`) files are parsed in the main process, where
 only the budget bounds a parse.
 """
@@ -24,6 +27,7 @@ from sqlalchemy import Engine
 
 from app.parsing import InputError, ParsedReport
 from app.parsing.budget import DEFAULT_SECONDS
+from app.services.evidence import settle_neighbours
 from app.services.ingest import IngestResult, sha256_hex, store_many, stored_digests, stored_result
 from app.services.parsepool import DEFAULT_TIMEOUT, ParseWorkers, parse_or_error
 
@@ -50,6 +54,7 @@ def ingest_paths(engine: Engine, paths: Iterable[Path], content_type_of: Callabl
     def write() -> Iterator[tuple[Path, Outcome]]:
         if pending:
             results = store_many(engine, [(data, parsed) for _, data, parsed in pending])
+            settle_neighbours(engine, results, own=True, budget=budget)  # committed: once a batch
             yield from ((path, result) for (path, _, _), result in zip(pending, results))
             pending.clear()
 

@@ -19,28 +19,28 @@ transaction.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import Engine, insert, text as sql_text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, delete, select, update
+from sqlmodel import Session, delete, select
 
-from app.models import (
-    Body, Correction, Document, DocumentParse, FigureRow, FindingRow, Report, ReportAlias, ReportText, utcnow,
-)
-from app.parsing import ParsedReport
+from app.models import Body, Document, DocumentParse, FigureRow, FindingRow, Report, ReportText, utcnow
+from app.parsing import NeighbourYears, ParsedReport
 from app.parsing.reconcile import Copy, Reconciled, is_revision, reconcile
 from app.services import parses
 from app.parsing.budget import DEFAULT_SECONDS
 from app.parsing.decode import DOCX_TYPE, PDF_TYPE
-from app.services import quality, rollup
+from app.services import faults, quality, rollup
 from app.services.corrections import apply_corrections
 from app.services.convert import LEGACY_MEDIA_TYPE, parse_upload
-from app.services.neighbours import neighbour, neighbour_context
+from app.services.neighbours import context_for, wants_neighbours
 
 
 Submission = str  # new | copy | revision | duplicate
+Parse = Callable[[bytes, str | None, NeighbourYears | None], ParsedReport]  # ParsePool.parse_blocking's shape
 
 
 @dataclass(slots=True)
@@ -105,10 +105,8 @@ def ingest(engine: Engine, data: bytes, content_type: str | None = None, source_
     if lookup_first and (existing := stored_result(engine, digest)) is not None:
         return existing
     parsed = parse_upload(data, content_type, budget=budget)
-    if any(f.code == "ambiguous_split" for f in parsed.findings):  # the body's other years may settle it
-        with Session(engine) as session:
-            context = neighbour_context(session, Report(agency=parsed.agency, year=parsed.year,
-                                                        region_code=parsed.region_code))
+    if wants_neighbours(f.code for f in parsed.findings):  # the body's other years may settle it
+        context = context_for(engine, parsed)
         if context is not None:
             parsed = parse_upload(data, content_type, budget=budget, context=context)
     return store(engine, data, parsed, source_url or parsed.source_url, digest=digest,
@@ -446,6 +444,7 @@ def _finish(session: Session, written: _Written) -> None:
     quality.refresh_checks(session, [session.get(Report, i) for i in written.new_reports], inserted=True)
     if written.changed:
         quality.refresh_checks(session, [session.get(Report, i) for i in sorted(written.changed)])
+        faults.pause("reconcile")  # tests kill the process here (app/services/faults.py)
 
 
 _RETRIES = 3
@@ -537,112 +536,6 @@ def document_content_type(document: Document) -> str:
         return document.media_type
     media = "text/html" if document.media_type == "text/html" else "text/plain"
     return f"{media}; charset={document.encoding}" if document.encoding else media
-
-
-def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SECONDS) -> Report | None:
-    """Run the current parser again on the stored bytes of every document of report
-    `report_id`, keep each document's parse and reconcile the report from them, replacing its
-    figures, findings and text in one transaction; the documents themselves are never
-    touched. None when there is no such report."""
-    with Session(engine, expire_on_commit=False) as session:
-        report = session.get(Report, report_id)
-        if report is None:
-            return None
-        rows = session.exec(select(DocumentParse).where(DocumentParse.report_id == report.id)
-                            .order_by(DocumentParse.document_id)).all()
-        doc_ids = [r.document_id for r in rows] or [report.document_id]
-        context = neighbour_context(session, report)  # the body's other years, for ambiguous splits
-        fresh: dict[int, ParsedReport] = {}
-        for doc_id in doc_ids:
-            document = session.get(Document, doc_id)
-            assert document is not None
-            fresh[doc_id] = storable(parse_upload(document.content, document_content_type(document), budget=budget,
-                                                  context=context))
-        before = rollup.cells_of(session, [report.id])  # the rollup cells it leaves (refreshed below)
-        # the neighbours it has now: their check verdicts are computed again below (its body or
-        # year may change, and their checks against it then become unknown)
-        old_neighbours = [n for n in (neighbour(session, report, d) for d in (-1, 1)) if n is not None]
-        main = fresh[report.document_id]
-        if len(fresh) == 1:  # a report of one document: its body and year are what it says now
-            key = body_key(main)
-            if key is not None:
-                _lock_bodies(session, [key])
-            body = None if key is None else _body(session, key[0], key[1], main.level)
-            if body is not None:
-                other = session.exec(select(Report).where(Report.body_id == body.id, Report.year == key[2],
-                                                          Report.id != report.id)).first()
-                if other is not None:  # another report has that body-year: the document joins it
-                    for row in rows:
-                        session.expunge(row)
-                    return _merge_into(session, report, other, main, before, old_neighbours)
-            report.body_id = None if body is None else body.id
-        _clear(session, report.id)
-        for row in rows:
-            session.delete(row)
-        session.flush()
-        for doc_id, parsed in fresh.items():
-            session.add(_parse_row(doc_id, report.id, parsed, main=doc_id == report.document_id))
-        session.flush()
-        text_row = session.get(ReportText, report.id)
-        if text_row is not None:
-            text_row.original, text_row.normalized = main.text, main.normalized_text
-            session.add(text_row)
-        else:
-            session.add(ReportText(report_id=report.id, original=main.text, normalized=main.normalized_text))
-        session.flush()
-        children = _rewrite(session, report, [Copy(d, p) for d, p in fresh.items()], fresh)
-        session.add(report)
-        session.flush()
-        _write_children(session, [children])
-        apply_corrections(session, report.id)
-        rollup.refresh(session, before, [report.id])
-        quality.refresh_checks(session, [report, *old_neighbours])
-        session.commit()
-        return report
-
-
-def _merge_into(session: Session, report: Report, other: Report, parsed: ParsedReport, before: dict,
-                neighbours: list[Report]) -> Report:
-    """A reparse found report's one document to be of `other`'s body and year: the document
-    joins `other` (reconciled again), `report` goes and its id answers with `other`'s
-    (report_alias). Commits; returns `other`."""
-    document_id = report.document_id
-    before.update(rollup.cells_of(session, [other.id]))
-    _move_corrections(session, report.id, other.id)  # before the delete below, which would cascade to them
-    session.exec(update(ReportAlias).where(ReportAlias.report_id == report.id)  # type: ignore[call-overload]
-                 .values(report_id=other.id))
-    session.delete(report)  # its text, figures, findings and parse go with it (ON DELETE CASCADE)
-    session.flush()
-    session.add(ReportAlias(old_id=report.id, report_id=other.id))
-    session.add(_parse_row(document_id, other.id, parsed, main=False))
-    session.flush()
-    copies = _copies(session, other, {document_id: parsed})
-    _clear(session, other.id)
-    children = _rewrite(session, other, copies, {document_id: parsed})
-    session.add(other)
-    session.flush()
-    _write_children(session, [children])
-    apply_corrections(session, other.id)
-    rollup.refresh(session, before, [other.id])
-    quality.refresh_checks(session, [other, *neighbours])  # `neighbours`: those `report` had
-    session.commit()
-    return other
-
-
-def _move_corrections(session: Session, old_id: int, new_id: int) -> None:
-    """The corrections of a report merged away go to the report it joins (their history
-    with them); where the target has an active correction of the same key, the target's
-    stays and the moved one is retired, as a DELETE retires one: retired_by is the label of
-    whoever made the correction that stays (a key's label, as the field promises)."""
-    taken = {c.key: c.author for c in session.exec(select(Correction).where(
-        Correction.report_id == new_id, Correction.retired_at.is_(None)))}  # type: ignore[union-attr]
-    now = utcnow()
-    for c in session.exec(select(Correction).where(Correction.report_id == old_id)).all():
-        if c.retired_at is None and c.key in taken:
-            c.retired_at, c.retired_by = now, taken[c.key]
-        c.report_id = new_id
-        session.add(c)
-    session.flush()
 
 
 def report_ids(engine: Engine, *, outdated_only: bool = False) -> list[int]:

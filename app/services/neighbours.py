@@ -9,10 +9,32 @@ unknown region).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from app.models import FigureRow, Report
-from app.parsing import NeighbourYears
+from app.parsing import NeighbourYears, ParsedReport
+
+# the findings of a run-together row that the body's other years may settle (or overturn)
+EVIDENCE_CODES = frozenset({"ambiguous_split", "inferred_split"})
+
+
+def wants_neighbours(codes: Iterable[str]) -> bool:
+    """Whether a parse with findings of these codes is to be read (again) with the same body's
+    other years: the one rule for a parse in hand (ingest(), POST /reports) and for a stored
+    report when a neighbour arrives (app/services/evidence.py).
+
+    An `ambiguous_split` row is left out: the years may single one split out. An
+    `inferred_split` counts too, whatever chose it: the cross-year identities come before
+    the prose and the priors in app.parsing.infer.choose (an identity is arithmetic, a
+    prior a rate: the priors rank a year that repealed more than it issued wrong by ×13,
+    app/parsing/infer.py), so a
+    priors-chosen split may be overturned and a prose-narrowed one narrowed further; the
+    finding's message is prose, no field says which evidence chose. The cost is one more parse
+    of the few reports with a run-together row, and only when a neighbour year is stored."""
+    return any(code in EVIDENCE_CODES for code in codes)
 
 
 def neighbour(session: Session, report: Report, delta: int) -> Report | None:
@@ -53,3 +75,11 @@ def neighbour_context(session: Session, report: Report) -> NeighbourYears | None
         return {key: value for key, value, flags in rows if "inferred" not in flags.split(",")}
 
     return NeighbourYears(previous=figures(years[0]), next=figures(years[1]))
+
+
+def context_for(engine: Engine, parsed: ParsedReport) -> NeighbourYears | None:
+    """The neighbour context of a parse not stored yet (its agency, region code and year as
+    read): one short read session. Blocking: from a worker thread in async code."""
+    with Session(engine) as session:
+        return neighbour_context(session, Report(agency=parsed.agency, year=parsed.year,
+                                                 region_code=parsed.region_code))

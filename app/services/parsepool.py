@@ -53,7 +53,7 @@ from multiprocessing.connection import Connection
 
 import anyio.to_thread
 
-from app.parsing import InputError, ParsedReport
+from app.parsing import InputError, NeighbourYears, ParsedReport
 from app.parsing.budget import DEFAULT_SECONDS
 from app.services.convert import parse_upload
 
@@ -83,12 +83,13 @@ def default_processes() -> int:
     return 1 if (os.cpu_count() or 1) >= 2 else 0
 
 
-def parse_or_error(data: bytes, content_type: str | None,
-                   budget: float | None = DEFAULT_SECONDS) -> ParsedReport | tuple[str, str, int]:
-    """The parse, or the InputError's fields (rebuilt by the caller: an InputError does not
-    survive pickling with its code and status)."""
+def parse_or_error(data: bytes, content_type: str | None, budget: float | None = DEFAULT_SECONDS,
+                   context: NeighbourYears | None = None) -> ParsedReport | tuple[str, str, int]:
+    """The parse (with the same body's other years as `context`: a frozen dataclass of plain
+    dicts, pickled across the pipe), or the InputError's fields (rebuilt by the caller: an
+    InputError does not survive pickling with its code and status)."""
     try:
-        return parse_upload(data, content_type, budget=budget)
+        return parse_upload(data, content_type, budget=budget, context=context)
     except InputError as exc:
         return exc.code, exc.message
 
@@ -314,11 +315,11 @@ class ParseWorkers:
             self._busy.add(proc)
         return proc
 
-    def parse(self, data: bytes, content_type: str | None) -> ParsedReport:
+    def parse(self, data: bytes, content_type: str | None, context: NeighbourYears | None = None) -> ParsedReport:
         with self._slots:
             proc = self._take()
             try:
-                result = proc.run((data, content_type, self.budget), self.timeout)
+                result = proc.run((data, content_type, self.budget, context), self.timeout)
             except ParseTimeout:
                 self.killed += 1
                 log.warning("parse past %g s: its process %s was killed", self.timeout, proc.process.pid)
@@ -384,11 +385,11 @@ class ParsePool:
             self._workers = ParseWorkers(self.processes, budget=self.budget, timeout=self.timeout)
         return self._workers
 
-    async def parse(self, data: bytes, content_type: str | None,
-                    limiter: anyio.CapacityLimiter | None = None) -> ParsedReport:
-        """The parse of `data` (raises InputError as parse_upload does, ParseTimeout past
-        the hard timeout)."""
-        in_thread = functools.partial(parse_upload, data, content_type, budget=self.budget)
+    async def parse(self, data: bytes, content_type: str | None, limiter: anyio.CapacityLimiter | None = None,
+                    context: NeighbourYears | None = None) -> ParsedReport:
+        """The parse of `data`, with the same body's other years as `context` (raises
+        InputError as parse_upload does, ParseTimeout past the hard timeout)."""
+        in_thread = functools.partial(parse_upload, data, content_type, budget=self.budget, context=context)
         if self.processes <= 0 or time.monotonic() < self._threads_until:
             return await anyio.to_thread.run_sync(in_thread, limiter=limiter)
         if self._free is None:
@@ -396,7 +397,7 @@ class ParsePool:
         async with self._free:  # a process free: waited for here, not in a thread
             workers = self._pool()
             try:
-                return await anyio.to_thread.run_sync(workers.parse, data, content_type, limiter=limiter)
+                return await anyio.to_thread.run_sync(workers.parse, data, content_type, context, limiter=limiter)
             except PoolBroken as exc:
                 if self._workers is workers:  # the first request to see it: threads for a while
                     self._workers = None
@@ -406,6 +407,18 @@ class ParsePool:
                                 exc, self.RETRY_AFTER)
                     workers.close()
         return await anyio.to_thread.run_sync(in_thread, limiter=limiter)
+
+    def parse_blocking(self, data: bytes, content_type: str | None,
+                       context: NeighbourYears | None = None) -> ParsedReport:
+        """For a worker thread (a background task): the parse in one of the pool's processes,
+        waiting there for a free one, so that its CPU is not the server process's (whose GIL
+        the event loop needs); in this thread when the pool has no processes or is broken."""
+        if self.processes > 0 and time.monotonic() >= self._threads_until:
+            try:
+                return self._pool().parse(data, content_type, context)
+            except PoolBroken:
+                pass  # the next async parse notices and falls back for a while
+        return parse_upload(data, content_type, budget=self.budget, context=context)
 
     def pids(self) -> list[int]:
         return self._workers.pids() if self._workers is not None else []
