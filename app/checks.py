@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.services.catalogue import catalogue
+from app.catalogue import catalogue
 
 Figures = Mapping[str, tuple[float, tuple[str, ...]]]  # key → (value, flags)
 TABLE_SECTIONS = {"active": "二", "applications": "三", "review_litigation": "四"}

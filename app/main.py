@@ -22,7 +22,7 @@ from app.config import Settings, get_settings
 from app.db import Database
 from app.observability import RequestIdMiddleware
 from app.runtime import Runtime
-from app.models import ReportSubmission
+from app.api.report_shapes import ReportSubmission
 
 DESCRIPTION = """\
 Chinese government information-disclosure annual reports (政府信息公开工作年度报告), parsed into

@@ -76,7 +76,7 @@ class ReportGenerator:
 
     def __init__(self, seed: int = 6) -> None:
         from app.parsing import parse_document
-        from app.services.divisions import all_divisions
+        from app.divisions import all_divisions
 
         self.rng = random.Random(seed)
         bases = {}

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.parsing import InputError, ParsedReport, parse_document  # noqa: E402
 from app.parsing import templates as t  # noqa: E402
-from app.services.catalogue import catalogue  # noqa: E402
+from app.catalogue import catalogue  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"

@@ -50,7 +50,7 @@ INDICATORS = ["disclosure_rate", "denial_rate", "reconsideration_correction_rate
 
 def places() -> tuple[list[str], list[str]]:
     """City codes (4 significant digits) and province codes (2) that reports are spread over."""
-    from app.services.divisions import all_divisions
+    from app.divisions import all_divisions
 
     divs = all_divisions()
     cities = [d.code[:4] for d in divs if d.level == "city"]

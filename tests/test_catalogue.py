@@ -10,7 +10,7 @@ import json
 import re
 
 from app.parsing import prose, templates
-from app.services.catalogue import catalogue
+from app.catalogue import catalogue
 from conftest import AUTH, CORPUS, REPO, SEED, assert_problem
 
 FIGURES_MD = REPO / "docs" / "FIGURES.md"

@@ -14,7 +14,8 @@ from sqlmodel import Session
 
 from app import indicators as ind
 from app.db import alembic_config
-from app.services import query
+from app.services.filters import ReportFilter
+from app.services.stats import indicator_stats
 from conftest import AUTH, CORPUS, assert_problem
 from test_rollup import _table, assert_rollup_is_exact, fold_at, loaded, variants  # noqa: F401  (fixtures)
 
@@ -23,7 +24,7 @@ AGG = [i for i in ind.INDICATORS if i.rollup]
 
 
 def test_dictionary_names_catalogue_keys_of_both_templates():
-    from app.services.catalogue import catalogue
+    from app.catalogue import catalogue
     cat = catalogue()
     assert len({i.id for i in ind.INDICATORS}) == len(ind.INDICATORS)
     for i in ind.INDICATORS:
@@ -74,15 +75,15 @@ BYS = [([], lambda v: ()), (["year"], lambda v: (v["year"],)), (["city"], lambda
 @pytest.mark.parametrize("params", [{}, {"region": "1507"}, {"template": "2021"}, {"year": "2020-2022"}])
 def test_indicator_stats_are_ratios_of_sums_from_rollup_and_live(loaded, variants, params):
     engine, ids = loaded
-    filters = query.ReportFilter.from_params(**params)
+    filters = ReportFilter.from_params(**params)
     keep = {"region": lambda v: v["code"].startswith("1507"), "template": lambda v: v["template"] == "2021",
             "year": lambda v: 2020 <= v["year"] <= 2022}
     chosen = [keep[k] for k in params] or [lambda v: True]
     ids_ = [i.id for i in AGG]
     for by, group_of in BYS:
         with Session(engine) as session:
-            rolled = query.indicator_stats(session, ids_, filters, by, rollup=True)
-            live = query.indicator_stats(session, ids_, filters, by, rollup=False)
+            rolled = indicator_stats(session, ids_, filters, by, rollup=True)
+            live = indicator_stats(session, ids_, filters, by, rollup=False)
         assert len(rolled) == len(live)
         for a, b in zip(live, rolled):
             assert (a["indicator"], a["group"], a["count"], a["reports_in_scope"]) == \

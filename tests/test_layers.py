@@ -1,5 +1,7 @@
-"""The web layer's arrows: a router module imports no other router module (shared drawing lives
-in app/api/presenters.py), and the store (app/models.py, app/db.py) imports nothing above it."""
+"""The layers' arrows: a router module imports no other router module (shared drawing lives
+in app/api/presenters.py); the store (app/models.py, app/db.py) imports nothing above it, no
+service and nothing of the web layer; the pure cores at the top of app/ (checks, catalogue,
+divisions, indicators) import neither the store nor anything above it."""
 
 from __future__ import annotations
 
@@ -34,5 +36,20 @@ def test_routers_import_no_router():
 
 def test_store_imports_nothing_above_it():
     for name in ("models.py", "db.py"):
-        above = {m for m in imports(APP / name) if m.startswith(("app.api", "app.web", "app.server", "app.cli"))}
+        above = {m for m in imports(APP / name)
+                 if m.startswith(("app.services", "app.api", "app.web", "app.server", "app.cli", "app.main"))}
         assert not above, f"app/{name} imports {above}"
+
+
+def test_pure_cores_import_neither_the_store_nor_anything_above_it():
+    for name in ("checks.py", "catalogue.py", "divisions.py", "indicators.py"):
+        above = {m for m in imports(APP / name)
+                 if m.startswith(("app.models", "app.db", "app.services", "app.api", "app.web", "app.server",
+                                  "app.cli", "app.main"))}
+        assert not above, f"app/{name} imports {above}"
+
+
+def test_services_import_nothing_of_the_web_layer():
+    for path in (APP / "services").glob("*.py"):
+        above = {m for m in imports(path) if m.startswith(("app.api", "app.web", "app.server", "app.cli", "app.main"))}
+        assert not above, f"app/services/{path.name} imports {above}"

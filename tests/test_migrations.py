@@ -134,7 +134,7 @@ def test_0014_deletion_on_reports_stored_before_it(empty_database_url):
         with engine.begin() as conn:
             _insert_at_0010(conn)
             # the divisions the region rolls up to, as every write since 0005 stores them
-            from app.services.divisions import group_of
+            from app.divisions import group_of
 
             conn.execute(text("UPDATE report SET province_code = :p, city_code = :c, county_code = :k "
                               "WHERE region_code = '150724'"),

@@ -9,7 +9,8 @@ from app.parsing import parse_document, parse_text
 from app.parsing.findings import SEVERITY, Code
 from app.parsing.rows import AppLabel, match_application_label
 from app.parsing.templates import INTAKE, RESULTS, TEMPLATES
-from app.services import catalogue, views
+from app import catalogue
+from app.services import views
 from test_parsing_units import CORPUS, ROWS_2021, report_2021
 
 

@@ -16,9 +16,12 @@ from sqlmodel import Session
 from app.db import alembic_config, make_engine
 from app.models import Document, FigureRollup, IndicatorRollup, Report, RollupCell, RollupPending
 from app.parsing import parse_document
-from app.services import catalogue, query, rollup
+from app import catalogue
+from app.services import rollup
+from app.services.filters import ReportFilter
 from app.services.ingest import store, store_many
 from app.services.reparse import reparse
+from app.services.stats import rollup_grain, stats
 from conftest import CORPUS, other_body
 from test_queries import _variants
 
@@ -43,9 +46,9 @@ LIVE_ONLY = [({"agency": "交通运输局"}, ["city"]), ({"status": "parsed"}, [
 
 
 def _answers(engine, keys, params, by, use_rollup):
-    filters = query.ReportFilter.from_params(**params)
+    filters = ReportFilter.from_params(**params)
     with Session(engine) as session:
-        return query.stats(session, keys, filters, by, rollup=use_rollup)
+        return stats(session, keys, filters, by, rollup=use_rollup)
 
 
 def _same(live: list[dict], rolled: list[dict], where: str) -> None:
@@ -68,7 +71,7 @@ def assert_rollup_answers_like_live(engine, *, every=False) -> int:
         combos = combos[::7]
     for keys, by, params in combos:
         where = f"keys={keys} by={by} filters={params}"
-        assert query.rollup_grain(query.ReportFilter.from_params(**params), by) == rollup.CITY, where
+        assert rollup_grain(ReportFilter.from_params(**params), by) == rollup.CITY, where
         used += 1
         live = _answers(engine, keys, params, by, False)
         rolled = _answers(engine, keys, params, by, True)
@@ -210,12 +213,12 @@ def test_reparse_of_a_failed_report_keeps_the_cell(database_url, monkeypatch, fo
 
 
 def test_which_queries_read_the_rollup():
-    f = query.ReportFilter.from_params
-    assert query.rollup_grain(f(), ["city"]) == rollup.CITY
-    assert query.rollup_grain(f(region="1507,32", year="2020", level="county", template="2021"),
+    f = ReportFilter.from_params
+    assert rollup_grain(f(), ["city"]) == rollup.CITY
+    assert rollup_grain(f(region="1507,32", year="2020", level="county", template="2021"),
                               ["province", "level"]) == rollup.CITY
     for params, by in LIVE_ONLY:
-        assert query.rollup_grain(f(**params), by) is None, (params, by)
+        assert rollup_grain(f(**params), by) is None, (params, by)
 
 
 def test_the_rest_answers_from_the_live_query(loaded):

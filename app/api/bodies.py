@@ -14,9 +14,10 @@ from app.api.deps import SessionDep
 from app.api.listing import REGION_LIST, Level, query_error
 from app.api.problems import ProblemError, problem_responses
 from app.api.presenters import base_path, body_public
-from app.models import BodiesPage, Body, BodyDetail, Report
-from app.services import divisions
-from app.services.query import QueryError
+from app.api.report_shapes import BodiesPage, BodyDetail
+from app.models import Body, Report
+from app import divisions
+from app.services.filters import QueryError
 
 router = APIRouter(prefix="/bodies", tags=["bodies"])
 

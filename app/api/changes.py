@@ -23,7 +23,8 @@ from app.api.problems import problem_responses
 from app.api.shapes import ChangePublic, ChangesPage
 from app.models import RemovedReport, Report
 from app.services import changes, query
-from app.services.query import QueryError, Sort, SortKey, batches
+from app.services.filters import QueryError
+from app.services.pagination import Sort, SortKey, batches
 
 router = APIRouter(tags=["changes"])
 SORT = query.changes_sort()

@@ -18,8 +18,10 @@ from sqlmodel import Session, select
 from app.api.deps import DatabaseDep, ReportDep, SessionDep, WriterDep
 from app.api.presenters import FIGURE_ROW_COLUMNS
 from app.api.problems import ProblemError, problem_responses
-from app.models import CorrectionInput, CorrectionPublic, CorrectionsPublic, FigurePublic, FigureRow, Report, ReportText
-from app.services import catalogue, corrections
+from app.api.report_shapes import CorrectionInput, CorrectionPublic, CorrectionsPublic, FigurePublic
+from app.models import FigureRow, Report, ReportText
+from app import catalogue
+from app.services import corrections
 from app.services.present import figure_columns_json, fill_source_lines
 
 router = APIRouter(prefix="/reports/{report_id}", tags=["corrections"])

@@ -12,7 +12,8 @@ from app.api.deps import DatabaseDep, SessionDep, WriterDep
 from app.api.problems import ProblemError, problem_responses
 from app.api.shapes import DocumentDeleted
 from app.api.presenters import DOCUMENT_CONTENT_RESPONSES, base_path, document_public, document_response
-from app.models import Document, DocumentDetail, DocumentParse, RemovedDocument, Report, ReportText
+from app.api.report_shapes import DocumentDetail
+from app.models import Document, DocumentParse, RemovedDocument, Report, ReportText
 from app.services import parses, removal
 
 router = APIRouter(prefix="/documents", tags=["documents"])

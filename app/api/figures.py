@@ -12,13 +12,15 @@ from app.api.deps import ReportDep, SessionDep
 from app.api.listing import REPORT_ROWS_CONTENT, ExactParam, ReportRowsFormat, rows_response
 from app.api.presenters import FIGURE_ROW_COLUMNS
 from app.api.problems import problem_responses
-from app.models import (
-    ActiveView, ApplicationsView, FeesView, FigureRow, FiguresPublic, MediaAccountsView, PermitsView,
-    ProcurementView, PublishingView, Report, ReportText, ReviewLitigationView,
-)
+from app.api.report_shapes import FiguresPublic
+from app.models import FigureRow, Report, ReportText
 from app.services import corrections, views
 from app.services.present import emit_value, figure_columns_json, fill_source_lines
-from app.services.query import exact_figures
+from app.services.section_shapes import (
+    ActiveView, ApplicationsView, FeesView, MediaAccountsView, PermitsView, ProcurementView, PublishingView,
+    ReviewLitigationView,
+)
+from app.services.filters import exact_figures
 
 router = APIRouter(prefix="/reports/{report_id}", tags=["figures"])
 _NOT_FOUND = problem_responses(404, 422)

@@ -1,6 +1,6 @@
 """GET / for a browser: a page to find reports — by region (province → city → county), year,
 body and status, each choice with its count under the other filters — and to upload one with a
-key. The same filters and keyset pages as GET /reports (app.services.query); the counts are
+key. The same filters and keyset pages as GET /reports (app.services.query, .filters, .pagination); the counts are
 grouped queries under the same filters. Runs in a worker thread with a read-gate slot
 (app/api/home.py hands it over)."""
 
@@ -21,8 +21,9 @@ from app.api.html import html_page
 from app.models import Report
 from app.parsing import regions
 from app.services import query
-from app.services.divisions import region_prefix
-from app.services.query import YEAR_PATTERN, QueryError, ReportFilter
+from app.divisions import region_prefix
+from app.services.filters import YEAR_PATTERN, QueryError, ReportFilter
+from app.services.pagination import page
 
 PAGE_SIZE = 50
 STATUSES = ("parsed", "partial", "failed")
@@ -97,10 +98,10 @@ def finder_page(request: Request, session: Session) -> HTMLResponse:
     statuses = _counts(session, _without(params, "status"), Report.status)
     cursor = request.query_params.get("cursor") or None
     try:
-        result = query.page(session, query.reports_stmt(filters), query.REPORT_SORTS["-year"], cursor=cursor,
+        result = page(session, query.reports_stmt(filters), query.REPORT_SORTS["-year"], cursor=cursor,
                             limit=PAGE_SIZE, count=True)
     except QueryError:
-        result = query.page(session, query.reports_stmt(filters), query.REPORT_SORTS["-year"], cursor=None,
+        result = page(session, query.reports_stmt(filters), query.REPORT_SORTS["-year"], cursor=None,
                             limit=PAGE_SIZE, count=True)
     rows = [{"id": r.id, "agency": r.agency, "year": r.year, "status": r.status, "template": r.template,
              "region": _region_name(r.region_code), "figures": r.figure_count, "findings": r.finding_count,
@@ -124,7 +125,7 @@ def _provinces():
 
 
 def _all():
-    from app.services.divisions import all_divisions
+    from app.divisions import all_divisions
 
     return all_divisions()
 

@@ -6,25 +6,16 @@ from __future__ import annotations
 
 import logging
 
-from typing import Literal
-
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
 from sqlalchemy import Connection, inspect, text
 
 from app.api.problems import ProblemError, problem_responses
-from app.models import Health
+from app.api.shapes import Health, Ready
 from app.parsing import PARSER_VERSION
 from app.runtime import runtime
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger("app.health")
-
-
-class Ready(BaseModel):
-    status: Literal["ready"]
-    database: Literal["ok"]
-    migration: str
 
 
 def migration_head(request: Request) -> str:

@@ -1,54 +1,27 @@
 """GET /: where everything is; GET /catalogue: every figure key the service reads.
 
-The catalogue is the parser's own template tables (app/services/catalogue.py), so it lists
+The catalogue is the parser's own template tables (app/catalogue.py), so it lists
 exactly the keys a report can have, with the labels its template prints; docs/FIGURES.md
 describes the same keys for people (a test holds the two together).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
 
-from app import __version__
+from app import __version__, catalogue
 from app.api.deps import OVERLOADED_RESPONSE
 from app.api.finder import finder_page
 from app.api.listing import FormatParam, negotiate, rows_response
 from app.api.problems import problem_responses
+from app.api.shapes import Catalogue, Home, Links, Section
 from app.models import Template
 from app.runtime import runtime
-from app.services import catalogue
 from app.web import wants_html
 
 router = APIRouter()
-
-Section = Literal["active", "applications", "review_litigation", "media", "publishing", "applications_channel"]
-
-
-class Links(BaseModel):
-    self: str
-    reports: str = Field(description="reports, filtered and paginated (also CSV/NDJSON)")
-    changes: str = Field(description="what changed since a cursor (polling)")
-    figures: str = Field(description="figures across reports: needs `key=` (see catalogue)")
-    stats: str = Field(description="statistics by region or year: needs `key=`")
-    regions: str = Field(description="the division table, with report counts")
-    catalogue: str = Field(description="every figure key, its label, unit, section and templates")
-    indicators: str = Field(description="the indicator dictionary: rates over catalogue keys")
-    health: str
-    ready: str
-    docs: str = Field(description="Swagger UI")
-    redoc: str = Field(description="ReDoc")
-    openapi: str = Field(description="the OpenAPI spec")
-
-
-class Home(BaseModel):
-    name: Literal["disclosure-stats"]
-    version: str
-    description: str
-    links: Links
-
 
 @router.get("/", response_model=Home, summary="Where everything is", tags=["meta"],
             description="Links to the collections, the figure catalogue and the API documentation. A browser "
@@ -77,18 +50,6 @@ async def home(request: Request, response: Response) -> Any:
                 description="Chinese government information-disclosure annual reports (政府信息公开工作年度报告), "
                             "parsed into figures with stable keys.",
                 links=Links(**{name: f"{root}{path}" for name, path in paths.items()}))
-
-
-class CatalogueEntry(BaseModel):
-    key: str = Field(description="the figure key, as in GET /reports/{id}/figures and `key=` of /figures, /stats")
-    label: str = Field(description="what the report calls it (row / column), in the first template's words")
-    unit: str
-    section: Section = Field(description="the figure's `section`")
-    templates: list[Template] = Field(description="the report templates that have it")
-
-
-class Catalogue(BaseModel):
-    data: list[CatalogueEntry]
 
 
 CATALOGUE_COLUMNS = ["key", "label", "unit", "section", "templates"]

@@ -21,12 +21,13 @@ from sqlmodel import Session
 from app import __version__, mediatypes
 from app.api.caching import etag_matches
 from app.db import Database, Overloaded, ReadGate
+from app.divisions import REGION_PATTERN
 from app.models import Status, Template
 from app.runtime import runtime
 from app.services import export
 from app.services.changes import data_version
-from app.services.divisions import REGION_PATTERN
-from app.services.query import QueryError, ReportFilter, Sort, YEAR_PATTERN, batches
+from app.services.filters import QueryError, ReportFilter, YEAR_PATTERN
+from app.services.pagination import Sort, batches
 
 Format = Literal["json", "csv", "ndjson"]
 Level = Literal["province", "city", "county", "township", "department"]
@@ -162,7 +163,7 @@ def bulk(request: Request, database: Database, session: Session, fmt: str, *, st
     Called in the endpoint's worker thread, with the request's read slot: the data version,
     then the first batch (so that overload is still a 503 here, not a stream cut short).
     Each later batch is read — and turned into bytes — in a worker thread with a read slot of
-    its own, on a short session (app.services.query.batches): between batches, while the
+    its own, on a short session (app.services.pagination.batches): between batches, while the
     client reads, the stream holds no slot and no connection. `source`: the batches to
     stream instead of `stmt`'s (which then only names the order the cursor is checked in)."""
     try:

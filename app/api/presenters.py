@@ -16,10 +16,9 @@ from sqlmodel import select
 
 from app.api.caching import etag_matches
 from app.api.problems import ProblemError
+from app.api.report_shapes import ReportLinks, ReportPublic, ReportSubmitted
 from app.api.shapes import RemovalLinks, RemovalPublic
-from app.models import (
-    Body, Document, FigureRow, RemovedReport, Report, ReportLinks, ReportPublic, ReportSubmitted,
-)
+from app.models import Body, Document, FigureRow, RemovedReport, Report
 from app.parsing.decode import DOCX_TYPE, PDF_TYPE
 
 # the columns of a report in CSV/NDJSON (/reports and /changes lists)

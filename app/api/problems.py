@@ -17,7 +17,7 @@ from starlette.requests import ClientDisconnect
 
 from app.api.security_headers import HEADERS as SECURITY_HEADERS
 from app.db import Overloaded
-from app.models import Problem, ValidationProblem
+from app.api.report_shapes import Problem, ValidationProblem
 from app.parsing import InputError
 from app.runtime import runtime
 

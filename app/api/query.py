@@ -19,10 +19,11 @@ from app.api.presenters import REPORT_COLUMNS, report_public
 from app.api.problems import ProblemError, problem_responses
 from app.api.shapes import Comparison, FiguresPage, IndicatorFiguresPage, StatsPublic
 from app.api.viewcache import answer_cache
-from app import indicators as ind
-from app.models import Report, ReportsPage
-from app.services import catalogue, query
-from app.services.query import QueryError
+from app import catalogue, indicators as ind
+from app.api.report_shapes import ReportsPage
+from app.models import Report
+from app.services import compare, pagination, query, stats
+from app.services.filters import QueryError
 
 # tags per route, not on the router: a route's tags add to its router's, and an operation with
 # two tags is listed twice in Swagger UI (GET /reports was, under "queries" and "reports")
@@ -77,7 +78,7 @@ def _keys(patterns: list[str]) -> list[str]:
 
 def _page(session, stmt, sort, cursor, limit, count):
     try:
-        return query.page(session, stmt, sort, cursor=cursor, limit=limit, count=count)
+        return pagination.page(session, stmt, sort, cursor=cursor, limit=limit, count=count)
     except QueryError as exc:
         raise query_error(exc) from None
 
@@ -212,8 +213,8 @@ def statistics(
     if cache is not None and (kept := cache.get(etag)) is not None:
         body, media_type, headers = kept
         return Response(body, media_type=media_type, headers=headers)
-    rows = query.stats(session, keys, filters, dims, exact=exact) if keys else []
-    ind_rows = query.indicator_stats(session, ids, filters, dims) if ids else []
+    rows = stats.stats(session, keys, filters, dims, exact=exact) if keys else []
+    ind_rows = stats.indicator_stats(session, ids, filters, dims) if ids else []
     if chosen != "json":
         group_cols = []
         for d in dims:
@@ -260,7 +261,7 @@ def compare_report(
     fmt: FormatParam = None,
 ) -> Comparison | Response:
     if with_ == "previous":
-        other = query.previous_report(session, report)
+        other = compare.previous_report(session, report)
         if other is None:
             raise ProblemError(404, "not_found",
                                f"No report of {report.agency or 'this body'} for {report.year - 1 if report.year else 'the year before'}"
@@ -269,7 +270,7 @@ def compare_report(
         other = session.get(Report, int(with_)) if int(with_) <= 2**31 - 1 else None
         if other is None:
             raise ProblemError(404, "not_found", f"No report with id {with_}.")
-    rows = query.compare(session, report, other, prefix)
+    rows = compare.compare(session, report, other, prefix)
     newest = max(report.updated_at, other.updated_at)
     request.state.last_modified = newest
     chosen = negotiate(request, fmt)

@@ -19,8 +19,9 @@ from app.api.shapes import RegionDetail, RegionPublic, RegionRef, RegionsPage
 from app.models import Report
 from app.parsing import regions
 from app.parsing.regions import Division
-from app.services.divisions import all_divisions, region_prefix
-from app.services.query import QueryError, Sort, SortKey
+from app.divisions import all_divisions, region_prefix
+from app.services.filters import QueryError
+from app.services.pagination import Sort, SortKey
 
 router = APIRouter(prefix="/regions", tags=["regions"])
 

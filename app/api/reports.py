@@ -35,10 +35,10 @@ from app.api.presenters import (
     DOCUMENT_CONTENT_RESPONSES, document_public, document_response, report_public, submitted_public,
 )
 from app.api.problems import ProblemError, input_status, problem_responses
-from app.models import (
-    Document, DocumentParse, DocumentPublic, DocumentsPublic, FindingRow, FindingsPublic, Report, ReportLinks,
-    ReportPublic, ReportSubmission, ReportSubmitted, ReportText,
+from app.api.report_shapes import (
+    DocumentPublic, DocumentsPublic, FindingsPublic, ReportLinks, ReportPublic, ReportSubmission, ReportSubmitted,
 )
+from app.models import Document, DocumentParse, FindingRow, Report, ReportText
 from app.parsing import ParsedReport
 from app.parsing.decode import DOCX_TYPE, LEGACY_WORD_TYPES, PDF_TYPE
 from app.services.attachment import fetch_report

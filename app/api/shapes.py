@@ -1,5 +1,6 @@
-"""Response models of the cross-report endpoints: regions, figures across reports,
-statistics, comparisons, changes."""
+"""Response models of the cross-report endpoints (regions, figures across reports, statistics,
+comparisons, changes, indicators, checks) and of the service's own (home, catalogue, health).
+One report and what hangs off it: app/api/report_shapes.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from app.models import Number, ReportPublic, Template
+from app.api.report_shapes import ReportPublic
+from app.models import Number, Template
 
 DivisionLevel = Literal["province", "city", "county"]
 
@@ -330,3 +332,55 @@ class ReportChecks(BaseModel):
 
 
 StatsPublic.model_rebuild()  # its indicator rows are defined after it
+
+
+# ----- the service's own: GET /, /catalogue, /healthz, /readyz
+
+Section = Literal["active", "applications", "review_litigation", "media", "publishing", "applications_channel"]
+
+
+class Links(BaseModel):
+    self: str
+    reports: str = Field(description="reports, filtered and paginated (also CSV/NDJSON)")
+    changes: str = Field(description="what changed since a cursor (polling)")
+    figures: str = Field(description="figures across reports: needs `key=` (see catalogue)")
+    stats: str = Field(description="statistics by region or year: needs `key=`")
+    regions: str = Field(description="the division table, with report counts")
+    catalogue: str = Field(description="every figure key, its label, unit, section and templates")
+    indicators: str = Field(description="the indicator dictionary: rates over catalogue keys")
+    health: str
+    ready: str
+    docs: str = Field(description="Swagger UI")
+    redoc: str = Field(description="ReDoc")
+    openapi: str = Field(description="the OpenAPI spec")
+
+
+class Home(BaseModel):
+    name: Literal["disclosure-stats"]
+    version: str
+    description: str
+    links: Links
+
+
+class CatalogueEntry(BaseModel):
+    key: str = Field(description="the figure key, as in GET /reports/{id}/figures and `key=` of /figures, /stats")
+    label: str = Field(description="what the report calls it (row / column), in the first template's words")
+    unit: str
+    section: Section = Field(description="the figure's `section`")
+    templates: list[Template] = Field(description="the report templates that have it")
+
+
+class Catalogue(BaseModel):
+    data: list[CatalogueEntry]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    database: Literal["ok"]
+    parser_version: str
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+    database: Literal["ok"]
+    migration: str

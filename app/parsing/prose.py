@@ -243,7 +243,7 @@ def prose_disagreements(text: str, figures: dict[str, Figure], hints: dict[str, 
     return out
 
 
-# What each prose figure counts, in the words reports use (GET /catalogue, app/services/catalogue.py)
+# What each prose figure counts, in the words reports use (GET /catalogue, app/catalogue.py)
 LABELS: dict[str, str] = {
     "media.accounts.total": "政务新媒体账号总数",
     "media.accounts.wechat": "政务新媒体 / 微信公众号",

@@ -30,7 +30,8 @@ from sqlalchemy import delete, func, select as sa_select, update
 from sqlmodel import Session, select
 
 from app.models import Correction, FigureRow, Report, utcnow
-from app.services import catalogue, quality, rollup
+from app import catalogue
+from app.services import quality, rollup
 from app.services.changes import touch_report
 from app.services.present import emit_value
 

@@ -22,6 +22,21 @@ def emit_value(key: str, value: int | float) -> int | float:
     return value
 
 
+def rounded(key: str, value: float | None, digits: int = 6) -> int | float | None:
+    """A computed figure (a sum, a change) rounded to `digits`, in its key's type (emit_value)."""
+    if value is None:
+        return None
+    return emit_value(key, round(value, digits))
+
+
+def plain(x: float | None) -> int | float | None:
+    """A computed quantity with no key (an indicator's sides): rounded to 6 digits, an int when whole."""
+    if x is None:
+        return None
+    x = round(x, 6)
+    return int(x) if x.is_integer() else x
+
+
 def split_list(joined: str) -> list[str]:
     return [part for part in joined.split(",") if part] if joined else []
 

@@ -7,7 +7,7 @@ region rolls up to, as stored on the report. One row per city and year, not one 
 report: `/stats?key=…&by=city` over every report sums a few thousand rows, not tens of
 thousands of figures. Queries this grain cannot answer (a filter on the agency, status,
 timeliness or a county's region; grouping by county) read the figure table as before
-(app.services.query.rollup_grain says which).
+(app.services.stats.rollup_grain says which).
 
 rollup_cell holds each cell's attributes, its number of reports (the reports in scope),
 and a unique text `cell` naming it; figure_rollup per (grain, key, cell) the count, sum,

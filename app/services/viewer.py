@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.parsing.templates import REVIEW, TEMPLATES, ActiveRow, Template
-from app.services import catalogue, views
+from app import catalogue
+from app.services import views
 
 # How a value was read, by flag: the legend's words; a figure without flags was read as printed.
 FLAG_TEXT: dict[str, str] = {

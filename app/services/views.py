@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from app import models as m
+from app.services import section_shapes as m
 from app.parsing.templates import REVIEW, TEMPLATES, AppGroup, Template
 
 Values = Mapping[str, int | float]  # figure key → value (as emitted)

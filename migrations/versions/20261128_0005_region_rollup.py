@@ -1,7 +1,7 @@
 """report: the province, city and county its region rolls up to
 
 report.province_code, city_code, county_code: the divisions report.region_code rolls up to
-(app.services.divisions.group_of), kept with every insert and update of a report, so that
+(app.divisions.group_of), kept with every insert and update of a report, so that
 /stats groups by them in SQL. Filled here for the reports stored before. The report index
 of 0004 gives way to (template, province_code, city_code, county_code, year, level): /stats
 groups and counts reports from it alone, and SQLite's planner no longer drives the figure
@@ -29,7 +29,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('city_code', sa.String(length=12), nullable=True))
         batch_op.add_column(sa.Column('county_code', sa.String(length=12), nullable=True))
         batch_op.drop_index('ix_report_template_region')
-    from app.services.divisions import group_of
+    from app.divisions import group_of
 
     conn = op.get_bind()
     report = sa.table('report', sa.column('region_code', sa.String), sa.column('province_code', sa.String),
