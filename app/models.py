@@ -1,5 +1,5 @@
-"""SQLModel tables (the schema Alembic migrates) and the listeners that keep a report's
-derived columns. The API's response models: app/api/report_shapes.py, app/api/shapes.py,
+"""SQLModel tables (the schema Alembic migrates); the listeners that keep a report's derived
+columns are app/bookkeeping.py's, registered with them. The API's response models: app/api/report_shapes.py, app/api/shapes.py,
 app/services/section_shapes.py.
 
 Tables: body (a reporting body: its full official name and region code), document (the
@@ -10,7 +10,9 @@ main document, the one its figures' line numbers refer to unless figure.document
 another, kept apart so that listing reports never loads it), figure (one long table: key,
 value, source), finding, report_alias (ids of reports merged into another by migration 0011),
 correction (figures stated by people, app/services/corrections.py: kept apart from the
-parse, and written into the figure rows they correct).
+parse, and written into the figure rows they correct), removed_report / removed_document
+(what DELETE /documents and reparse merges removed: app/services/removal.py), and the
+/stats rollup (app/services/rollup.py).
 """
 
 from __future__ import annotations
@@ -20,12 +22,11 @@ from typing import Literal
 
 from sqlalchemy import (
     BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text,
-    UniqueConstraint, event, inspect as sa_inspect, text,
+    UniqueConstraint, text,
 )
-from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, SQLModel
 
-from app.divisions import group_of
+from app import bookkeeping
 
 
 # Named constraints, so later migrations (SQLite batch mode included) can address them.
@@ -380,102 +381,15 @@ class ChangeCounter(SQLModel, table=True):
     value: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
-# ----- report bookkeeping: the legal deadline and the change sequence, kept by listeners
-# on every ORM insert/update of a report (app/services/changes.touch_report marks one changed)
-
-
-def legal_deadline(year: int | None, level: str | None) -> date | None:
-    """The last day to publish the report for `year` (条例 art. 49): departments by 31 January
-    of the next year, governments by 31 March; before the 2019 revision 31 March for all."""
-    if year is None:
-        return None
-    if level == "department" and year >= 2019:
-        return date(year + 1, 1, 31)
-    return date(year + 1, 3, 31)
-
-
-def next_change_seq(connection) -> int:
-    """Take the next number of the change sequence, in the caller's transaction.
-
-    One upsert on the counter row: on PostgreSQL its row lock is held until the writer
-    commits, on SQLite the database's write lock is, so numbers are handed out in commit
-    order and a poller that has seen N has seen everything below N. (A sequence would
-    hand out numbers before commit, out of commit order, and let a poller skip one.) A
-    rolled-back writer gives its number back. A missing row (emptied table) restarts from
-    the highest number in use."""
-    # one fixed statement, the same on SQLite (3.35+) and PostgreSQL, sent as it is: it runs
-    # once per report written, and building and compiling it each time cost more than running it
-    return int(connection.exec_driver_sql(_NEXT_CHANGE_SEQ).scalar_one())
-
-
-_NEXT_CHANGE_SEQ = (
-    "INSERT INTO change_counter (id, value) "
-    "VALUES (1, (SELECT COALESCE(MAX(change_seq), 0) + 1 FROM report)) "
-    "ON CONFLICT (id) DO UPDATE SET value = change_counter.value + 1 "
-    "RETURNING value"
-)
-
-
-def _roll_up(target: Report) -> None:
-    target.province_code = group_of(target.region_code, "province")[0]
-    target.city_code = group_of(target.region_code, "city")[0]
-    target.county_code = group_of(target.region_code, "county")[0]
-
-
-@event.listens_for(Report, "before_insert")
-def _report_inserting(_mapper, connection, target: Report) -> None:
-    target.deadline = legal_deadline(target.year, target.level)
-    _roll_up(target)
-    if target.change_seq is None:
-        target.change_seq = next_change_seq(connection)
-
-
-@event.listens_for(Report, "before_update")
-def _report_updating(mapper, connection, target: Report) -> None:
-    state = sa_inspect(target)
-    changed = {a.key for a in mapper.column_attrs if state.attrs[a.key].history.has_changes()}
-    if not changed or changed == {"change_seq"}:
-        return  # nothing changed, or the caller set the number itself
-    target.deadline = legal_deadline(target.year, target.level)
-    _roll_up(target)
-    if "change_seq" not in changed:
-        target.change_seq = next_change_seq(connection)
-    if "updated_at" not in changed:
-        target.updated_at = utcnow()
-
-
-@event.listens_for(OrmSession, "before_flush")
-def _ids_never_reused(session, _context, _instances) -> None:
-    """SQLite: a new report or document takes an id above every id one ever had (removed
-    ones and aliases included), as PostgreSQL's sequences do: SQLite would give the highest
-    id again once its row was deleted, and an id must never name another report or document
-    (a client holds /reports/{id}, and a removed id answers 410). The write lock is taken
-    first (a write, even of nothing), so that the read sees every id in use and no other
-    writer takes one before this transaction ends."""
-    new = [o for o in session.new if isinstance(o, (Report, Document)) and o.id is None]
-    if not new:
-        return
-    conn = session.connection()
-    if conn.dialect.name != "sqlite":
-        return
-    conn.exec_driver_sql(_TAKE_WRITE_LOCK)  # before the read: no other writer commits between it and the insert
-    for kind, top_sql in ((Document, _TOP_DOCUMENT_ID), (Report, _TOP_REPORT_ID)):
-        mine = [o for o in new if isinstance(o, kind)]
-        if mine:
-            top = conn.exec_driver_sql(top_sql).scalar() or 0
-            for offset, row in enumerate(mine, 1):
-                row.id = top + offset
-
-
-_TAKE_WRITE_LOCK = "UPDATE change_counter SET value = value WHERE id = 1"
-_TOP_REPORT_ID = ("SELECT MAX(m) FROM (SELECT MAX(id) AS m FROM report UNION ALL SELECT MAX(id) FROM removed_report "
-                  "UNION ALL SELECT MAX(old_id) FROM report_alias)")
-_TOP_DOCUMENT_ID = "SELECT MAX(m) FROM (SELECT MAX(id) AS m FROM document UNION ALL SELECT MAX(id) FROM removed_document)"
-
-
 # ----- the values of a few columns, as the API's response models type them (app/api/report_shapes.py,
 # app/services/section_shapes.py): here, below both, so that a service's shapes need nothing above it
 
 Number = int | float  # a figure's value: a count (int) or an amount in 万元
 Template = Literal["2019", "2021"]  # report.template
 Status = Literal["parsed", "partial", "failed"]  # report.status
+
+
+# the listeners that keep a report's deadline, roll-up codes and change sequence, and ids
+# never given twice; legal_deadline and next_change_seq are named here too, for their users
+bookkeeping.register(Report, Document)
+legal_deadline, next_change_seq = bookkeeping.legal_deadline, bookkeeping.next_change_seq
