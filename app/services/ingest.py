@@ -21,22 +21,22 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date
 
-from sqlalchemy import Engine, insert, text as sql_text
+from sqlalchemy import Engine, text as sql_text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, select
 
-from app.models import Body, Document, DocumentParse, FigureRow, FindingRow, Report, ReportText, utcnow
+from app.models import Body, Document, DocumentParse, FigureRow, Report, utcnow
 from app.parsing import NeighbourYears, ParsedReport
-from app.parsing.reconcile import Copy, Reconciled, is_revision, reconcile
-from app.services import parses
+from app.parsing.reconcile import is_revision
 from app.parsing.budget import DEFAULT_SECONDS
 from app.parsing.decode import DOCX_TYPE, PDF_TYPE
 from app.services import faults, quality, rollup
 from app.services.corrections import apply_corrections
 from app.services.convert import LEGACY_MEDIA_TYPE, parse_upload
 from app.services.neighbours import context_for, wants_neighbours
+from app.services.reconciling import clear_children, copies_of, iso_date, parse_row, reconcile_into
+from app.services.report_rows import Children, new_children, write_children
 
 
 Submission = str  # new | copy | revision | duplicate
@@ -63,13 +63,6 @@ def find_report_by_sha256(session: Session, digest: str) -> Report | None:
     return session.exec(stmt).first()
 
 
-def _iso_date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def _rows(parsed: ParsedReport, data: bytes, digest: str, source_url: str | None,
           document_fields: dict | None = None):
     now = utcnow()
@@ -84,7 +77,7 @@ def _rows(parsed: ParsedReport, data: bytes, digest: str, source_url: str | None
         document_id=0, parser_version=parsed.parser_version, status=parsed.status,
         template=parsed.template, year=parsed.year, agency=parsed.agency,
         region_code=parsed.region_code, level=parsed.level, title=parsed.title,
-        published_at=_iso_date(parsed.published_at), source_url=source_url, attachment_url=attachment_url,
+        published_at=iso_date(parsed.published_at), source_url=source_url, attachment_url=attachment_url,
         figure_count=len(parsed.figures), finding_count=len(parsed.findings),
         created_at=now, updated_at=now,
     )
@@ -135,97 +128,6 @@ def stored_digests(engine: Engine, digests: list[str]) -> set[str]:
         return set()
     with Session(engine) as session:
         return set(session.exec(select(Document.sha256).where(Document.sha256.in_(set(digests)))))
-
-
-_TEXT_COLUMNS = ("report_id", "original", "normalized")
-_FIGURE_COLUMNS = ("report_id", "key", "value", "unit", "section", "line", "span_start", "span_end", "source_text",
-                   "note", "flags", "page", "box_x0", "box_top", "box_x1", "box_bottom", "confidence", "document_id")
-_NO_BOX = (None, None, None, None)
-_FINDING_COLUMNS = ("report_id", "code", "severity", "message", "keys", "line")
-
-
-def _figure_rows(report_id: int, figures, main_id: int | None, main_text: str) -> list[tuple]:
-    """Figure rows in the order of _FIGURE_COLUMNS (Core INSERTs; a report has ~230 figures,
-    and tuples cost a third of dicts to make and hand to the driver). `figures`: (document
-    id, figure) pairs.
-
-    A figure's source text is its line of the report's text, which report_text keeps: it is
-    stored with the figure only when it is not that line (a figure another document than the
-    main one gave, whose line numbers refer to that document's text), and read back from
-    report_text otherwise (app.services.present.fill_source_lines). A table laid out as one
-    long line would otherwise be stored again with each of its ~230 figures (pingtan-2024:
-    1.8 MB a report)."""
-    lines = main_text.split("\n")
-    n_lines = len(lines)
-    rows = []
-    for doc_id, f in figures:
-        src = f.source
-        if src is None:
-            rows.append((report_id, f.key, float(f.value), f.unit, f.section, None, None, None, None, f.note,
-                         ",".join(f.flags), None, *_NO_BOX, f.confidence, doc_id))
-            continue
-        own = src.text
-        if (doc_id == main_id and own is not None and src.line is not None and 0 < src.line <= n_lines
-                and lines[src.line - 1] == own):
-            own = None
-        rows.append((report_id, f.key, float(f.value), f.unit, f.section, src.line, src.start, src.end, own,
-                     f.note, ",".join(f.flags), src.page, *(src.box or _NO_BOX), f.confidence, doc_id))
-    return rows
-
-
-def _finding_rows(report_id: int, findings) -> list[tuple]:
-    return [(report_id, f.code, f.severity, f.message, ",".join(f.keys), f.line) for f in findings]
-
-
-@dataclass(slots=True)
-class _Children:
-    """What to write for a report: its text (None: keep the stored one), figures, findings."""
-
-    report_id: int
-    text: tuple | None
-    figures: list[tuple]
-    findings: list[tuple]
-
-
-def _new_children(report_id: int, document_id: int, parsed: ParsedReport) -> _Children:
-    return _Children(report_id, (report_id, parsed.text, parsed.normalized_text),
-                     _figure_rows(report_id, [(document_id, f) for f in parsed.figures], document_id, parsed.text),
-                     _finding_rows(report_id, parsed.findings))
-
-
-def _write_children(session: Session, children: list[_Children]) -> None:
-    """The texts, figures and findings of these reports: one INSERT … executemany per table
-    (Core rows, not ORM objects: a report's ~230 figures as ORM objects cost ~30 ms to make
-    and flush, as plain rows a tenth of that). Figures keep their order (ids ascend)."""
-    texts, figures, findings = [], [], []
-    for c in children:
-        if c.text is not None:
-            texts.append(c.text)
-        figures += c.figures
-        findings += c.findings
-    for table, columns, rows in ((ReportText, _TEXT_COLUMNS, texts), (FigureRow, _FIGURE_COLUMNS, figures),
-                                 (FindingRow, _FINDING_COLUMNS, findings)):
-        if rows:
-            _insert_rows(session, table.__table__, columns, rows)  # type: ignore[attr-defined]
-
-
-_SQLITE_INSERTS: dict[tuple[str, tuple[str, ...]], str] = {}
-
-
-def _insert_rows(session: Session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """INSERT … executemany of tuples in the order of `columns`. On SQLite straight to the
-    driver (SQLAlchemy's per-row parameter processing cost as much as SQLite's own inserts);
-    elsewhere through SQLAlchemy, whose insertmanyvalues sends multi-row VALUES (PostgreSQL)."""
-    conn = session.connection()
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), [dict(zip(columns, row)) for row in rows])
-        return
-    sql = _SQLITE_INSERTS.get((table.name, columns))
-    if sql is None:
-        names = ", ".join(f'"{c}"' for c in columns)
-        sql = _SQLITE_INSERTS[(table.name, columns)] = \
-            f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(columns))})'
-    conn.exec_driver_sql(sql, rows)
 
 
 def _scrub(value: str | None) -> str | None:
@@ -285,105 +187,9 @@ def _body(session: Session, name: str, region_code: str, level: str | None) -> B
     return body
 
 
-def _parse_row(document_id: int, report_id: int, parsed: ParsedReport, main: bool) -> DocumentParse:
-    return DocumentParse(document_id=document_id, report_id=report_id, text=None if main else parsed.text,
-                         **parses.dump(parsed))
-
-
-def _set_meta(report: Report, parsed: ParsedReport) -> None:
-    report.parser_version = parsed.parser_version
-    report.template = parsed.template
-    report.year = parsed.year
-    report.agency = parsed.agency
-    report.region_code = parsed.region_code
-    report.level = parsed.level
-    report.title = parsed.title
-    report.published_at = _iso_date(parsed.published_at)
-    report.source_url = report.source_url or parsed.source_url
-
-
-def _copies(session: Session, report: Report, fresh: dict[int, ParsedReport] | None = None) -> list[Copy]:
-    """The parses of the report's documents, in the order they were received; `fresh`:
-    parses in hand (document id → parse), used instead of the stored ones."""
-    fresh = fresh or {}
-    rows = session.exec(select(DocumentParse).where(DocumentParse.report_id == report.id)
-                        .order_by(DocumentParse.document_id)).all()
-    main_text = None
-    out = []
-    for row in rows:
-        if row.document_id in fresh:
-            out.append(Copy(row.document_id, fresh[row.document_id]))
-            continue
-        text = row.text
-        if text is None:
-            if main_text is None:
-                stored = session.get(ReportText, report.id)
-                main_text = stored.original if stored else ""
-            text = main_text
-        out.append(Copy(row.document_id, parses.load(row, text)))
-    return out
-
-
-def _rewrite(session: Session, report: Report, copies: list[Copy], fresh: dict[int, ParsedReport]) -> _Children:
-    """Reconcile the report from its documents' parses and set its columns; the figures and
-    findings to write (the caller deletes the old ones first). The report's main document
-    becomes the reconciliation's primary one when its parse is in hand (its normalised text
-    is needed for report_text), else it stays."""
-    rec: Reconciled = reconcile(copies)
-    by_id = {c.document_id: c.parsed for c in copies}
-    text_row = None
-    if rec.primary != report.document_id and rec.primary in fresh:
-        old_main = report.document_id
-        new_main = fresh[rec.primary]
-        old_text = session.get(ReportText, report.id)
-        old_parse = session.get(DocumentParse, old_main)
-        if old_parse is not None and old_parse.text is None:
-            old_parse.text = old_text.original if old_text else by_id[old_main].text
-            session.add(old_parse)
-        new_parse = session.get(DocumentParse, rec.primary)
-        if new_parse is not None:
-            new_parse.text = None
-            session.add(new_parse)
-        if old_text is not None:
-            session.delete(old_text)
-        report.document_id = rec.primary
-        text_row = (report.id, new_main.text, new_main.normalized_text)
-    primary = by_id[rec.primary]
-    _set_meta(report, primary)
-    report.status = rec.status
-    report.document_count = len(copies)
-    report.figure_count = len(rec.figures)
-    report.finding_count = len(rec.findings)
-    report.updated_at = utcnow()
-    main_text = text_row[1] if text_row else by_id[report.document_id].text
-    return _Children(report.id, text_row, _figure_rows(report.id, rec.figures, report.document_id, main_text),
-                     _finding_rows(report.id, rec.findings))
-
-
-def rewrite_report(session: Session, report: Report, copies: list[Copy], fresh: dict[int, ParsedReport],
-                   before: dict, neighbours: list[Report]) -> None:
-    """Reconcile a stored report again from `copies` and write all that follows, in this
-    transaction: its figures and findings, its corrections applied to them again, the /stats
-    rollup of the cells it was in (`before`, from rollup.cells_of) and is in now, and the
-    cross-year checks of it and of `neighbours` (those it had before the change)."""
-    _clear(session, report.id)
-    children = _rewrite(session, report, copies, fresh)
-    session.add(report)
-    session.flush()
-    _write_children(session, [children])
-    apply_corrections(session, report.id)
-    rollup.refresh(session, before, [report.id])
-    quality.refresh_checks(session, [report, *neighbours])
-
-
-def _clear(session: Session, report_id: int) -> None:
-    for table in (FigureRow, FindingRow):
-        session.exec(delete(table).where(table.report_id == report_id))  # type: ignore[call-overload]
-
-
 @dataclass(slots=True)
 class _Written:
-    children: list[_Children]
+    children: list[Children]
     new_reports: list[int]
     before: dict = field(default_factory=dict)  # rollup cells of changed reports, before the change
     changed: set = field(default_factory=set)  # reports stored before whose figures were rewritten
@@ -403,8 +209,8 @@ def _attach(session: Session, document: Document, report: Report, parsed: Parsed
         report.document_id = document.id
         session.add(report)
         session.flush()
-        session.add(_parse_row(document.id, report.id, parsed, main=True))
-        written.children.append(_new_children(report.id, document.id, parsed))
+        session.add(parse_row(document.id, report.id, parsed, main=True))
+        written.children.append(new_children(report.id, document.id, parsed))
         written.new_reports.append(report.id)
         return IngestResult(report, created=True, submission="new", document_id=document.id,
                             parse_status=parsed.status)
@@ -415,7 +221,7 @@ def _attach(session: Session, document: Document, report: Report, parsed: Parsed
     if submission == "copy" and _agrees(session, existing, parsed):
         # the usual copy (another encoding, script, layout): the same figures as the report's
         # already; reconciling again would give them back, so only the document is added
-        session.add(_parse_row(document.id, existing.id, parsed, main=False))
+        session.add(parse_row(document.id, existing.id, parsed, main=False))
         existing.document_count += 1
         session.add(existing)
         session.flush()
@@ -424,11 +230,11 @@ def _attach(session: Session, document: Document, report: Report, parsed: Parsed
     if existing.id not in written.new_reports and existing.id not in written.changed:
         written.before.update(rollup.cells_of(session, [existing.id]))
         written.changed.add(existing.id)
-    session.add(_parse_row(document.id, existing.id, parsed, main=False))
+    session.add(parse_row(document.id, existing.id, parsed, main=False))
     session.flush()
-    copies = _copies(session, existing, {document.id: parsed})
-    _clear(session, existing.id)
-    children = _rewrite(session, existing, copies, {document.id: parsed})
+    copies = copies_of(session, existing, {document.id: parsed})
+    clear_children(session, existing.id)
+    children = reconcile_into(session, existing, copies, {document.id: parsed})
     session.add(existing)
     session.flush()
     written.children.append(children)
@@ -446,7 +252,7 @@ def _agrees(session: Session, report: Report, parsed: ParsedReport) -> bool:
 
 
 def _flush_children(session: Session, written: _Written) -> None:
-    _write_children(session, written.children)
+    write_children(session, written.children)
     written.children.clear()
 
 

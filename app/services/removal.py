@@ -28,7 +28,8 @@ from app.models import (
 from app.parsing.normalize import normalize
 from app.services import faults, quality, rollup
 from app.services.changes import tombstone
-from app.services.ingest import _copies, _lock_bodies, rewrite_report
+from app.services.ingest import _lock_bodies
+from app.services.reconciling import copies_of, rewrite_report
 from app.services.neighbours import neighbour
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +114,7 @@ def _detach(session: Session, report: Report, document_id: int, by: str) -> tupl
     if report.document_id == document_id:
         _promote(session, report, others[0])
     _delete_document_row(session, document_id)
-    rewrite_report(session, report, _copies(session, report), {}, before, neighbours)
+    rewrite_report(session, report, copies_of(session, report), {}, before, neighbours)
     return len(others), False
 
 

@@ -21,9 +21,9 @@ from app.services import rollup
 from app.services.changes import tombstone
 from app.services.convert import parse_upload
 from app.services.ingest import (
-    Parse, _Written, _attach, _body, _clear, _copies, _finish, _lock_bodies, _parse_row, _rows, body_key,
-    document_content_type, rewrite_report, storable,
+    Parse, _Written, _attach, _body, _finish, _lock_bodies, _rows, body_key, document_content_type, storable,
 )
+from app.services.reconciling import clear_children, copies_of, parse_row, rewrite_report
 from app.services.neighbours import neighbour, neighbour_context
 
 
@@ -68,13 +68,13 @@ def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SE
                         session.expunge(row)
                     return _merge_into(session, report, other, main, before, old_neighbours)
             report.body_id = None if body is None else body.id
-        _clear(session, report.id)
+        clear_children(session, report.id)
         for row in rows:
             session.delete(row)
         session.flush()
         moved = _split_off(session, report, fresh)  # documents now of another body-year leave it
         for doc_id, parsed in fresh.items():
-            session.add(_parse_row(doc_id, report.id, parsed, main=doc_id == report.document_id))
+            session.add(parse_row(doc_id, report.id, parsed, main=doc_id == report.document_id))
         session.flush()
         text_row = session.get(ReportText, report.id)
         if text_row is not None:
@@ -127,10 +127,10 @@ def _merge_into(session: Session, report: Report, other: Report, parsed: ParsedR
     session.delete(report)  # its text, figures, findings and parse go with it (ON DELETE CASCADE)
     session.flush()
     session.add(ReportAlias(old_id=report.id, report_id=other.id))
-    session.add(_parse_row(document_id, other.id, parsed, main=False))
+    session.add(parse_row(document_id, other.id, parsed, main=False))
     session.flush()
     fresh = {document_id: parsed}
-    rewrite_report(session, other, _copies(session, other, fresh), fresh, before, neighbours)  # `report`'s neighbours
+    rewrite_report(session, other, copies_of(session, other, fresh), fresh, before, neighbours)  # `report`'s neighbours
     session.commit()
     return other
 
