@@ -63,7 +63,7 @@ def find_report_by_sha256(session: Session, digest: str) -> Report | None:
     return session.exec(stmt).first()
 
 
-def _rows(parsed: ParsedReport, data: bytes, digest: str, source_url: str | None,
+def new_rows(parsed: ParsedReport, data: bytes, digest: str, source_url: str | None,
           document_fields: dict | None = None):
     now = utcnow()
     fields = dict(document_fields or {})
@@ -164,7 +164,7 @@ def body_key(parsed: ParsedReport) -> tuple[str, str, int] | None:
 _BODY_LOCK_CLASS = 1302  # pg_advisory_xact_lock(class, hash): the class of body locks
 
 
-def _lock_bodies(session: Session, keys) -> None:
+def lock_bodies(session: Session, keys) -> None:
     """PostgreSQL: this transaction's advisory lock on each body, in one sorted order (two
     writers of the same body wait for each other; SQLite has one writer anyway)."""
     conn = session.connection()
@@ -175,7 +175,7 @@ def _lock_bodies(session: Session, keys) -> None:
                      {"c": _BODY_LOCK_CLASS, "k": f"{region}|{name}"})
 
 
-def _body(session: Session, name: str, region_code: str, level: str | None) -> Body:
+def body_of(session: Session, name: str, region_code: str, level: str | None) -> Body:
     body = session.exec(select(Body).where(Body.name == name, Body.region_code == region_code)).first()
     if body is None:
         body = Body(name=name, region_code=region_code, level=level)
@@ -188,21 +188,21 @@ def _body(session: Session, name: str, region_code: str, level: str | None) -> B
 
 
 @dataclass(slots=True)
-class _Written:
+class Written:
     children: list[Children]
     new_reports: list[int]
     before: dict = field(default_factory=dict)  # rollup cells of changed reports, before the change
     changed: set = field(default_factory=set)  # reports stored before whose figures were rewritten
 
 
-def _attach(session: Session, document: Document, report: Report, parsed: ParsedReport,
-            written: _Written) -> IngestResult:
+def attach(session: Session, document: Document, report: Report, parsed: ParsedReport,
+            written: Written) -> IngestResult:
     """Store one new document (flushed: it has its id) and its parse: a report of its own,
     or a document of its body-year's report, reconciled again."""
     key = body_key(parsed)
     existing = None
     if key is not None:
-        body = _body(session, key[0], key[1], parsed.level)
+        body = body_of(session, key[0], key[1], parsed.level)
         report.body_id = body.id
         existing = session.exec(select(Report).where(Report.body_id == body.id, Report.year == key[2])).first()
     if existing is None:
@@ -251,12 +251,12 @@ def _agrees(session: Session, report: Report, parsed: ParsedReport) -> bool:
     return stored == {f.key: float(f.value) for f in parsed.figures}
 
 
-def _flush_children(session: Session, written: _Written) -> None:
+def _flush_children(session: Session, written: Written) -> None:
     write_children(session, written.children)
     written.children.clear()
 
 
-def _finish(session: Session, written: _Written) -> None:
+def finish(session: Session, written: Written) -> None:
     _flush_children(session, written)
     apply_corrections(session, [*written.new_reports, *sorted(written.changed)])  # before the rollup reads them
     rollup.add_reports(session, written.new_reports)  # /stats's rollup, in this transaction
@@ -281,17 +281,17 @@ def store(engine: Engine, data: bytes, parsed: ParsedReport, source_url: str | N
     digest = digest or sha256_hex(data)
     parsed = storable(parsed)
     for attempt in range(_RETRIES):
-        document, report = _rows(parsed, data, digest, source_url, document_fields)
+        document, report = new_rows(parsed, data, digest, source_url, document_fields)
         with Session(engine, expire_on_commit=False) as session:
             try:
                 session.add(document)
                 session.flush()
                 key = body_key(parsed)
                 if key is not None:
-                    _lock_bodies(session, [key])
-                written = _Written([], [])
-                result = _attach(session, document, report, parsed, written)
-                _finish(session, written)
+                    lock_bodies(session, [key])
+                written = Written([], [])
+                result = attach(session, document, report, parsed, written)
+                finish(session, written)
                 session.commit()
                 return result
             except IntegrityError:
@@ -324,16 +324,16 @@ def store_many(engine: Engine, items: list[tuple]) -> list[IngestResult]:
         for (data, parsed, source_url, fields), digest in zip(items, digests):
             if digest not in stored and digest not in fresh:
                 parsed = storable(parsed)
-                fresh[digest] = (*_rows(parsed, data, digest, source_url or parsed.source_url, fields), parsed)
+                fresh[digest] = (*new_rows(parsed, data, digest, source_url or parsed.source_url, fields), parsed)
         results: dict[str, IngestResult] = {}
         try:
             session.add_all(doc for doc, _, _ in fresh.values())
             session.flush()
-            _lock_bodies(session, [k for _, _, p in fresh.values() if (k := body_key(p)) is not None])
-            written = _Written([], [])
+            lock_bodies(session, [k for _, _, p in fresh.values() if (k := body_key(p)) is not None])
+            written = Written([], [])
             for digest, (doc, report, parsed) in fresh.items():
-                results[digest] = _attach(session, doc, report, parsed, written)
-            _finish(session, written)
+                results[digest] = attach(session, doc, report, parsed, written)
+            finish(session, written)
             session.commit()
         except IntegrityError:
             session.rollback()

@@ -11,7 +11,7 @@ and of its neighbouring years, and the report's corrections (re-applied to the r
 figures) follow in the same transaction; a failure, or a kill, before the commit leaves the
 previous state whole.
 
-Writers of the same body serialise on its lock (app/services/ingest.py `_lock_bodies`), so
+Writers of the same body serialise on its lock (app/services/ingest.py `lock_bodies`), so
 a document of the body-year arriving meanwhile sees the report before or after, never half.
 """
 
@@ -28,7 +28,7 @@ from app.models import (
 from app.parsing.normalize import normalize
 from app.services import faults, quality, rollup
 from app.services.changes import tombstone
-from app.services.ingest import _lock_bodies
+from app.services.ingest import lock_bodies
 from app.services.reconciling import copies_of, rewrite_report
 from app.services.neighbours import neighbour
 
@@ -88,7 +88,7 @@ def _lock_body(session: Session, report: Report) -> None:
         return
     body = session.get(Body, report.body_id)
     if body is not None:
-        _lock_bodies(session, [(body.name, body.region_code, report.year)])
+        lock_bodies(session, [(body.name, body.region_code, report.year)])
 
 
 def _delete_document_row(session: Session, document_id: int) -> None:

@@ -21,7 +21,7 @@ from app.services import rollup
 from app.services.changes import tombstone
 from app.services.convert import parse_upload
 from app.services.ingest import (
-    Parse, _Written, _attach, _body, _finish, _lock_bodies, _rows, body_key, document_content_type, storable,
+    Parse, Written, attach, body_of, finish, lock_bodies, new_rows, body_key, document_content_type, storable,
 )
 from app.services.reconciling import clear_children, copies_of, parse_row, rewrite_report
 from app.services.neighbours import neighbour, neighbour_context
@@ -58,8 +58,8 @@ def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SE
         if len(fresh) == 1:  # a report of one document: its body and year are what it says now
             key = body_key(main)
             if key is not None:
-                _lock_bodies(session, [key])
-            body = None if key is None else _body(session, key[0], key[1], main.level)
+                lock_bodies(session, [key])
+            body = None if key is None else body_of(session, key[0], key[1], main.level)
             if body is not None:
                 other = session.exec(select(Report).where(Report.body_id == body.id, Report.year == key[2],
                                                           Report.id != report.id)).first()
@@ -85,12 +85,12 @@ def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SE
         session.flush()
         rewrite_report(session, report, [Copy(d, p) for d, p in fresh.items()], fresh, before, old_neighbours)
         if moved is not None:
-            _finish(session, moved)  # the reports the documents that left went to
+            finish(session, moved)  # the reports the documents that left went to
         session.commit()
         return report
 
 
-def _split_off(session: Session, report: Report, fresh: dict[int, ParsedReport]) -> _Written | None:
+def _split_off(session: Session, report: Report, fresh: dict[int, ParsedReport]) -> Written | None:
     """The documents of a report of several whose parses now name another body or year than
     its main document's (or none: a failed parse) leave it — taken out of `fresh` — and go
     where a new document of theirs would (app.services.ingest._attach: the report of their
@@ -102,14 +102,14 @@ def _split_off(session: Session, report: Report, fresh: dict[int, ParsedReport])
         return None
     keys = [k for d in strays if (k := body_key(fresh[d])) is not None]
     if keys:
-        _lock_bodies(session, keys)
-    written = _Written([], [])
+        lock_bodies(session, keys)
+    written = Written([], [])
     for doc_id in strays:
         parsed = fresh.pop(doc_id)
         document = session.get(Document, doc_id)
         assert document is not None
-        _, own = _rows(parsed, document.content, document.sha256, document.source_url)
-        _attach(session, document, own, parsed, written)
+        _, own = new_rows(parsed, document.content, document.sha256, document.source_url)
+        attach(session, document, own, parsed, written)
     return written
 
 
