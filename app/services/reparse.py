@@ -41,33 +41,19 @@ def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SE
             return None
         rows = session.exec(select(DocumentParse).where(DocumentParse.report_id == report.id)
                             .order_by(DocumentParse.document_id)).all()
-        doc_ids = [r.document_id for r in rows] or [report.document_id]
-        context = neighbour_context(session, report)  # the body's other years, for ambiguous splits
-        fresh: dict[int, ParsedReport] = {}
-        for doc_id in doc_ids:
-            document = session.get(Document, doc_id)
-            assert document is not None
-            content_type = document_content_type(document)
-            fresh[doc_id] = storable(parse_upload(document.content, content_type, budget=budget, context=context)
-                                     if parse is None else parse(document.content, content_type, context))
+        fresh = _parse_documents(session, report, [r.document_id for r in rows] or [report.document_id],
+                                 budget, parse)
         before = rollup.cells_of(session, [report.id])  # the rollup cells it leaves (refreshed below)
         # the neighbours it has now: their check verdicts are computed again below (its body or
         # year may change, and their checks against it then become unknown)
         old_neighbours = [n for n in (neighbour(session, report, d) for d in (-1, 1)) if n is not None]
         main = fresh[report.document_id]
         if len(fresh) == 1:  # a report of one document: its body and year are what it says now
-            key = body_key(main)
-            if key is not None:
-                lock_bodies(session, [key])
-            body = None if key is None else body_of(session, key[0], key[1], main.level)
-            if body is not None:
-                other = session.exec(select(Report).where(Report.body_id == body.id, Report.year == key[2],
-                                                          Report.id != report.id)).first()
-                if other is not None:  # another report has that body-year: the document joins it
-                    for row in rows:
-                        session.expunge(row)
-                    return _merge_into(session, report, other, main, before, old_neighbours)
-            report.body_id = None if body is None else body.id
+            other = _own_body_year(session, report, main)
+            if other is not None:  # another report has that body-year: the document joins it
+                for row in rows:
+                    session.expunge(row)
+                return _merge_into(session, report, other, main, before, old_neighbours)
         clear_children(session, report.id)
         for row in rows:
             session.delete(row)
@@ -88,6 +74,36 @@ def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SE
             finish(session, moved)  # the reports the documents that left went to
         session.commit()
         return report
+
+
+def _parse_documents(session: Session, report: Report, doc_ids: list[int], budget: float | None,
+                     parse: Parse | None) -> dict[int, ParsedReport]:
+    """Each document's parse now (document id → parse), with the body's other years as evidence."""
+    context = neighbour_context(session, report)  # the body's other years, for ambiguous splits
+    fresh: dict[int, ParsedReport] = {}
+    for doc_id in doc_ids:
+        document = session.get(Document, doc_id)
+        assert document is not None
+        content_type = document_content_type(document)
+        fresh[doc_id] = storable(parse_upload(document.content, content_type, budget=budget, context=context)
+                                 if parse is None else parse(document.content, content_type, context))
+    return fresh
+
+
+def _own_body_year(session: Session, report: Report, main: ParsedReport) -> Report | None:
+    """A one-document report's body as its parse names it now (set on the report); the other
+    report of that body and year, if there is one."""
+    key = body_key(main)
+    if key is not None:
+        lock_bodies(session, [key])
+    body = None if key is None else body_of(session, key[0], key[1], main.level)
+    if body is not None:
+        other = session.exec(select(Report).where(Report.body_id == body.id, Report.year == key[2],
+                                                  Report.id != report.id)).first()
+        if other is not None:
+            return other
+    report.body_id = None if body is None else body.id
+    return None
 
 
 def _split_off(session: Session, report: Report, fresh: dict[int, ParsedReport]) -> Written | None:
