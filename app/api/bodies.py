@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
-from sqlalchemy import and_, or_
 from sqlmodel import select
 
 from app.api.deps import SessionDep
@@ -16,8 +15,7 @@ from app.api.problems import ProblemError, problem_responses
 from app.api.presenters import base_path, body_public
 from app.api.report_shapes import BodiesPage, BodyDetail
 from app.models import Body, Report
-from app import divisions
-from app.services.filters import QueryError
+from app.services.filters import QueryError, region_prefixes, regions_condition
 
 router = APIRouter(prefix="/bodies", tags=["bodies"])
 
@@ -26,18 +24,10 @@ MAX_LIMIT = 500
 
 
 def _region_condition(region: str):
-    alts = []
-    for raw in region.split(","):
-        try:
-            p = divisions.region_prefix(raw.strip())
-        except ValueError as exc:
-            raise query_error(QueryError("region", str(exc))) from None
-        if len(p) == 6:
-            alts.append(Body.region_code == p)
-        else:
-            upper = divisions.prefix_upper(p)
-            alts.append(and_(Body.region_code >= p, *([Body.region_code < upper] if upper else [])))
-    return or_(*alts)
+    try:
+        return regions_condition(Body.region_code, region_prefixes(region))
+    except QueryError as exc:
+        raise query_error(exc) from None
 
 
 @router.get("", response_model=BodiesPage, summary="Reporting bodies",

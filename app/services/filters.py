@@ -36,6 +36,20 @@ def prefix_condition(column: Any, prefix: str) -> ColumnElement[bool]:
     return and_(column >= prefix, *([column < upper] if upper else []))
 
 
+def region_prefixes(region: str) -> tuple[str, ...]:
+    """`region=` (codes or prefixes, comma-separated) as significant-digit prefixes, each once;
+    QueryError("region") for one that is no region code."""
+    try:
+        return tuple(dict.fromkeys(divisions.region_prefix(r.strip()) for r in region.split(",")))
+    except ValueError as exc:
+        raise QueryError("region", str(exc)) from None
+
+
+def regions_condition(column: Any, prefixes: tuple[str, ...]) -> ColumnElement[bool]:
+    """`column` (a region code) is one of these divisions or under one of them."""
+    return or_(*(column == p if len(p) == 6 else prefix_condition(column, p) for p in prefixes))
+
+
 
 class QueryError(ValueError):
     """A query parameter that parses but cannot be honoured; `param` names it."""
@@ -83,12 +97,7 @@ class ReportFilter:
                     template: str | None = None, status: str | None = None, level: str | None = None,
                     on_time: bool | None = None, checks: str | None = None,
                     copied: bool | None = None) -> ReportFilter:
-        regions: tuple[str, ...] = ()
-        if region:
-            try:
-                regions = tuple(dict.fromkeys(divisions.region_prefix(r.strip()) for r in region.split(",")))
-            except ValueError as exc:
-                raise QueryError("region", str(exc)) from None
+        regions = region_prefixes(region) if region else ()
         return cls(years=tuple(parse_years(year)) if year else (), regions=regions, agency=agency,
                    template=template, status=status, level=level, on_time=on_time, checks=checks, copied=copied)
 
@@ -97,8 +106,7 @@ class ReportFilter:
         if self.years:
             conds.append(years_condition(Report.year, self.years))
         if self.regions:
-            conds.append(or_(*(Report.region_code == p if len(p) == 6 else prefix_condition(Report.region_code, p)
-                               for p in self.regions)))
+            conds.append(regions_condition(Report.region_code, self.regions))
         if self.agency:
             conds.append(Report.agency.contains(self.agency, autoescape=True))
         if self.template:
