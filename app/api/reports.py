@@ -215,6 +215,11 @@ async def create_report(
         parsed = await _parse(request, database, data, content_type, limiter)
         result = await _writer(request).store(data, parsed, source_url or parsed.source_url)
         _settle_later(request, background, database, settings, result)
+    return _submitted(result, request, response)
+
+
+def _submitted(result: IngestResult, request: Request, response: Response) -> ReportSubmitted:
+    """201 with a Location for a new report; 200 for a copy, revision or the same bytes again."""
     public = submitted_public(result, request)
     response.headers["Location"] = public.links.self
     if not result.created:
@@ -261,11 +266,7 @@ async def _create_from_url(request: Request, response: Response, database: Datab
         functools.partial(ingest_fetched, database.engine, fetched, budget=settings.disclosure_parse_budget),
         limiter=_ingest_limiter(request))
     _settle_later(request, background, database, settings, result)
-    public = submitted_public(result, request)
-    response.headers["Location"] = public.links.self
-    if not result.created:
-        response.status_code = 200
-    return public
+    return _submitted(result, request, response)
 
 
 @router.post(
