@@ -8,6 +8,7 @@ the change sequence (app/services/changes.data_version) so that polling them is 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -27,7 +28,7 @@ from app.runtime import runtime
 from app.services import export
 from app.services.changes import data_version
 from app.services.filters import QueryError, ReportFilter, YEAR_PATTERN
-from app.services.pagination import Sort, batches
+from app.services.pagination import Sort, batches, page
 
 Format = Literal["json", "csv", "ndjson"]
 Level = Literal["province", "city", "county", "township", "department"]
@@ -191,6 +192,38 @@ def bulk(request: Request, database: Database, session: Session, fmt: str, *, st
         first = [next(chunks, None)]
     return StreamingResponse(_stream(runtime(request.app).reads, first, chunks), media_type=media_type,
                              headers=headers)
+
+
+@dataclass
+class Listed:
+    """One JSON page of a list: its items, the URL of the next page, the exact total if asked."""
+
+    data: list[Any]
+    next: str | None
+    total: int | None
+
+
+def list_answer(request: Request, response: Response, session: Session, database: Database, fmt: str | None, *,
+                stmt: Select, sort: Sort, item: Callable[[Any], dict[str, Any]], columns: list[str], name: str,
+                cursor: str | None, limit: int, count: bool = False,
+                shown: Callable[[Any], Any] | None = None) -> Response | Listed:
+    """The flow every keyset list shares: the format chosen (`format=`, else Accept); CSV or
+    NDJSON streamed (`bulk`: every row, at most `limit` when given); else the ETag stamped
+    before any work (a 304 costs one query); else one JSON page after `cursor`, its `next`
+    also a Link header. `item` draws a row for the bulk forms, `shown` for JSON (default: item)."""
+    chosen = negotiate(request, fmt)
+    if chosen != "json":
+        given = limit if "limit" in request.query_params else None
+        return bulk(request, database, session, chosen, stmt=stmt, sort=sort, item=item, columns=columns,
+                    name=name, cursor=cursor, limit=given)
+    if (not_modified := conditional(request, response, session, chosen)) is not None:
+        return not_modified
+    try:
+        result = page(session, stmt, sort, cursor=cursor, limit=limit, count=count)
+    except QueryError as exc:
+        raise query_error(exc) from None
+    draw = shown or item
+    return Listed([draw(r) for r in result.rows], set_next(request, response, result.next_cursor), result.total)
 
 
 class StreamCut(RuntimeError):

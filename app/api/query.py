@@ -12,8 +12,8 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.api.deps import DatabaseDep, ReportDep, SessionDep
 from app.api.listing import (
-    CountParam, CursorParam, ExactParam, FiltersDep, FormatParam, bulk, conditional, list_responses, negotiate, query_error,
-    rows_response, set_next,
+    CountParam, CursorParam, ExactParam, FiltersDep, FormatParam, conditional, list_answer, list_responses, negotiate,
+    query_error, rows_response,
 )
 from app.api.presenters import REPORT_COLUMNS, report_public
 from app.api.problems import ProblemError, problem_responses
@@ -22,7 +22,7 @@ from app.api.viewcache import answer_cache
 from app import catalogue, indicators as ind
 from app.api.report_shapes import ReportsPage
 from app.models import Report
-from app.services import compare, pagination, query, stats
+from app.services import compare, query, stats
 from app.services.filters import QueryError
 
 # tags per route, not on the router: a route's tags add to its router's, and an operation with
@@ -76,13 +76,6 @@ def _keys(patterns: list[str]) -> list[str]:
         raise query_error(QueryError("key", f"no figure key matches {exc.pattern!r}{hint}")) from None
 
 
-def _page(session, stmt, sort, cursor, limit, count):
-    try:
-        return pagination.page(session, stmt, sort, cursor=cursor, limit=limit, count=count)
-    except QueryError as exc:
-        raise query_error(exc) from None
-
-
 @router.get("/reports", response_model=ReportsPage, summary="List reports", tags=["reports"],
             description="Filtered, sorted, keyset-paginated: follow `next` (also sent as a Link header). "
                         "`format=csv|ndjson` (or the Accept header) streams every matching report instead.",
@@ -100,19 +93,13 @@ def list_reports(
     count: CountParam = False,
     fmt: FormatParam = None,
 ) -> ReportsPage | Response:
-    order = query.REPORT_SORTS[sort]
-    stmt = query.reports_stmt(filters)
-    chosen = negotiate(request, fmt)
-    if chosen != "json":
-        given = limit if "limit" in request.query_params else None
-        return bulk(request, database, session, chosen, stmt=stmt, sort=order,
-                    item=lambda r: report_public(r, request).model_dump(mode="json"),
-                    columns=REPORT_COLUMNS, name="reports", cursor=cursor, limit=given)
-    if (not_modified := conditional(request, response, session, chosen)) is not None:
-        return not_modified
-    result = _page(session, stmt, order, cursor, limit, count)
-    return ReportsPage(data=[report_public(r, request) for r in result.rows],
-                       next=set_next(request, response, result.next_cursor), total=result.total)
+    listed = list_answer(request, response, session, database, fmt, stmt=query.reports_stmt(filters),
+                         sort=query.REPORT_SORTS[sort], item=lambda r: report_public(r, request).model_dump(mode="json"),
+                         shown=lambda r: report_public(r, request), columns=REPORT_COLUMNS, name="reports",
+                         cursor=cursor, limit=limit, count=count)
+    if isinstance(listed, Response):
+        return listed
+    return ReportsPage(data=listed.data, next=listed.next, total=listed.total)
 
 
 @router.get("/figures", response_model=FiguresPage | IndicatorFiguresPage, summary="Figures across reports",
@@ -152,17 +139,12 @@ def figures_across(
         stmt = query.figures_stmt(_keys(key), filters, exact)
     else:
         raise query_error(QueryError("key", "give at least one key, or an indicator"))
-    chosen = negotiate(request, fmt)
-    if chosen != "json":
-        given = limit if "limit" in request.query_params else None
-        return bulk(request, database, session, chosen, stmt=stmt, sort=order, item=item,
-                    columns=columns, name="figures", cursor=cursor, limit=given)
-    if (not_modified := conditional(request, response, session, chosen)) is not None:
-        return not_modified
-    result = _page(session, stmt, order, cursor, limit, count)
+    listed = list_answer(request, response, session, database, fmt, stmt=stmt, sort=order, item=item,
+                         columns=columns, name="figures", cursor=cursor, limit=limit, count=count)
+    if isinstance(listed, Response):
+        return listed
     page = IndicatorFiguresPage if indicator is not None else FiguresPage
-    return page(data=[item(r) for r in result.rows],  # type: ignore[misc]
-                next=set_next(request, response, result.next_cursor), total=result.total)
+    return page(data=listed.data, next=listed.next, total=listed.total)  # type: ignore[arg-type]
 
 
 STATS_NOTE = ("Each key aggregates only the reports whose template defines it (`templates`): the 2019 and 2021 "
