@@ -24,7 +24,7 @@ from app.api.shapes import ChangePublic, ChangesPage
 from app.models import RemovedReport, Report
 from app.services import changes, query
 from app.services.filters import QueryError
-from app.services.pagination import Sort, SortKey, batches
+from app.services.pagination import Sort, SortKey, batches, page
 
 router = APIRouter(tags=["changes"])
 SORT = query.changes_sort()
@@ -83,8 +83,8 @@ def list_changes(
     if (not_modified := conditional(request, response, session, chosen)) is not None:
         return not_modified
     try:
-        live = query.page(session, stmt, SORT, cursor=since, limit=limit)
-        gone = query.page(session, removed, REMOVED_SORT, cursor=since, limit=limit)
+        live = page(session, stmt, SORT, cursor=since, limit=limit)
+        gone = page(session, removed, REMOVED_SORT, cursor=since, limit=limit)
     except QueryError as exc:
         raise query_error(QueryError("since", str(exc))) from None
     rows, more = changes.first_changes([(live.rows, live.next_cursor is not None),

@@ -14,13 +14,8 @@ from app import divisions, indicators as ind
 from app.models import FigureRow, Report
 from app.services import rollup as rollups
 from app.services.filters import ReportFilter, exact_figures
-from app.services.pagination import Sort, SortKey, page, sorts
+from app.services.pagination import Sort, SortKey, sorts
 from app.services.present import emit_value, plain, split_list
-
-# `page` is named here for app/api/changes.py (query.page), which another branch edits: import it
-# from app.services.pagination there once that branch is in
-__all__ = ["FIGURE_SORTS", "REPORT_SORTS", "changes_sort", "figure_item", "figures_stmt", "indicator_figures",
-           "indicator_item", "page", "reports_stmt"]
 
 
 REPORT_SORTS = sorts(
