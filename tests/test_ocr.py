@@ -247,7 +247,7 @@ def test_a_turned_page_is_straightened_and_its_ruling_found():
     import numpy as np
     from PIL import Image, ImageDraw
 
-    from app.parsing.geometry import merge_rules, rules_to_grids
+    from app.parsing.ruling import merge_rules, rules_to_grids
     from app.parsing.ocr import find_rules, straighten
 
     image = Image.new("L", (1200, 900), 255)

@@ -1,6 +1,6 @@
 """A page picture (a scan, a page without a text layer) → the same Page the PDF reader builds
 from a text layer: characters with boxes in points, and the ruling lines of its tables, so
-that app/parsing/geometry.py reads its tables into cells and the rest of the parser, its
+that app/parsing/page_text.py reads its tables into cells and the rest of the parser, its
 repairs and checks, apply as to any PDF.
 
     page, confidences = read_picture(grey, number=3, width=595.3, height=841.9)
@@ -33,8 +33,9 @@ import threading
 from dataclasses import dataclass
 
 from app.parsing.findings import Code, finding
-from app.parsing.geometry import Char, Page, Rule, is_cjk
+from app.parsing.geometry import Char, Page, Rule
 from app.parsing.model import ParsedReport
+from app.parsing.page_text import is_cjk
 
 EXTRA = 'the "ocr" extra (pip install -e ".[ocr]": rapidocr and onnxruntime)'
 RULE_MIN_H = 16.0  # points: a horizontal dark run this long is a rule (a CJK 一 is under an em, ~12 pt)

@@ -1,7 +1,7 @@
 """PDF bytes → the text of its pages, tables as rows of cells, each line with where it stands.
 
 PDFium (pypdfium2) gives, per page, every glyph with its Unicode value and box, and every
-path drawn; app/parsing/geometry.py turns those into lines and table rows, app/parsing/pages.py the
+path drawn; app/parsing/page_text.py turns those into lines and table rows, app/parsing/pages.py the
 pages into one text. Chosen over
 pdfplumber (pdfminer) by measuring the same 6-page report here: PDFium's glyphs and boxes
 in ~40 ms, pdfplumber's own extract_tables()+extract_text() ~550 ms (bench/parse_bench.py).
@@ -29,9 +29,10 @@ import zlib
 from dataclasses import dataclass, field
 
 from app.parsing.errors import InputError
-from app.parsing.geometry import TOLERANCES, Char, Line, Page, Rule, page_lines
+from app.parsing.geometry import TOLERANCES, Char, Line, Page, Rule
 from app.parsing.findings import Code
 from app.parsing.model import Finding
+from app.parsing.page_text import page_lines
 from app.parsing.pages import join_pages
 from app.parsing.ocr import EXTRA as OCR_EXTRA
 from app.parsing.ocr import LIMITS as OCR_LIMITS
