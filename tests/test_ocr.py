@@ -24,7 +24,8 @@ from app.models import FigureRow
 from app.parsing import parse_document
 from app.parsing.findings import INCOMPLETE
 from app.parsing.model import Finding
-from app.parsing.ocr import LIMITS, MIN_CONFIDENCE, OcrLimits, withhold_uncertain
+from app.parsing.ocr import LIMITS, OcrLimits
+from app.parsing.ocr_withholding import MIN_CONFIDENCE, withhold_uncertain
 from app.parsing.pdf import read_pdf
 from conftest import AUTH, CORPUS
 from scans import parsed_without_ocr, scanned_pdf
