@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from app.parsing import ocr  # noqa: E402
+from app.parsing import ocr, ocr_withholding  # noqa: E402
 from app.parsing.pipeline import parse_document  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -80,7 +80,7 @@ def score(report, exp: dict, base: dict, threshold: float) -> dict:
     on the figures as read (the run read them with nothing withheld)."""
     copy = dataclasses.replace(report, figures=[dataclasses.replace(f) for f in report.figures],
                                findings=list(report.findings))
-    ocr.withhold_uncertain(copy, threshold)
+    ocr_withholding.withhold_uncertain(copy, threshold)
     target = {k: v for k, v in exp.items() if k in base and base[k] == v}
     kept = {f.key: f for f in copy.figures}
     right = sum(1 for k, v in target.items() if k in kept and kept[k].value == v)
@@ -120,7 +120,7 @@ def tesseract_recogniser(grey):
 def run(stem: str, scan: bytes, exp: dict, base: dict, dpi: float, recogniser=None) -> dict:
     from app.parsing import pdf as pdf_reader
 
-    ocr.MIN_CONFIDENCE = 0.0  # nothing withheld for its score: every threshold is scored below
+    ocr_withholding.MIN_CONFIDENCE = 0.0  # nothing withheld for its score: every threshold is scored below
     limits = dataclasses.replace(ocr.LIMITS, dpi=dpi)
     original = ocr.recognise
     if recogniser is not None:

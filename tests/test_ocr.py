@@ -24,7 +24,8 @@ from app.models import FigureRow
 from app.parsing import parse_document
 from app.parsing.findings import INCOMPLETE
 from app.parsing.model import Finding
-from app.parsing.ocr import LIMITS, MIN_CONFIDENCE, OcrLimits, withhold_uncertain
+from app.parsing.ocr import LIMITS, OcrLimits
+from app.parsing.ocr_withholding import MIN_CONFIDENCE, withhold_uncertain
 from app.parsing.pdf import read_pdf
 from conftest import AUTH, CORPUS
 from scans import parsed_without_ocr, scanned_pdf
@@ -247,7 +248,7 @@ def test_a_turned_page_is_straightened_and_its_ruling_found():
     import numpy as np
     from PIL import Image, ImageDraw
 
-    from app.parsing.geometry import merge_rules, rules_to_grids
+    from app.parsing.ruling import merge_rules, rules_to_grids
     from app.parsing.ocr import find_rules, straighten
 
     image = Image.new("L", (1200, 900), 255)

@@ -10,7 +10,8 @@ import pytest
 
 from app.api.problems import input_status
 from app.parsing import InputError, parse_document
-from app.parsing.geometry import Char, Page, Rule, cell_text, page_lines
+from app.parsing.geometry import Char, Page, Rule
+from app.parsing.page_text import cell_text, page_lines
 from app.parsing.pages import join_pages
 from app.parsing.pdf import PdfLimits, check_inflation, read_pdf
 from documents import CORPUS, encrypted_pdf, image_only_pdf, inflating_pdf, many_pages_pdf, rotated_copy

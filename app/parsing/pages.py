@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import re
 
-from app.parsing.geometry import NUMBERED, TOLERANCES, Line, Page, Tolerances, append_to_cell, drop_cell, is_cjk
+from app.parsing.geometry import TOLERANCES, Line, Page, Tolerances
+from app.parsing.page_text import NUMBERED, append_to_cell, drop_cell, is_cjk
 
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-—–_－]\s*)?(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[-—–_－])?\s*$"
                           r"|^\s*\d{1,4}\s*/\s*\d{1,4}\s*$|^\s*第\s*\d{1,4}\s*页\s*[,，/]?\s*共\s*\d{1,4}\s*页\s*$")

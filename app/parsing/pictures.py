@@ -1,6 +1,6 @@
 """Pictures inside a document (a Word file's word/media/*, an HTML page's data: URI images) →
 lines of text read by OCR, as app/parsing/pdf.py reads a scanned page: the recogniser's glyphs
-and the picture's ruling (app/parsing/ocr.py) become lines and table rows (app/parsing/geometry.py),
+and the picture's ruling (app/parsing/ocr.py) become lines and table rows (app/parsing/page_text.py),
 each character with its score, so the reader, its repairs and checks, and the withholding of
 uncertain figures apply as to a scan.
 
@@ -23,9 +23,10 @@ import time
 from dataclasses import dataclass, field
 
 from app.parsing.findings import Code, finding
-from app.parsing.geometry import TOLERANCES, Line, Page, page_lines
+from app.parsing.geometry import TOLERANCES, Line, Page
 from app.parsing.model import Finding
 from app.parsing.ocr import EXTRA, LIMITS, OcrLimits, OcrUnavailable
+from app.parsing.page_text import page_lines
 from app.parsing.pages import join_pages
 from app.parsing.provenance import Extracted, LineOrigin
 

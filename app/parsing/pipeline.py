@@ -22,7 +22,7 @@ from app.parsing.layout import lay_out
 from app.parsing.meta import Meta, read_meta
 from app.parsing.model import Figure, Finding, ParsedReport
 from app.parsing.normalize import Normalized, normalize
-from app.parsing.ocr import withhold_uncertain
+from app.parsing.ocr_withholding import withhold_uncertain
 from app.parsing.place import Place, locate
 from app.parsing.provenance import place as place_on_pages
 from app.parsing.prose import find_hints, prose_disagreements, prose_figures
