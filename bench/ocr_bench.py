@@ -76,7 +76,7 @@ def base_figures(stem: str, pdf: bytes) -> dict:
 
 def score(report, exp: dict, base: dict, threshold: float) -> dict:
     """Figures of the base report's expected ones that the base copy reads too, read right /
-    wrong / left out when the parser's own withholding (app/parsing/ocr.py) runs at `threshold`
+    wrong / left out when the parser's own withholding (app/parsing/ocr_withholding.py) runs at `threshold`
     on the figures as read (the run read them with nothing withheld)."""
     copy = dataclasses.replace(report, figures=[dataclasses.replace(f) for f in report.figures],
                                findings=list(report.findings))

@@ -1,5 +1,5 @@
 """PDFs read from the page: the published huaian-2024.pdf through the whole parse, the page
-geometry rules (app/parsing/geometry.py) on pages built for each, and PDFs that are no report."""
+geometry rules (app/parsing/ruling.py, page_text.py) on pages built for each, and PDFs that are no report."""
 
 from __future__ import annotations
 
