@@ -52,7 +52,7 @@ def store_copies(database_url: str, n: int) -> None:
 
 
 def test_the_pool_has_a_connection_for_every_slot_and_writer():
-    from app.api.reports import INGEST_CONCURRENCY
+    from app.runtime import INGEST_CONCURRENCY
     from app.db import WRITE_CONNECTIONS, Database
 
     assert WRITE_CONNECTIONS >= INGEST_CONCURRENCY + 1  # the ingest threads and the group-commit writer
