@@ -1,5 +1,5 @@
 """Where a /stats request's time goes, on a loaded database (e.g. one kept by
-scale_bench --keep-pg): the service function (app.services.query.stats / indicator_stats)
+scale_bench --keep-pg): the service function (app.services.stats.stats / indicator_stats)
 called directly with a real session, its statements captured as they run and each one
 EXPLAIN (ANALYZE, BUFFERS)-ed on PostgreSQL (EXPLAIN QUERY PLAN on SQLite); then the
 function's p50 over rounds, the share of it spent inside the statements (the driver's
@@ -25,7 +25,7 @@ from sqlalchemy import event, text
 import harness  # noqa: F401 - puts the repository on sys.path
 
 from app.db import make_engine  # noqa: E402
-from app.services import query  # noqa: E402
+from app.services import filters as report_filters, stats  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 
@@ -52,12 +52,12 @@ class Recorder:
 
 
 def call(engine, args) -> list:
-    filters = query.ReportFilter.from_params(year=args.year, region=args.region)
+    filters = report_filters.ReportFilter.from_params(year=args.year, region=args.region)
     by = args.by.split(",") if args.by else []
     with Session(engine) as session:
         if args.indicator:
-            return query.indicator_stats(session, args.indicator.split(","), filters, by)
-        return query.stats(session, args.key.split(","), filters, by)
+            return stats.indicator_stats(session, args.indicator.split(","), filters, by)
+        return stats.stats(session, args.key.split(","), filters, by)
 
 
 def explain(engine, statements: list[tuple[str, object]]) -> None:

@@ -181,16 +181,16 @@ def _rollup_answers(engine) -> list:
     from sqlmodel import Session
 
     from app import indicators
-    from app.services import query
+    from app.services import filters as report_filters, stats
 
     ids = [i.id for i in indicators.INDICATORS if i.rollup]
     out = []
     with Session(engine) as session:
         for params, by in (({}, ["city"]), ({"year": "2020"}, ["province"]), ({"region": "15"}, ["year"])):
-            filters = query.ReportFilter.from_params(**params)
-            out.append(query.stats(session, ["active.permit.decisions", "applications.denied.total"], filters, by,
+            filters = report_filters.ReportFilter.from_params(**params)
+            out.append(stats.stats(session, ["active.permit.decisions", "applications.denied.total"], filters, by,
                                    rollup=True))
-            out.append(query.indicator_stats(session, ids, filters, by, rollup=True))
+            out.append(stats.indicator_stats(session, ids, filters, by, rollup=True))
     return out
 
 
