@@ -20,7 +20,7 @@ from app.api.listing import (
 )
 from app.api.presenters import REPORT_COLUMNS, removal_public, report_public
 from app.api.problems import problem_responses
-from app.api.shapes import ChangePublic, ChangesPage
+from app.api.shapes import ChangePublic, ChangesPage, RemovalPublic
 from app.models import RemovedReport, Report
 from app.services import changes, query
 from app.services.filters import QueryError
@@ -38,9 +38,12 @@ def change_public(report: Report, request: Request) -> ChangePublic:
     return ChangePublic(**public.model_dump(), change=kind)
 
 
+def _shown(row: Report | RemovedReport, request: Request) -> ChangePublic | RemovalPublic:
+    return removal_public(row, request) if isinstance(row, RemovedReport) else change_public(row, request)
+
+
 def _item(row: Report | RemovedReport, request: Request) -> dict:
-    shown = removal_public(row, request) if isinstance(row, RemovedReport) else change_public(row, request)
-    return shown.model_dump(mode="json")
+    return _shown(row, request).model_dump(mode="json")
 
 
 @router.get("/changes", response_model=ChangesPage, summary="What changed since a cursor",
@@ -93,6 +96,6 @@ def list_changes(
         cursor = SORT.encode(rows[-1])
     else:
         cursor = since or SORT.encode({"change_seq": 0})
-    data = [removal_public(r, request) if isinstance(r, RemovedReport) else change_public(r, request) for r in rows]
+    data = [_shown(r, request) for r in rows]
     return ChangesPage(data=data, cursor=cursor, next=set_next(request, response, cursor if more else None,
                                                                param="since"))

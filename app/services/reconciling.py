@@ -63,6 +63,16 @@ def copies_of(session: Session, report: Report, fresh: dict[int, ParsedReport] |
     return out
 
 
+def set_report_text(session: Session, report_id: int, original: str, normalized: str) -> None:
+    """The report's text (what its figures' line numbers refer to), written or replaced."""
+    stored = session.get(ReportText, report_id)
+    if stored is None:
+        session.add(ReportText(report_id=report_id, original=original, normalized=normalized))
+    else:
+        stored.original, stored.normalized = original, normalized
+        session.add(stored)
+
+
 def reconcile_into(session: Session, report: Report, copies: list[Copy], fresh: dict[int, ParsedReport]) -> Children:
     """Reconcile the report from its documents' parses and set its columns; the figures and
     findings to write (the caller deletes the old ones first). The report's main document

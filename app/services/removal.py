@@ -22,14 +22,12 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlmodel import Session, delete, select
 
-from app.models import (
-    Body, Document, DocumentParse, RemovedDocument, RemovedReport, Report, ReportText,
-)
+from app.models import Body, Document, DocumentParse, RemovedDocument, Report
 from app.parsing.normalize import normalize
 from app.services import faults, quality, rollup
 from app.services.changes import tombstone
 from app.services.ingest import lock_bodies
-from app.services.reconciling import copies_of, rewrite_report
+from app.services.reconciling import copies_of, rewrite_report, set_report_text
 from app.services.neighbours import neighbour
 
 @dataclass(frozen=True, slots=True)
@@ -124,13 +122,7 @@ def _promote(session: Session, report: Report, document_id: int) -> None:
     with it."""
     parse = session.get(DocumentParse, document_id)
     assert parse is not None and parse.text is not None
-    text = parse.text
-    stored = session.get(ReportText, report.id)
-    if stored is None:
-        session.add(ReportText(report_id=report.id, original=text, normalized=normalize(text).text))
-    else:
-        stored.original, stored.normalized = text, normalize(text).text
-        session.add(stored)
+    set_report_text(session, report.id, parse.text, normalize(parse.text).text)
     parse.text = None
     session.add(parse)
     report.document_id = document_id
@@ -149,8 +141,3 @@ def _remove_report(session: Session, report: Report, reason: str, by: str | None
     if body_id is not None and session.exec(select(Report.id).where(Report.body_id == body_id)).first() is None:
         session.exec(delete(Body).where(Body.id == body_id))  # type: ignore[call-overload]
         session.flush()
-
-
-def removed_report(session: Session, report_id: int) -> RemovedReport | None:
-    """The removed_report row of a report id that is no more, if it was removed."""
-    return session.get(RemovedReport, report_id)

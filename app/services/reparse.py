@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlmodel import Session, select, update
 
-from app.models import Correction, Document, DocumentParse, Report, ReportAlias, ReportText, utcnow
+from app.models import Correction, Document, DocumentParse, Report, ReportAlias, utcnow
 from app.parsing import ParsedReport
 from app.parsing.budget import DEFAULT_SECONDS
 from app.parsing.reconcile import Copy
@@ -23,7 +23,7 @@ from app.services.convert import parse_upload
 from app.services.ingest import (
     Parse, Written, attach, body_of, finish, lock_bodies, new_rows, body_key, document_content_type, storable,
 )
-from app.services.reconciling import clear_children, copies_of, parse_row, rewrite_report
+from app.services.reconciling import clear_children, copies_of, parse_row, rewrite_report, set_report_text
 from app.services.neighbours import neighbour, neighbour_context
 
 
@@ -62,12 +62,7 @@ def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SE
         for doc_id, parsed in fresh.items():
             session.add(parse_row(doc_id, report.id, parsed, main=doc_id == report.document_id))
         session.flush()
-        text_row = session.get(ReportText, report.id)
-        if text_row is not None:
-            text_row.original, text_row.normalized = main.text, main.normalized_text
-            session.add(text_row)
-        else:
-            session.add(ReportText(report_id=report.id, original=main.text, normalized=main.normalized_text))
+        set_report_text(session, report.id, main.text, main.normalized_text)
         session.flush()
         rewrite_report(session, report, [Copy(d, p) for d, p in fresh.items()], fresh, before, old_neighbours)
         if moved is not None:
