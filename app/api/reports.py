@@ -27,7 +27,6 @@ from pydantic import ValidationError
 from sqlmodel import select
 
 from app import mediatypes
-from app.api.caching import etag_matches
 from app.api.deps import DatabaseDep, ReportDep, SessionDep, SettingsDep, require_writer
 from app.api.listing import REPORT_ROWS_CONTENT, ReportRowsFormat, rows_response
 from app.api.html import report_page
@@ -36,7 +35,7 @@ from app.api.presenters import (
 )
 from app.api.problems import ProblemError, input_status, problem_responses
 from app.api.report_shapes import (
-    DocumentPublic, DocumentsPublic, FindingsPublic, ReportLinks, ReportPublic, ReportSubmission, ReportSubmitted,
+    DocumentsPublic, FindingsPublic, ReportPublic, ReportSubmission, ReportSubmitted,
 )
 from app.models import Document, DocumentParse, FindingRow, Report, ReportText
 from app.parsing import ParsedReport

@@ -29,7 +29,8 @@ from app.parsing import InputError, ParsedReport
 from app.parsing.budget import DEFAULT_SECONDS
 from app.services.evidence import settle_neighbours
 from app.services.ingest import IngestResult, sha256_hex, store_many, stored_digests, stored_result
-from app.services.parsepool import DEFAULT_TIMEOUT, ParseWorkers, parse_or_error
+from app.services.parsepool import DEFAULT_TIMEOUT, ParseWorkers
+from app.services.parseworker import parse_or_error
 
 Outcome = IngestResult | OSError | InputError
 

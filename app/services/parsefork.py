@@ -14,7 +14,7 @@ splits) are built here, once.
 import os
 
 from app.parsing import infer, parse_text
-from app.services.parsepool import OWNER_VARIABLE, ask_for_death_signal
+from app.services.parseworker import OWNER_VARIABLE, ask_for_death_signal
 
 if os.environ.get(OWNER_VARIABLE) == str(os.getppid()):
     ask_for_death_signal()

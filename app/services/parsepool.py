@@ -1,68 +1,32 @@
-"""Parsing in processes of its own, beside the server's event loop, each parse bounded.
-
-Parsing is pure Python CPU (~3 ms a report): in a thread it holds the GIL and shares one core
-with the event loop, the writer and every other request of the worker. A server worker
-therefore hands parses to a few processes of its own (DISCLOSURE_PARSE_PROCESSES; by default
-one when the machine has a second core), so that the worker's own core serves HTTP and
-writes while another parses. They are started on the first parse (a read-only server never
-starts any) from a forkserver — a clean process, never a fork of one holding database
-connections and threads — one parse at a time each, and stopped with the app.
-
-Bounds. A parse has a time budget (DISCLOSURE_PARSE_BUDGET, app/parsing/budget.py) that the
-parser keeps itself: past it the report is stored as `failed` with the finding
-parse_budget_exceeded. A parse still running DISCLOSURE_PARSE_TIMEOUT seconds after it began
-all the same — stuck in code the budget cannot interrupt (the HTML parser, OpenCC, a regex) —
-is ended: its process is killed and replaced, and the parse raises ParseTimeout (an
-InputError: 422 `parse_timeout`, nothing stored). A process is replaced only when a parse
-asks for it, and each kill took a parse of DISCLOSURE_PARSE_TIMEOUT seconds: runaway
-documents cost one process start each, never a storm. In a thread (processes=0, and while a
-broken pool waits to be tried again) the cooperative budget is the only bound: a thread
-cannot be killed.
-
-Parse processes die with the server: the forkserver asks the kernel for SIGKILL when the
-server dies and each parse process for SIGKILL when the forkserver dies (prctl
-PR_SET_PDEATHSIG, Linux; app/services/parsefork.py), so a `kill -9` of the server ends them
-at once, a parse stuck in C code too. Elsewhere (and should a signal be missed) a thread of
-each parse process checks every second that its parent and the server are still there, and
-the forkserver ends when no one is left holding its pipe. The signal goes with the thread
-that forked the process: the forkserver is started from a thread of its own that lives as
-long as the server.
-
-A process that dies on its own (killed by the OOM killer or an operator, or unable to start)
-breaks the pool: the parse that was in it is done in a thread instead — a request never fails
-because of the pool — and parses stay in threads for RETRY_AFTER seconds before processes are
-tried again, so that a pool that cannot start costs one attempt a while, not one per request.
+"""Parsing in processes of its own, beside the server's event loop, each parse bounded: the
+server's side (the pool, its processes, the hard timeout, the fall back to a thread). What runs
+inside a parse process is app/services/parseworker.py; why it is built this way (processes
+from a forkserver, the two time bounds, dying with the server, a broken pool) is
+docs/parse-processes.md.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import functools
 import logging
 import multiprocessing
 import multiprocessing.forkserver
 import os
 import queue
-import signal
-import sys
 import threading
 import time
-import traceback
-from multiprocessing.connection import Connection
 
 import anyio.to_thread
 
 from app.parsing import InputError, NeighbourYears, ParsedReport
 from app.parsing.budget import DEFAULT_SECONDS
 from app.services.convert import parse_upload
+from app.services.parseworker import OWNER_VARIABLE, READY, Crash, Longer, serve
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 30.0  # seconds: a parse process past this is killed (DISCLOSURE_PARSE_TIMEOUT)
-WATCH_SECONDS = 1.0  # how often a parse process checks that its parent and the server live
-OWNER_VARIABLE = "DISCLOSURE_PARSE_OWNER"  # the pid of the process the forkserver is started for
-_PR_SET_PDEATHSIG = 1
 
 
 class ParseTimeout(InputError):
@@ -83,96 +47,11 @@ def default_processes() -> int:
     return 1 if (os.cpu_count() or 1) >= 2 else 0
 
 
-def parse_or_error(data: bytes, content_type: str | None, budget: float | None = DEFAULT_SECONDS,
-                   context: NeighbourYears | None = None) -> ParsedReport | tuple[str, str, int]:
-    """The parse (with the same body's other years as `context`: a frozen dataclass of plain
-    dicts, pickled across the pipe), or the InputError's fields (rebuilt by the caller: an
-    InputError does not survive pickling with its code and status)."""
-    try:
-        return parse_upload(data, content_type, budget=budget, context=context)
-    except InputError as exc:
-        return exc.code, exc.message
-
-
-# ----------------------------------------------------------------------------- in a parse process
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def ask_for_death_signal() -> None:
-    """SIGKILL for this process when its parent ends (Linux; elsewhere nothing)."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):  # no libc to ask: the watch of die_with_parent is the bound
-            pass
-
-
-def die_with_parent(owner: int) -> None:
-    """Make this process end when its parent or the process `owner` (the server) ends."""
-    parent = os.getppid()
-    ask_for_death_signal()
-
-    def watch() -> None:
-        while os.getppid() == parent and _alive(owner):
-            time.sleep(WATCH_SECONDS)
-        os._exit(0)  # a parse in progress has no one left to answer
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
-def _serve(conn: Connection, owner: int) -> None:
-    """A parse process: says it is ready, then parses what comes through `conn` until it closes.
-    A document read by OCR tells the server when OCR begins (its own, larger time budget:
-    app/parsing/ocr.py)."""
-    die_with_parent(owner)
-    from app.parsing import ocr
-
-    ocr.on_start = lambda seconds: conn.send(_Longer(seconds))
-    try:
-        conn.send(_READY)
-    except (EOFError, OSError):
-        return
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            result: object = parse_or_error(*job)
-        except Exception:  # a parser bug: told to the server as such
-            result = _Crash(traceback.format_exc())
-        conn.send(result)
-
-
-_READY = "ready"  # a process's first message: the hard timeout counts from here, its start excluded
+# ----------------------------------------------------------------------------- the processes
 
 # how long a new process may take to say it is ready (forked from the forkserver it takes
 # milliseconds; the forkserver's own start imports the parser, about a second on a quiet machine)
 START_TIMEOUT = 60.0
-
-
-class _Crash:
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-
-class _Longer:
-    """From a parse process: the parse reads pages by OCR, and may take `seconds` more."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-
-
-# ----------------------------------------------------------------------------- the processes
 
 
 class _Starter(threading.Thread):
@@ -219,7 +98,7 @@ class _Process:
 
     def __init__(self, context, owner: int) -> None:
         ours, theirs = context.Pipe()
-        self.process = context.Process(target=_serve, args=(theirs, owner), name="disclosure-parse", daemon=True)
+        self.process = context.Process(target=serve, args=(theirs, owner), name="disclosure-parse", daemon=True)
         self.process.start()
         theirs.close()
         self.conn = ours
@@ -231,7 +110,7 @@ class _Process:
         never counts against a document."""
         if self.ready:
             return
-        if not self.conn.poll(START_TIMEOUT) or self.conn.recv() != _READY:
+        if not self.conn.poll(START_TIMEOUT) or self.conn.recv() != READY:
             raise EOFError("the parse process did not start")
         self.ready = True
 
@@ -250,7 +129,7 @@ class _Process:
                     self.kill()
                     raise ParseTimeout(allowed)
                 answer = self.conn.recv()
-                if not isinstance(answer, _Longer):
+                if not isinstance(answer, Longer):
                     return answer
                 if not longer:
                     longer = True
@@ -331,7 +210,7 @@ class ParseWorkers:
                         self._idle.append(proc)
         if isinstance(result, tuple):
             raise InputError(*result)
-        if isinstance(result, _Crash):
+        if isinstance(result, Crash):
             raise RuntimeError("the parser failed in its process:\n" + result.text)
         return result
 
