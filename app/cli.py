@@ -10,81 +10,13 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
 
-INGEST_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
-LEGACY_SUFFIXES = (".doc", ".wps")  # read where LibreOffice is installed (app/services/convert.py)
-_TYPES = {".html": "text/html", ".htm": "text/html", ".pdf": "application/pdf",
-          ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-          ".doc": "application/msword", ".wps": "application/msword"}
+from app.cli_ingest import INGEST_SUFFIXES, LEGACY_SUFFIXES, Progress, cmd_ingest, content_type_for
 
 
 def _json(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2)
-
-
-def content_type_for(path: Path) -> str | None:
-    """HTML, PDF and Word by the suffix; anything else is text whose charset the parser detects
-    (PDF and Word are known by their bytes anyway)."""
-    return _TYPES.get(path.suffix.lower())
-
-
-def ingest_suffixes() -> tuple[str, ...]:
-    from app.services.convert import soffice
-
-    return INGEST_SUFFIXES + (LEGACY_SUFFIXES if soffice() else ())
-
-
-def find_documents(paths: Iterable[str], skipped: list[str] | None = None) -> Iterator[Path]:
-    """Files as given; folders walked recursively for the report suffixes (sorted): *.txt,
-    *.md, *.html, *.htm, *.pdf, *.docx, and *.doc, *.wps where LibreOffice is installed.
-    Every other file of a folder is put in `skipped` with why."""
-    suffixes = ingest_suffixes()
-    for name in paths:
-        path = Path(name)
-        if path.is_dir():
-            for p in sorted(p for p in path.rglob("*") if p.is_file()):
-                if p.suffix.lower() in suffixes:
-                    yield p
-                elif skipped is not None and not p.name.startswith("."):
-                    skipped.append(f"{p}: {_why_skipped(p)}")
-        else:
-            yield path  # a missing file is reported as failed by the caller
-
-
-def _why_skipped(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in LEGACY_SUFFIXES:
-        return (f"a legacy Word/WPS file ({suffix}): LibreOffice (soffice) is not installed here to convert it; "
-                "save it as .docx or PDF, or install LibreOffice")
-    return f"not a report file ({suffix or 'no suffix'}; read are " + ", ".join(ingest_suffixes()) + ")"
-
-
-class Progress:
-    """A one-line progress bar on a terminal; one line per file otherwise (logs, CI)."""
-
-    def __init__(self, total: int, stream: TextIO, width: int = 30) -> None:
-        self.total, self.stream, self.width = total, stream, width
-        self.tty = stream.isatty()
-
-    def update(self, done: int, label: str) -> None:
-        if self.tty:
-            filled = self.width * done // max(self.total, 1)
-            bar = "#" * filled + "-" * (self.width - filled)
-            self.stream.write(f"\r[{bar}] {done}/{self.total} {label[-40:]:<40}")
-            if done == self.total:
-                self.stream.write("\n")
-        else:
-            self.stream.write(f"[{done}/{self.total}] {label}\n")
-        self.stream.flush()
-
-    def clear(self) -> None:
-        """Wipe the bar's line on a terminal (before a line is printed on stdout)."""
-        if self.tty:
-            self.stream.write("\r" + " " * (self.width + 52) + "\r")
-            self.stream.flush()
 
 
 # ----------------------------------------------------------------------------- commands
@@ -213,77 +145,6 @@ def cmd_parse(args: argparse.Namespace) -> int:
         return 1
     print(_json(parsed_report_json(report, with_text=args.text)))
     return 0
-
-
-def cmd_ingest(args: argparse.Namespace) -> int:
-    from app.config import get_settings
-    from app.db import make_engine
-    from app.parsing import InputError
-    from app.services.bulk import ingest_paths
-    from app.services.attachment import fetch_report
-    from app.services.evidence import settle_neighbours
-    from app.services.fetch import FetchError
-    from app.services.ingest import ingest_fetched
-
-    if not args.paths and not args.url:
-        print("disclosure ingest: give files, folders or --url URL", file=sys.stderr)
-        return 2
-    settings = get_settings()
-    skipped: list[str] = []
-    files = list(find_documents(args.paths, skipped))
-    for line in skipped:
-        print(f"skipped: {line}", file=sys.stderr)
-    items = [(str(path), path) for path in files] + [(u, None) for u in args.url or ()]
-    url = settings.db_url
-    migrate_and_fill(url)
-    engine = make_engine(url)
-    progress = Progress(len(items), sys.stderr)
-    counts = dict.fromkeys(("new", "copy", "revision", "duplicate"), 0)
-    failed = 0
-    errors: list[str] = []
-    def outcomes():
-        # files: parsed on every core, written in batches (app/services/bulk.py), in order
-        yield from ((str(path), outcome) for path, outcome in ingest_paths(
-            engine, files, content_type_for, budget=settings.disclosure_parse_budget,
-            timeout=settings.disclosure_parse_timeout))
-        for label in args.url or ():  # a URL: fetched under the same guard as POST /reports {"url"}
-            try:
-                result = ingest_fetched(engine, fetch_report(
-                    label, max_bytes=settings.disclosure_max_body_bytes, allow=settings.fetch_allow,
-                    timeout=settings.disclosure_fetch_timeout, max_redirects=settings.disclosure_fetch_max_redirects),
-                    budget=settings.disclosure_parse_budget)
-            except (InputError, FetchError) as exc:
-                yield label, exc
-                continue
-            settle_neighbours(engine, [result], budget=settings.disclosure_parse_budget)  # years it settles
-            yield label, result
-
-    try:
-        for done, (label, outcome) in enumerate(outcomes(), 1):
-            if isinstance(outcome, OSError):
-                failed += 1
-                errors.append(f"{label}: cannot read: {outcome.strerror or outcome}")
-            elif isinstance(outcome, (InputError, FetchError)):
-                failed += 1
-                errors.append(f"{label}: {outcome.code}: {outcome.message}")
-            else:
-                # a stored document whose own parse failed counts as failed (it is kept, counted nowhere)
-                status = outcome.parse_status or outcome.report.status
-                if status == "failed":
-                    failed += 1
-                else:
-                    counts[outcome.submission] += 1
-                progress.clear()
-                print(f"{label}: report {outcome.report.id} {outcome.submission} {status}", flush=True)
-            progress.update(done, label)
-    finally:
-        engine.dispose()
-    for line in errors:
-        print(f"failed: {line}", file=sys.stderr)
-    print(f"ingested {sum(counts.values())} ("
-          + ", ".join(f"{k} {v}" for k, v in counts.items()) + f", failed {failed}"
-          + (f", skipped {len(skipped)})" if skipped else ")"))
-    return 1 if failed else 0
 
 
 def cmd_reparse(args: argparse.Namespace) -> int:

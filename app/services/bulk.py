@@ -45,57 +45,15 @@ def ingest_paths(engine: Engine, paths: Iterable[Path], content_type_of: Callabl
     pool = ParseWorkers(workers, budget=budget, timeout=timeout) if workers > 0 and len(paths) >= pool_from else None
     # a thread for each process waits for its answer (the processes parse; the threads only wait)
     threads = ThreadPoolExecutor(workers, thread_name_prefix="parse-wait") if pool is not None else None
-    window: deque[tuple[Path, bytes | None, Future | ParsedReport | Outcome]] = deque()
-    pending: list[tuple[Path, bytes, ParsedReport]] = []
-
-    def parse_here(data: bytes, content_type: str | None) -> ParsedReport | InputError:
-        job = parse_or_error(data, content_type, budget)
-        return InputError(*job) if isinstance(job, tuple) else job
-
-    def write() -> Iterator[tuple[Path, Outcome]]:
-        if pending:
-            results = store_many(engine, [(data, parsed) for _, data, parsed in pending])
-            settle_neighbours(engine, results, own=True, budget=budget)  # committed: once a batch
-            yield from ((path, result) for (path, _, _), result in zip(pending, results))
-            pending.clear()
-
-    def settle(path: Path, data: bytes | None, job) -> Iterator[tuple[Path, Outcome]]:
-        """The next file in order: written with its batch, or passed on as it is."""
-        if isinstance(job, Future):
-            job = job.result()
-        if isinstance(job, ParsedReport):
-            assert data is not None
-            pending.append((path, data, job))
-            if len(pending) >= batch:
-                yield from write()
-        else:  # stored already, or failed: in order after what is waiting
-            yield from write()
-            yield path, job
-
+    run = _FolderImport(engine, content_type_of, batch, budget, pool, threads)
     try:
         for start in range(0, len(paths), batch):
-            chunk: list[tuple[Path, bytes | OSError, str]] = []
-            for path in paths[start:start + batch]:
-                try:
-                    data = path.read_bytes()
-                    chunk.append((path, data, sha256_hex(data)))
-                except OSError as exc:
-                    chunk.append((path, exc, ""))
-            known = stored_digests(engine, [digest for _, _, digest in chunk if digest])
-            for path, data, digest in chunk:
-                if isinstance(data, OSError):
-                    window.append((path, None, data))
-                elif digest in known and (existing := stored_result(engine, digest)) is not None:
-                    window.append((path, None, existing))
-                elif pool is not None and threads is not None:
-                    window.append((path, data, threads.submit(pool.outcome, data, content_type_of(path))))
-                else:
-                    window.append((path, data, parse_here(data, content_type_of(path))))
-            while len(window) > 2 * batch or (pool is None and window):
-                yield from settle(*window.popleft())
-        while window:
-            yield from settle(*window.popleft())
-        yield from write()
+            run.read(paths[start:start + batch])
+            while len(run.window) > 2 * batch or (pool is None and run.window):
+                yield from run.settle(*run.window.popleft())
+        while run.window:
+            yield from run.settle(*run.window.popleft())
+        yield from run.write()
     finally:
         if threads is not None:
             threads.shutdown(wait=False, cancel_futures=True)
@@ -103,3 +61,61 @@ def ingest_paths(engine: Engine, paths: Iterable[Path], content_type_of: Callabl
             pool.close()  # (a parse still running ends here: its thread has its answer at once)
         if threads is not None:
             threads.shutdown()
+
+
+class _FolderImport:
+    """One import's state: the window of files read and being parsed, in order, and the parses
+    waiting to be written as a batch."""
+
+    def __init__(self, engine: Engine, content_type_of: Callable[[Path], str | None], batch: int,
+                 budget: float | None, pool: ParseWorkers | None, threads: ThreadPoolExecutor | None) -> None:
+        self.engine, self.content_type_of, self.batch, self.budget = engine, content_type_of, batch, budget
+        self.pool, self.threads = pool, threads
+        self.window: deque[tuple[Path, bytes | None, Future | ParsedReport | Outcome]] = deque()
+        self.pending: list[tuple[Path, bytes, ParsedReport]] = []
+
+    def read(self, paths: list[Path]) -> None:
+        """Read a chunk of files, look their digests up at once, and queue each: a failure to
+        read, the report stored already, or its parse (started in the pool, or done here)."""
+        chunk: list[tuple[Path, bytes | OSError, str]] = []
+        for path in paths:
+            try:
+                data = path.read_bytes()
+                chunk.append((path, data, sha256_hex(data)))
+            except OSError as exc:
+                chunk.append((path, exc, ""))
+        known = stored_digests(self.engine, [digest for _, _, digest in chunk if digest])
+        for path, data, digest in chunk:
+            if isinstance(data, OSError):
+                self.window.append((path, None, data))
+            elif digest in known and (existing := stored_result(self.engine, digest)) is not None:
+                self.window.append((path, None, existing))
+            elif self.pool is not None and self.threads is not None:
+                self.window.append((path, data, self.threads.submit(self.pool.outcome, data, self.content_type_of(path))))
+            else:
+                self.window.append((path, data, self._parse_here(data, self.content_type_of(path))))
+
+    def _parse_here(self, data: bytes, content_type: str | None) -> ParsedReport | InputError:
+        job = parse_or_error(data, content_type, self.budget)
+        return InputError(*job) if isinstance(job, tuple) else job
+
+    def settle(self, path: Path, data: bytes | None, job) -> Iterator[tuple[Path, Outcome]]:
+        """The next file in order: written with its batch, or passed on as it is."""
+        if isinstance(job, Future):
+            job = job.result()
+        if isinstance(job, ParsedReport):
+            assert data is not None
+            self.pending.append((path, data, job))
+            if len(self.pending) >= self.batch:
+                yield from self.write()
+        else:  # stored already, or failed: in order after what is waiting
+            yield from self.write()
+            yield path, job
+
+    def write(self) -> Iterator[tuple[Path, Outcome]]:
+        """Store the waiting parses in one batch, then settle the neighbour years it may change."""
+        if self.pending:
+            results = store_many(self.engine, [(data, parsed) for _, data, parsed in self.pending])
+            settle_neighbours(self.engine, results, own=True, budget=self.budget)  # committed: once a batch
+            yield from ((path, result) for (path, _, _), result in zip(self.pending, results))
+            self.pending.clear()
