@@ -1,10 +1,12 @@
 """What a running app holds besides its settings and database: built in the lifespan (on the
 event loop that serves), closed at its end. One typed object instead of loose attributes on
 app.state: the read gate, the health probe, the ingest and render limiters, the batch writer,
-the parse processes, the rendered-page cache, and what is computed once from the app."""
+the parse processes, the rendered-page and answer caches, and what is computed once from the app."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +24,37 @@ INGEST_CONCURRENCY = 4
 RENDERS_AT_ONCE = 2  # PDF pages rendered at once (tens of ms of CPU each, in worker threads)
 
 
+class AnswerCache:
+    """Answers of queries kept under their stamped ETag (app.api.listing.stamp_etag: the
+    service version, the path, the query, the format and the data version): while nothing
+    changes, the same query from any client is answered from memory. Bounded in bytes,
+    least recently used first out."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.answers: OrderedDict[str, tuple[bytes, str, dict[str, str]]] = OrderedDict()
+        self._lock = threading.Lock()  # used from the endpoints' worker threads
+
+    def get(self, etag: str) -> tuple[bytes, str, dict[str, str]] | None:
+        with self._lock:
+            answer = self.answers.get(etag)
+            if answer is not None:
+                self.answers.move_to_end(etag)
+            return answer
+
+    def put(self, etag: str, body: bytes, media_type: str, headers: dict[str, str]) -> None:
+        cost = len(body) + 200
+        with self._lock:
+            if cost > self.max_bytes // 8 or etag in self.answers:
+                return
+            self.answers[etag] = (body, media_type, headers)
+            self.size += cost
+            while self.size > self.max_bytes and self.answers:
+                _, (dropped, _, _) = self.answers.popitem(last=False)
+                self.size -= len(dropped) + 200
+
+
 @dataclass
 class Runtime:
     reads: ReadGate  # every database read of a request passes through it
@@ -29,6 +62,7 @@ class Runtime:
     writer: BatchWriter  # POST /reports: the parses of many requests written in one commit
     parse_pool: ParsePool  # the parse processes (started on first use)
     pages: PageCache = field(default_factory=PageCache)  # PDF pages rendered as PNG
+    answers: AnswerCache | None = None  # query answers by ETag (app/api/query.py); None: off
     migration_head: str | None = None  # the newest migration (GET /readyz), read once
     allowed_methods: list | None = None  # (path pattern, methods) of the spec, for 405 answers
     _ingest: anyio.CapacityLimiter | None = None
@@ -40,8 +74,10 @@ class Runtime:
         processes = settings.disclosure_parse_processes
         pool = ParsePool(default_processes() if processes is None else processes,
                          budget=settings.disclosure_parse_budget, timeout=settings.disclosure_parse_timeout)
+        mb = settings.disclosure_view_cache_mb  # answers get a quarter as much again as the views
         return cls(reads=ReadGate(slots, settings.disclosure_queue_timeout), health=HealthProbe(database),
-                   writer=BatchWriter(database), parse_pool=pool)
+                   writer=BatchWriter(database), parse_pool=pool,
+                   answers=AnswerCache(mb * 1024 * 1024 // 4) if mb else None)
 
     @property
     def ingest(self) -> anyio.CapacityLimiter:

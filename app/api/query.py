@@ -18,7 +18,7 @@ from app.api.listing import (
 from app.api.presenters import REPORT_COLUMNS, report_public
 from app.api.problems import ProblemError, problem_responses
 from app.api.shapes import Comparison, FiguresPage, IndicatorFiguresPage, StatsPublic
-from app.api.viewcache import answer_cache
+from app.runtime import runtime
 from app import catalogue, indicators as ind
 from app.api.report_shapes import ReportsPage
 from app.models import Report
@@ -190,8 +190,8 @@ def statistics(
         raise query_error(QueryError("indicator", "CSV and NDJSON hold keys or indicators, one kind a request"))
     if (not_modified := conditional(request, response, session, chosen)) is not None:
         return not_modified
-    # the same question on the same data: the answer made before (app.api.viewcache.AnswerCache)
-    cache, etag = answer_cache(request.app), response.headers["ETag"]
+    # the same question on the same data: the answer made before (app.runtime.AnswerCache)
+    cache, etag = runtime(request.app).answers, response.headers["ETag"]
     if cache is not None and (kept := cache.get(etag)) is not None:
         body, media_type, headers = kept
         return Response(body, media_type=media_type, headers=headers)

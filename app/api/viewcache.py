@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-import threading
 from datetime import datetime
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -307,51 +306,3 @@ class ReportViewCache:
 
     def stats(self) -> dict[str, Any]:
         return {"views": len(self.views), "bytes": self.size, "hits": self.hits, "misses": self.misses}
-
-
-class AnswerCache:
-    """Answers of queries kept under their stamped ETag (app.api.listing.stamp_etag: the
-    service version, the path, the query, the format and the data version): while nothing
-    changes, the same query from any client is answered from memory. Bounded in bytes,
-    least recently used first out."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.size = 0
-        self.answers: OrderedDict[str, tuple[bytes, str, dict[str, str]]] = OrderedDict()
-        self._lock = threading.Lock()  # used from the endpoints' worker threads
-
-    def get(self, etag: str) -> tuple[bytes, str, dict[str, str]] | None:
-        with self._lock:
-            answer = self.answers.get(etag)
-            if answer is not None:
-                self.answers.move_to_end(etag)
-            return answer
-
-    def put(self, etag: str, body: bytes, media_type: str, headers: dict[str, str]) -> None:
-        cost = len(body) + 200
-        with self._lock:
-            if cost > self.max_bytes // 8 or etag in self.answers:
-                return
-            self.answers[etag] = (body, media_type, headers)
-            self.size += cost
-            while self.size > self.max_bytes and self.answers:
-                _, (dropped, _, _) = self.answers.popitem(last=False)
-                self.size -= len(dropped) + 200
-
-
-_ANSWER_CACHE_LOCK = threading.Lock()
-
-
-def answer_cache(app: Any) -> AnswerCache | None:
-    """The app's AnswerCache (a quarter of DISCLOSURE_VIEW_CACHE_MB), None when that is 0."""
-    cache = getattr(app.state, "answer_cache", None)
-    if cache is None:
-        mb = getattr(app.state.settings, "disclosure_view_cache_mb", 0)
-        if not mb:
-            return None
-        with _ANSWER_CACHE_LOCK:  # two threads at once make one store
-            cache = getattr(app.state, "answer_cache", None)
-            if cache is None:
-                cache = app.state.answer_cache = AnswerCache(mb * 1024 * 1024 // 4)
-    return cache
