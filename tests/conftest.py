@@ -248,3 +248,18 @@ def other_body(parsed, i: int):
 
 def figure_map(figures: list[dict]) -> dict:
     return {f["key"]: f["value"] for f in figures}
+
+
+def fold_pending(database_url: str) -> None:
+    """Fold the pending reports into the /stats rollup (a write of 128 reports would)."""
+    from sqlmodel import Session
+
+    from app.services import rollup
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as s:
+            rollup.fold(s)
+            s.commit()
+    finally:
+        engine.dispose()

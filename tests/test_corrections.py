@@ -18,8 +18,7 @@ from sqlmodel import Session
 from app.config import Settings, key_label
 from app.db import make_engine
 from app.main import create_app
-from app.services import rollup
-from conftest import API_KEY, AUTH, CORPUS, assert_problem, expected_for, figure_map
+from conftest import API_KEY, AUTH, CORPUS, assert_problem, expected_for, figure_map, fold_pending
 
 KEY = "applications.new_received.total"
 LABEL = "key-" + hashlib.sha256(API_KEY.encode()).hexdigest()[:8]  # the fixture's key has no label
@@ -42,22 +41,11 @@ def _changes(client, since: str | None = None) -> dict:
     return r.json()
 
 
-def _fold(database_url: str) -> None:
-    """Fold the pending reports into the /stats rollup (a write of 128 reports would)."""
-    engine = make_engine(database_url)
-    try:
-        with Session(engine) as s:
-            rollup.fold(s)
-            s.commit()
-    finally:
-        engine.dispose()
-
-
 def test_a_correction_is_served_everywhere_survives_reparse_and_goes_with_delete(client, seed, database_url):
     rid = seed["id"]
     parsed = expected_for("ewenki-2020.txt")["figures"][KEY]
     assert _figure(client, rid)["value"] == parsed
-    _fold(database_url)  # the report in the rollup: a correction must refresh its cells
+    fold_pending(database_url)  # the report in the rollup: a correction must refresh its cells
     assert _stats(client)["sum"] == parsed
     cursor = _changes(client)["cursor"]
     etag = client.get(f"/reports/{rid}/figures").headers["etag"]

@@ -14,8 +14,7 @@ import io
 from sqlmodel import Session
 
 from app.db import make_engine
-from app.services import rollup
-from conftest import AUTH, CORPUS, assert_problem, expected_for, figure_map
+from conftest import AUTH, CORPUS, assert_problem, expected_for, figure_map, fold_pending
 
 KEY = "applications.new_received.total"
 LONE = "active.permit.decisions"  # a figure in no identity of the template: a copy may disagree on it alone
@@ -47,16 +46,6 @@ def _changes(client, since: str | None = None, **params) -> dict:
     return r.json()
 
 
-def _fold(database_url: str) -> None:
-    engine = make_engine(database_url)
-    try:
-        with Session(engine) as s:
-            rollup.fold(s)
-            s.commit()
-    finally:
-        engine.dispose()
-
-
 def _altered(client, rid: int, key: str = KEY) -> bytes:
     """The seed's text with the digits of `key`'s cell changed (as a mistaken second edition
     would have them): a copy of the same body-year that disagrees on that figure."""
@@ -76,7 +65,7 @@ def test_deleting_documents_one_by_one_reconciles_then_removes_the_report(client
     copies = [_post(client, n) for n in ("ewenki-2020.gb18030.txt", "ewenki-2020.page.html")]
     assert {c["id"] for c in copies} == {rid}
     docs = [seed["document_id"], *(c["document_id"] for c in copies)]
-    _fold(database_url)
+    fold_pending(database_url)
     assert _stats(client)["reports_in_scope"] == 1
     cursor = _changes(client)["cursor"]
 
@@ -157,7 +146,7 @@ def test_a_deleted_disagreeing_copy_leaves_no_trace(client, seed, database_url):
     assert wrong["id"] == rid and wrong["submission"] in ("copy", "revision")
     findings = client.get(f"/reports/{rid}/findings").json()["findings"]
     assert any(f["code"] == "documents_disagree" and LONE in f["keys"] for f in findings), findings
-    _fold(database_url)
+    fold_pending(database_url)
     served = _figures(client, rid).get(LONE)  # withheld while the documents disagree, or the better reading
     assert _stats(client, LONE)["sum"] == (None if served is None else served["value"])
 
