@@ -151,6 +151,7 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     from app.config import get_settings
     from app.db import make_engine
     from app.parsing import PARSER_VERSION, InputError
+    from app.services.evidence import settle_around
     from app.services.ingest import report_ids
     from app.services.reparse import reparse
 
@@ -165,6 +166,7 @@ def cmd_reparse(args: argparse.Namespace) -> int:
         ids = args.ids or report_ids(engine, outdated_only=args.outdated and not args.all)
         progress = Progress(len(ids), sys.stderr)
         done_ok = missing = failed = 0
+        reparsed: list[int] = []
         statuses: dict[str, int] = {}
         for done, report_id in enumerate(ids, 1):
             try:
@@ -178,8 +180,10 @@ def cmd_reparse(args: argparse.Namespace) -> int:
                     print(f"failed: report {report_id}: no such report", file=sys.stderr)
                 else:
                     done_ok += 1
+                    reparsed.append(report.id)
                     statuses[report.status] = statuses.get(report.status, 0) + 1
             progress.update(done, f"report {report_id}")
+        settle_around(engine, reparsed, budget=settings.disclosure_parse_budget)  # the years their figures settle
     finally:
         engine.dispose()
     by_status = ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) or "none"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from app.db import make_engine, migrate
 from app.parsing import NeighbourYears, parse_document
-from app.services.evidence import settle_neighbours, to_settle, would_change
+from app.services.evidence import parse_if_changed, settle_neighbours, to_settle
 from app.services.ingest import ingest
 from app.services.reparse import reparse
 from app.services.neighbours import context_for
@@ -63,7 +63,7 @@ def main() -> None:
             parsed_b = parse_document(b, TEXT)
             print(f"context_for (a stored)        {median_ms(lambda: context_for(engine, parsed_b), n):8.2f} ms")
             print(f"to_settle after a report      {median_ms(lambda: to_settle(engine, [ra]), n):8.2f} ms")
-            print(f"would_change (b, settled)     {median_ms(lambda: would_change(engine, rb.report.id), n):8.2f} ms")
+            print(f"parse_if_changed (b, settled) {median_ms(lambda: parse_if_changed(engine, rb.report.id), n):8.2f} ms")
             print(f"reparse b (a transaction)     {median_ms(lambda: reparse(engine, rb.report.id), n):8.2f} ms")
             years = [ingest(engine, (CORPUS / "unlabelled" / f"pingtan-jinjing-{y}.txt").read_bytes(), TEXT)
                      for y in (2019, 2020)]

@@ -75,6 +75,30 @@ def test_posting_the_previous_year_first_reads_t_with_it(client):
     assert [got[k][0] for k in KEYS] == [1, 10, 22] and all("inferred" in got[k][1] for k in KEYS)
 
 
+def test_a_reparse_that_changes_figures_settles_its_neighbour(client, database_url):
+    """A report parsed again (a newer parser reading it better) settles the run-together row of
+    its next year: here year t−1 as an older parser had stored it, its 行政规范性文件 figures
+    missing, so that year t's row stayed open; reparsing t−1 reads them, and year t is
+    settled after the answer."""
+    a, b = _post(client, A), _post(client, B)
+    assert [_docs(client, b["id"])[k][0] for k in KEYS] == [1, 10, 22]
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as s:  # year t−1 as a parser that missed its row had stored it
+            for row in s.exec(select(FigureRow).where(FigureRow.report_id == a["id"], FigureRow.key.in_(KEYS))):
+                s.delete(row)
+            s.commit()
+    finally:
+        engine.dispose()
+    r = client.post(f"/reports/{b['id']}/reparse", headers=AUTH)
+    assert r.status_code == 200, r.text
+    assert _docs(client, b["id"]) == {} and "ambiguous_split" in _codes(client, b["id"])
+    r = client.post(f"/reports/{a['id']}/reparse", headers=AUTH)  # reads t−1's row again
+    assert r.status_code == 200, r.text
+    got = _docs(client, b["id"])
+    assert [got[k][0] for k in KEYS] == [1, 10, 22] and all("inferred" in got[k][1] for k in KEYS)
+
+
 def _empty(url: str) -> None:
     engine = make_engine(url)
     try:
@@ -184,3 +208,21 @@ def test_disclosure_ingest_settles_an_earlier_year_in_a_later_run(tmp_path, engi
     with Session(engine) as s:
         b = s.exec(select(Report).where(Report.year == parse_document(B.read_bytes(), TEXT["Content-Type"]).year)).one()
     assert _stored_docs(engine, b.id) == [1, 10, 22]
+
+
+def test_disclosure_reparse_settles_the_neighbours_of_what_it_reparsed(engine, database_url):
+    """`disclosure reparse` (a newer parser over the stored reports): year t−1 stored as a
+    parser that missed its 行政规范性文件 row had, year t left open; reparsing t−1 settles t."""
+    a, b = (o.report.id for o in _import(engine, A, B))
+    with Session(engine) as s:
+        for row in s.exec(select(FigureRow).where(FigureRow.report_id == a, FigureRow.key.in_(KEYS))):
+            s.delete(row)
+        s.commit()
+    env = {**os.environ, "DATABASE_URL": database_url, "DISCLOSURE_API_KEYS": ""}
+    for rid in (b, a):  # t read again without t−1's row: open; then t−1 read again
+        proc = subprocess.run([*disclosure_command(), "reparse", str(rid)], capture_output=True, text=True,
+                              env=env, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        if rid == b:
+            assert _stored_docs(engine, b) == []
+    assert _stored_docs(engine, b) == [1, 10, 22]

@@ -41,7 +41,7 @@ from app.models import Document, DocumentParse, FindingRow, Report, ReportText
 from app.parsing import ParsedReport
 from app.parsing.decode import DOCX_TYPE, LEGACY_WORD_TYPES, PDF_TYPE
 from app.services.attachment import fetch_report
-from app.services.evidence import settle_neighbours
+from app.services.evidence import settle_around, settle_neighbours
 from app.services.fetch import FetchError, check_url
 from app.services.ingest import IngestResult, ingest_fetched, sha256_hex, stored_result
 from app.services.reparse import reparse
@@ -277,13 +277,16 @@ async def _create_from_url(request: Request, response: Response, database: Datab
     dependencies=[Depends(require_writer)],
     responses=problem_responses(401, 403, 404, 422),
 )
-async def reparse_report(report: ReportDep, request: Request, database: DatabaseDep) -> ReportPublic:
-    budget = request.app.state.settings.disclosure_parse_budget
+async def reparse_report(report: ReportDep, request: Request, database: DatabaseDep, settings: SettingsDep,
+                         background: BackgroundTasks) -> ReportPublic:
+    budget, parse = settings.disclosure_parse_budget, _parse_pool(request).parse_blocking
     updated = await anyio.to_thread.run_sync(functools.partial(reparse, database.engine, report.id, budget=budget,
-                                                               parse=_parse_pool(request).parse_blocking),
+                                                               parse=parse),
                                              limiter=_ingest_limiter(request))
     if updated is None:  # deleted between the lookup and the reparse
         raise ProblemError(404, "not_found", f"There is no report {report.id}.")
+    # after the answer: the neighbour years its new figures may settle (app/services/evidence.py)
+    background.add_task(settle_around, database.engine, [updated.id], budget=budget, parse=parse)
     return report_public(updated, request)
 
 

@@ -28,21 +28,24 @@ from app.services.neighbours import neighbour, neighbour_context
 
 
 def reparse(engine: Engine, report_id: int, *, budget: float | None = DEFAULT_SECONDS,
-            parse: Parse | None = None) -> Report | None:
+            parse: Parse | None = None, given: ParsedReport | None = None) -> Report | None:
     """Run the current parser again on the stored bytes of every document of report
     `report_id`, keep each document's parse and reconcile the report from them, replacing its
     figures, findings and text in one transaction; the documents themselves are never
     touched. None when there is no such report. `parse`: (bytes, content type, neighbour
     context) → parse, to parse elsewhere than in this thread (the server's parse processes);
-    by default parse_upload here, within `budget`."""
+    by default parse_upload here, within `budget`. `given`: the parse of a one-document
+    report's document made already with its neighbours' evidence (app.services.evidence),
+    stored instead of parsing again while the report still has that one document."""
     with Session(engine, expire_on_commit=False) as session:
         report = session.get(Report, report_id)
         if report is None:
             return None
         rows = session.exec(select(DocumentParse).where(DocumentParse.report_id == report.id)
                             .order_by(DocumentParse.document_id)).all()
-        fresh = _parse_documents(session, report, [r.document_id for r in rows] or [report.document_id],
-                                 budget, parse)
+        doc_ids = [r.document_id for r in rows] or [report.document_id]
+        fresh = ({report.document_id: storable(given)} if given is not None and doc_ids == [report.document_id]
+                 else _parse_documents(session, report, doc_ids, budget, parse))
         before = rollup.cells_of(session, [report.id])  # the rollup cells it leaves (refreshed below)
         # the neighbours it has now: their check verdicts are computed again below (its body or
         # year may change, and their checks against it then become unknown)
