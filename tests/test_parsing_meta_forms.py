@@ -88,3 +88,19 @@ def test_a_sentence_on_doing_business_names_no_body() -> None:
     stays unknown rather than wrong."""
     r = parse_text("2021年政府信息公开工作年度报告\n一、总体情况\n压缩企业办事时间，提升政务服务效能，各项工作有序开展。\n")
     assert r.agency is None
+
+
+@pytest.mark.parametrize("cut", [0, 1, 2])
+def test_prose_wrapped_onto_lines_never_names_a_piece_of_a_name(cut: int) -> None:
+    """A first paragraph wrapped at a fixed width (a PDF's lines): the line that holds
+    `…年度报告，年度报告中…` starts in the middle of a name (`克县2021年…`); that line is
+    a sentence going on, not a title, and the agency is read from the paragraph's first
+    sentence instead."""
+    sentence = ("2021年，安吉县人民政府认真贯彻落实《中华人民共和国政府信息公开条例》，按照要求，现公布安吉县"
+                "2021年政府信息公开工作年度报告，年度报告中所列数据统计期限自2021年1月1日起至2021年12月31日止。")
+    start = sentence.index("现公布") + 3 + cut  # the break falls before or inside the name 安吉县
+    wrapped = sentence[:start] + "\n" + sentence[start:]
+    r = parse_text(wrapped + "\n一、总体情况\n本单位坚持以公开为常态、不公开为例外。\n")
+    assert r.year == 2021
+    assert r.agency == "安吉县人民政府", (r.agency, r.title)
+    assert r.title is None

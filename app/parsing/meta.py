@@ -41,6 +41,8 @@ _AGENCY_IN_PROSE = re.compile(
     r"(?P<agency>[\u4e00-\u9fff]{2,30}?(?:人民政府(?:办公室|办公厅)?|管理委员会|管委会|委员会|综合实验区|局|厅|委|办公室|中心|"
     r"办(?![事理法结件公])))"
 )
+# what follows a report's name in a sentence, never in a title: a comma and more words
+_SENTENCE_GOES_ON = re.compile(r"[，,、；;]\s*[\u4e00-\u9fff]")
 _AGENCY_LEAD = re.compile(r"^(?:(?:19|20)\d{2}\s*年度?\s*[,，、]?\s*)?(?:我|本)?")
 _AGENCY_STOP = ("根据", "依据", "按照", "深入", "认真", "坚持", "全面", "为", "以", "在", "紧紧", "严格")
 
@@ -156,12 +158,17 @@ def _title_candidates(head: list[str], crawler_title: str | None) -> list[str]:
 
 def _read_title(candidates: list[str], meta: Meta) -> None:
     """Title, year and agency from the first candidate that reads as a report's title; the
-    year alone from one that names only the year."""
+    year alone from one that names only the year. A line of the text (not the crawler's
+    title) that goes on past the report's name as a sentence (…年度报告，年度报告中所列…) is
+    prose wrapped onto a line of its own, whose start is the middle of a name, not a title."""
+    crawler_title = meta.title
     for c in candidates:
         flat_c = cn_dates(c.replace(" ", ""))  # 二〇二〇年度 read as 2020年度; the title kept as written
         m = _TITLE_YEAR_FIRST.search(flat_c) or _TITLE.search(flat_c)
         if m and m.start() > 0 and flat_c[m.start() - 1] in "，,。；;":
             m = None  # a sentence that names the report (…要求，现公布XX2020年…年度报告，), not a title
+        elif m and c != crawler_title and _SENTENCE_GOES_ON.match(flat_c, m.end()):
+            m = None
         if m:
             meta.title = meta.title or c
             meta.year = int(m.group("year"))
