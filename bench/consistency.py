@@ -31,6 +31,21 @@ from app.parsing import InputError, parse_document  # noqa: E402
 from parse_dump import SHARED, inputs  # noqa: E402
 
 META = ("year", "agency", "region_code", "template")
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def more_layouts(text: str) -> dict[str, str]:
+    """Layouts real copies have beyond parse_dump's: cells a space apart (a PDF's text), a tab
+    apart (a Word table pasted), Windows line ends, full-width digits, traditional script."""
+    import opencc
+
+    rows = [line for line in text.splitlines()]
+    def joined(sep: str) -> str:
+        return "\n".join(sep.join(c.strip() for c in line.split("|") if c.strip()) if line.count("|") >= 2 else line
+                         for line in rows) + "\n"
+    return {"spaces": joined(" "), "spaces2": joined("  "), "tabs": joined("\t"),
+            "crlf": text.replace("\n", "\r\n"), "fullwidth": text.translate(_FULL_WIDTH),
+            "traditional": opencc.OpenCC("s2t").convert(text)}
 
 
 def _read(data: bytes, content_type: str | None):
@@ -52,6 +67,14 @@ def main(argv: list[str]) -> int:
     cases: list[str] = []
     with tempfile.TemporaryDirectory() as scratch:
         items = inputs(folders, Path(scratch))
+    for name, data, ct in list(items):
+        if name.endswith(".txt") and ".txt." not in name:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            items += [(f"{name}.{kind}", body.encode("utf-8"), "text/plain; charset=utf-8")
+                      for kind, body in more_layouts(text).items()]
     bases = {name: (data, ct) for name, data, ct in items if ".txt." not in name}
     base_reads = {name: _read(data, ct) for name, (data, ct) in bases.items()}
     for name, data, ct in items:
@@ -59,7 +82,7 @@ def main(argv: list[str]) -> int:
             continue
         base_name, kind = name.split(".txt.", 1)
         base_report, base, _ = base_reads[base_name + ".txt"]
-        kind = kind.split(".")[0] if not kind.startswith("variant.") else kind.split(".")[1]
+        kind = kind if not kind.startswith("variant.") else "v:" + kind.split(".", 2)[2]
         report, copy, error = _read(data, ct)
         counts = by_kind.setdefault(kind, Counter())
         counts["copies"] += 1
