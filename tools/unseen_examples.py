@@ -207,7 +207,7 @@ class Report:
 
     def overview(self) -> list[str]:
         new = self.app_rows()["new_received"][6]
-        paras = [f"一、总体情况",
+        paras = ["一、总体情况",
                  f"{f'{self.year}年' if self.year_in_prose else '本年度'}，我单位深入贯彻落实《条例》，坚持以公开为常态、不公开为例外，围绕中心工作推进政务公开，"
                  "各项工作有序开展。"]
         first = "（一）主动公开。"
@@ -774,6 +774,23 @@ def examples() -> list[tuple[Report, str]]:
                    note="A sentence on accounts closed (关停…5个，其中…微博2个) before the one on the accounts the "
                         "body has: the closure's 其中 parts are not its accounts.")
     out.append((r, pipe_document(r)))
+
+    # -- a row that lost a cell with figures in it: the identities place the lost cell
+    r = base_2021(stem="apps-lost-cell-identities-2022", cls="apps-lost-cell", **nxt(), year=2022,
+                  note="Crawler copy, cells a space apart; （一）予以公开 lost its blank 其他 cell (9 2 0 0 1 12: the "
+                       "lost 0 could stand at any applicant place, or the 12 be the 其他 cell and 总计 lost): of the "
+                       "readings only 9|2|0|0|1|0|12 keeps (七)总计 = (一) + … + (六) in every column. 1.属于国家秘密, "
+                       "all zeros, lost a cell too: every reading of it is 0.",
+                  expect={"derived": [f"applications.{k}.{c}" for k in ("granted", "denied.state_secret")
+                                      for c in (*APPLICANTS, "total")]})
+    rows = []
+    for row in app_rows(r):
+        if APP_LABELS["granted"][-1] in row:
+            row = row[:-2] + row[-1:]  # the 其他 cell, a 0, dropped
+        elif APP_LABELS["denied.state_secret"][-1] in row:
+            row = row[:-1]
+        rows.append(row)
+    out.append((r, run_document(r, " ", **{"三": as_run(rows, " ")})))
     return out
 
 
