@@ -325,3 +325,38 @@ def test_the_cross_year_identities_on_the_real_series() -> None:
     kept, said = narrow_by_years("2021", row, columns, [mine, [5, 1, 4]],
                                  NeighbourYears(previous=_exact(jingfa[2021])))
     assert kept == [mine, [5, 1, 4]] and said is None
+
+
+# ------------------------------------------------------------------ section 二, notes moved out of the table
+
+def _loose_notes(row_line: str, *loose: str) -> str:
+    """The 2021 report with its 行政规范性文件 row replaced by `row_line` and the loose lines after it."""
+    text = report_2021()
+    assert "行政规范性文件 | 12 | 0 | 74\n" in text
+    return text.replace("行政规范性文件 | 12 | 0 | 74\n", "\n".join((row_line, *loose)) + "\n")
+
+
+def test_numbers_moved_out_of_their_row_go_where_their_notes_words_say() -> None:
+    # the notes in the other order than the columns: the words place them, not their order
+    report = parse_text(_loose_notes("行政规范性文件 | 74 |", "3（含废止失效文件2件）", "12（其中新制定8件）"))
+    figs = {f.key: f for f in report.figures if f.key.startswith("active.normative_docs.")}
+    assert {k: f.value for k, f in figs.items()} == {"active.normative_docs.issued": 12,
+                                                    "active.normative_docs.repealed": 3,
+                                                    "active.normative_docs.in_force": 74}
+    assert figs["active.normative_docs.issued"].note == "其中新制定8件"
+    [placed] = [f for f in report.findings if f.code == "notes_placed"]
+    assert "active.normative_docs.in_force" in placed.keys
+
+
+@pytest.mark.parametrize("loose, why", [
+    (("12（其中8件）", "3（含2件）"), "no word names a column"),
+    (("12（其中修订8件）", "3（其中修订2件）"), "two notes name one column"),
+    (("12（其中修订后废止8件）", "3（含失效2件）"), "a note names two columns"),
+    (("12（其中修订18件）", "3（含失效2件）"), "a part larger than its cell"),
+    (("120（其中修订8件）", "3（含失效2件）"), "现行有效 74 below 本年制发 120: a near-rule broken"),
+])
+def test_numbers_moved_out_of_their_row_that_their_notes_do_not_place_are_left_out(loose, why) -> None:
+    report = parse_text(_loose_notes("行政规范性文件 | 74 |", *loose))
+    assert not any(k.startswith("active.normative_docs.") for k in report.figure_map()), why
+    assert any(f.code == "incomplete_row" and "active.normative_docs.issued" in f.keys for f in report.findings)
+    assert not [f for f in report.findings if f.code == "notes_placed"]

@@ -426,7 +426,7 @@ BODIES = (("安吉县", "交通运输局", "330523"), ("海盐县", "自然资�
           ("平湖市", "住房和城乡建设局", "330482"), ("长兴县", "水利局", "330522"), ("嘉善县", "民政局", "330421"),
           ("海宁市", "文化和广电旅游体育局", "330481"), ("德清县", "交通运输局", "330521"), ("秀洲区", "教育局", "330411"),
           ("吴兴区", "卫生健康局", "330502"), ("南浔区", "农业农村局", "330503"), ("长兴县", "应急管理局", "330522"),
-          ("海盐县", "民政局", "330424"), ("桐乡市", "教育局", "330483"))
+          ("海盐县", "民政局", "330424"), ("桐乡市", "教育局", "330483"), ("嘉善县", "教育局", "330421"))
 _next_body = iter(BODIES)
 
 
@@ -791,6 +791,23 @@ def examples() -> list[tuple[Report, str]]:
             row = row[:-1]
         rows.append(row)
     out.append((r, run_document(r, " ", **{"三": as_run(rows, " ")})))
+
+    # -- section 二 notes moved out of the table, their words naming their columns
+    r = base_2021(stem="active-notes-placed-2022", cls="active-loose-annotations", **nxt(), year=2022,
+                  active={**base_2021().active, "active.normative_docs": (6, 2, 41)},
+                  note="A PDF text copy: the 行政规范性文件 row keeps only its 现行有效 41; its 本年制发 and 本年废止 "
+                       "cells, which carry notes, stand on loose lines after it in the other order "
+                       "(2（含到期自然失效1件）, 6（其中修订3件）). The notes' words name the columns (失效 → 本年废止, "
+                       "修订 → 本年制发), 41 takes the one left, and 41 ≥ 6, 41 ≥ 2 keep the priors.",
+                  expect={"notes": {"active.normative_docs.issued": "其中修订3件",
+                                    "active.normative_docs.repealed": "含到期自然失效1件"}})
+    block2 = []
+    for cells in active_rows(r):
+        if cells[0] == "行政规范性文件":
+            block2 += ["行政规范性文件 | 41 |", "2（含到期自然失效1件）", "6（其中修订3件）"]
+        else:
+            block2 += as_pipe([cells])
+    out.append((r, pipe_document(r, **{"二": block2})))
     return out
 
 
