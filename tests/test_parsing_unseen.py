@@ -360,3 +360,10 @@ def test_numbers_moved_out_of_their_row_that_their_notes_do_not_place_are_left_o
     assert not any(k.startswith("active.normative_docs.") for k in report.figure_map()), why
     assert any(f.code == "incomplete_row" and "active.normative_docs.issued" in f.keys for f in report.findings)
     assert not [f for f in report.findings if f.code == "notes_placed"]
+
+
+def test_numbers_the_notes_place_against_what_the_text_states_are_left_out() -> None:
+    text = _loose_notes("行政规范性文件 | 74 |", "12（其中修订8件）", "3（含失效2件）")
+    text = text.replace("本报告所列数据", "全年制发行政规范性文件3件。本报告所列数据", 1)
+    report = parse_text(text)
+    assert not any(k.startswith("active.normative_docs.") for k in report.figure_map())

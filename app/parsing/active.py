@@ -242,8 +242,8 @@ class _ActiveReader:
         loose number goes to the column its note's words name (_NOTE_WORDS: one column a note,
         no two notes the same, the note's own numbers no larger than the cell's: 其中/含 are
         parts of it), the numbers on the row's line to the columns left, in order. Given only
-        when the row then keeps the near-rules among the priors (infer.strong_breaks); the
-        notes stay with their figures, a notes_placed finding says how. False: left out."""
+        when the row then keeps the near-rules among the priors (infer.strong_breaks) and what
+        the text states of it (find_hints); the notes stay with their figures, a notes_placed finding says how. False: left out."""
         suffixes = tuple(suffix for suffix, _ in row.columns)
         if (self.template.name != "2021" or set(suffixes) != set(_NOTE_WORDS) or len(own) + len(loose) != len(suffixes)
                 or any(t.value is None or t.value.signed or t.value.unit for t in (*own, *loose))):
@@ -260,8 +260,8 @@ class _ActiveReader:
         row_vals = [placed[s] if s in placed else next(left) for s in suffixes]
         values = [t.value.value for t in row_vals]  # type: ignore[union-attr]
         broken = infer.strong_breaks(self.template.name, row.key, suffixes, values, TOLERANCES.note_prior_rate)
-        if broken:
-            return False
+        if broken or any(self.known.get(k, v) != v for k, v in zip(keys, values)):
+            return False  # a near-rule broken, or the text states another number for a column
         said = ", ".join(f"{t.cell.text} → {keys[suffixes.index(s)]}" for s, t in placed.items())
         rest = ", ".join(f"{t.cell.text} → {keys[i]}" for i, t in enumerate(row_vals) if any(t is o for o in own))
         self.out.finding(Code.NOTES_PLACED,
