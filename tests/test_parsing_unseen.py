@@ -367,3 +367,16 @@ def test_numbers_the_notes_place_against_what_the_text_states_are_left_out() -> 
     text = text.replace("本报告所列数据", "全年制发行政规范性文件3件。本报告所列数据", 1)
     report = parse_text(text)
     assert not any(k.startswith("active.normative_docs.") for k in report.figure_map())
+
+
+def test_a_row_short_of_a_cell_with_one_reading_that_the_identities_refuse_is_left_out() -> None:
+    # 29 1 0 0 3 2: the applicants exceed the last number, so only "2 is 其他, 总计 lost" keeps
+    # the row's sum (29|1|0|0|3|2|35), and (七) = (一) + … + (六) says otherwise
+    rows = [(label, list(vals)) for label, vals in ROWS_2021]
+    rows[2] = ("（一）予以公开", [29, 1, 0, 0, 3, 2])
+    report = parse_text(report_2021(rows))
+    assert not any(k.startswith("applications.granted.") for k in report.figure_map())
+    assert any(f.code == "incomplete_row" and "applications.granted.total" in f.keys for f in report.findings)
+    # without the (七) row nothing checks it, and the one reading is taken, derived
+    report = parse_text(report_2021([r for i, r in enumerate(rows) if i != 23]))
+    assert report.figure_map()["applications.granted.total"] == 35
