@@ -63,13 +63,56 @@ def test_a_blank_total_in_a_framed_pipe_table_is_derived_too() -> None:
     assert report.status == "parsed", report.findings
 
 
-def test_a_row_short_of_a_cell_that_does_not_end_with_an_empty_cell_is_still_left_out() -> None:
-    # six numbers and no empty cell after them: a cell was lost somewhere, which one is unknown
+def test_a_row_short_of_a_cell_is_read_where_the_tables_identities_leave_its_lost_cell_one_place() -> None:
+    # six numbers and no empty cell after them: a cell was lost somewhere; of the five
+    # readings (a 0 at each applicant place, or the 总计 the row's sum), only 29|1|0|0|0|2|32
+    # keeps (七) = (一) + … + (六) with the other rows
     rows = [(label, list(vals)) for label, vals in ROWS_2021]
     rows[2] = ("（一）予以公开", [29, 1, 0, 0, 2, 32])
     report = parse_text(report_2021(rows))
-    assert "applications.granted.total" not in report.figure_map()
+    figs = {f.key: f for f in report.figures if f.key.startswith("applications.granted.")}
+    assert [f.value for f in figs.values()] == ROWS_2021[2][1]
+    assert all("derived" in f.flags for f in figs.values())
+    [lost] = [f for f in report.findings if f.code == "lost_cell"]
+    assert "applications.granted.total" in lost.keys and "only this one" in lost.message
+    assert not [f for f in report.findings if f.code in ("incomplete_row", "identity_mismatch")]
+
+
+def test_a_lost_cell_that_held_a_number_is_placed_only_by_the_identities() -> None:
+    # 29 1 0 0 0 32: the lost cell held 2 (the row's sum says so), at any of six places
+    rows = [(label, list(vals)) for label, vals in ROWS_2021]
+    rows[2] = ("（一）予以公开", [29, 1, 0, 0, 0, 32])
+    assert parse_text(report_2021(rows)).figure_map()["applications.granted.other_org"] == 2
+    # with the (七) row gone too, no identity checks the row: six readings, left out
+    report = parse_text(report_2021([r for i, r in enumerate(rows) if i != 23]))
+    assert not any(k.startswith("applications.granted.") for k in report.figure_map())
     assert any(f.code == "incomplete_row" and "applications.granted.total" in f.keys for f in report.findings)
+
+
+def test_two_rows_short_of_a_cell_that_no_identity_tells_apart_are_left_out() -> None:
+    # （一） and （二） both lost a cell: (七) = (一) + … + (六) has two rows unknown, and each
+    # row alone reads several ways (5 0 0 0 0 5: 0|5|0|0|0|0|5, 5|0|0|0|0|0|5, 5|0|0|0|0|5|10)
+    rows = [(label, list(vals)) for label, vals in ROWS_2021]
+    rows[2] = ("（一）予以公开", [29, 1, 0, 0, 2, 32])
+    rows[3] = (rows[3][0], [5, 0, 0, 0, 0, 5])
+    report = parse_text(report_2021(rows))
+    figs = report.figure_map()
+    assert not any(k.startswith(("applications.granted.", "applications.partially_granted.")) for k in figs)
+    left_out = {k for f in report.findings if f.code == "incomplete_row" for k in f.keys}
+    assert {"applications.granted.total", "applications.partially_granted.total"} <= left_out
+    assert not [f for f in report.findings if f.code == "lost_cell"]
+
+
+def test_an_all_zero_row_short_of_a_cell_is_zeros_whatever_the_rest_of_the_table() -> None:
+    # six 0s: every place of the lost cell reads 0 (the row's sum forces the 总计 to 0 too),
+    # with the 总计 row gone as well: no identity is needed
+    rows = [(label, list(vals)) for label, vals in ROWS_2021]
+    rows[4] = ("（三）不予公开 | 1.属于国家秘密", [0] * 6)
+    report = parse_text(report_2021([r for i, r in enumerate(rows) if i != 23]))
+    figs = {f.key: f for f in report.figures if f.key.startswith("applications.denied.state_secret.")}
+    assert len(figs) == 7 and {f.value for f in figs.values()} == {0}
+    assert all("derived" in f.flags for f in figs.values())
+    assert any(f.code == "lost_cell" and "every place gives the same figures" in f.message for f in report.findings)
 
 
 def test_a_row_two_cells_short_before_an_empty_cell_is_left_out() -> None:
@@ -282,3 +325,58 @@ def test_the_cross_year_identities_on_the_real_series() -> None:
     kept, said = narrow_by_years("2021", row, columns, [mine, [5, 1, 4]],
                                  NeighbourYears(previous=_exact(jingfa[2021])))
     assert kept == [mine, [5, 1, 4]] and said is None
+
+
+# ------------------------------------------------------------------ section 二, notes moved out of the table
+
+def _loose_notes(row_line: str, *loose: str) -> str:
+    """The 2021 report with its 行政规范性文件 row replaced by `row_line` and the loose lines after it."""
+    text = report_2021()
+    assert "行政规范性文件 | 12 | 0 | 74\n" in text
+    return text.replace("行政规范性文件 | 12 | 0 | 74\n", "\n".join((row_line, *loose)) + "\n")
+
+
+def test_numbers_moved_out_of_their_row_go_where_their_notes_words_say() -> None:
+    # the notes in the other order than the columns: the words place them, not their order
+    report = parse_text(_loose_notes("行政规范性文件 | 74 |", "3（含废止失效文件2件）", "12（其中新制定8件）"))
+    figs = {f.key: f for f in report.figures if f.key.startswith("active.normative_docs.")}
+    assert {k: f.value for k, f in figs.items()} == {"active.normative_docs.issued": 12,
+                                                    "active.normative_docs.repealed": 3,
+                                                    "active.normative_docs.in_force": 74}
+    assert figs["active.normative_docs.issued"].note == "其中新制定8件"
+    [placed] = [f for f in report.findings if f.code == "notes_placed"]
+    assert "active.normative_docs.in_force" in placed.keys
+
+
+@pytest.mark.parametrize("loose, why", [
+    (("12（其中8件）", "3（含2件）"), "no word names a column"),
+    (("12（其中修订8件）", "3（其中修订2件）"), "two notes name one column"),
+    (("12（其中修订后废止8件）", "3（含失效2件）"), "a note names two columns"),
+    (("12（其中修订18件）", "3（含失效2件）"), "a part larger than its cell"),
+    (("120（其中修订8件）", "3（含失效2件）"), "现行有效 74 below 本年制发 120: a near-rule broken"),
+])
+def test_numbers_moved_out_of_their_row_that_their_notes_do_not_place_are_left_out(loose, why) -> None:
+    report = parse_text(_loose_notes("行政规范性文件 | 74 |", *loose))
+    assert not any(k.startswith("active.normative_docs.") for k in report.figure_map()), why
+    assert any(f.code == "incomplete_row" and "active.normative_docs.issued" in f.keys for f in report.findings)
+    assert not [f for f in report.findings if f.code == "notes_placed"]
+
+
+def test_numbers_the_notes_place_against_what_the_text_states_are_left_out() -> None:
+    text = _loose_notes("行政规范性文件 | 74 |", "12（其中修订8件）", "3（含失效2件）")
+    text = text.replace("本报告所列数据", "全年制发行政规范性文件3件。本报告所列数据", 1)
+    report = parse_text(text)
+    assert not any(k.startswith("active.normative_docs.") for k in report.figure_map())
+
+
+def test_a_row_short_of_a_cell_with_one_reading_that_the_identities_refuse_is_left_out() -> None:
+    # 29 1 0 0 3 2: the applicants exceed the last number, so only "2 is 其他, 总计 lost" keeps
+    # the row's sum (29|1|0|0|3|2|35), and (七) = (一) + … + (六) says otherwise
+    rows = [(label, list(vals)) for label, vals in ROWS_2021]
+    rows[2] = ("（一）予以公开", [29, 1, 0, 0, 3, 2])
+    report = parse_text(report_2021(rows))
+    assert not any(k.startswith("applications.granted.") for k in report.figure_map())
+    assert any(f.code == "incomplete_row" and "applications.granted.total" in f.keys for f in report.findings)
+    # without the (七) row nothing checks it, and the one reading is taken, derived
+    report = parse_text(report_2021([r for i, r in enumerate(rows) if i != 23]))
+    assert report.figure_map()["applications.granted.total"] == 35

@@ -85,8 +85,8 @@ def test_no_figure_read_today_is_wrong(path: Path) -> None:
 
 @pytest.mark.parametrize("path", EXPECTED, ids=lambda p: p.name)
 def test_what_is_read_carries_the_flags_and_findings_its_class_expects(path: Path) -> None:
-    """`expect`: a derived or inferred figure, where it is read, says so; an absent one is not
-    read; each finding expected is raised, its keys named by findings of its code (where the
+    """`expect`: a derived or inferred figure, where it is read, says so, and keeps the note
+    its cell printed; an absent one is not read; each finding expected is raised, its keys named by findings of its code (where the
     keys' figures are read)."""
     exp = _load(path)
     want = exp.get("expect", {})
@@ -94,6 +94,9 @@ def test_what_is_read_carries_the_flags_and_findings_its_class_expects(path: Pat
     flags = {f.key: f.flags for f in report.figures}
     for flag in ("derived", "inferred"):
         assert [k for k in want.get(flag, []) if k in flags and flag not in flags[k]] == [], flag
+    notes = {f.key: f.note for f in report.figures}
+    assert {k: notes[k] for k in want.get("notes", {}) if k in notes} == {
+        k: v for k, v in want.get("notes", {}).items() if k in notes}
     assert not set(want.get("absent", [])) & set(flags)
     for f in want.get("findings", []):
         if set(f["keys"]) <= set(flags):

@@ -207,7 +207,7 @@ class Report:
 
     def overview(self) -> list[str]:
         new = self.app_rows()["new_received"][6]
-        paras = [f"一、总体情况",
+        paras = ["一、总体情况",
                  f"{f'{self.year}年' if self.year_in_prose else '本年度'}，我单位深入贯彻落实《条例》，坚持以公开为常态、不公开为例外，围绕中心工作推进政务公开，"
                  "各项工作有序开展。"]
         first = "（一）主动公开。"
@@ -426,7 +426,7 @@ BODIES = (("安吉县", "交通运输局", "330523"), ("海盐县", "自然资�
           ("平湖市", "住房和城乡建设局", "330482"), ("长兴县", "水利局", "330522"), ("嘉善县", "民政局", "330421"),
           ("海宁市", "文化和广电旅游体育局", "330481"), ("德清县", "交通运输局", "330521"), ("秀洲区", "教育局", "330411"),
           ("吴兴区", "卫生健康局", "330502"), ("南浔区", "农业农村局", "330503"), ("长兴县", "应急管理局", "330522"),
-          ("海盐县", "民政局", "330424"), ("桐乡市", "教育局", "330483"))
+          ("海盐县", "民政局", "330424"), ("桐乡市", "教育局", "330483"), ("嘉善县", "教育局", "330421"))
 _next_body = iter(BODIES)
 
 
@@ -774,6 +774,40 @@ def examples() -> list[tuple[Report, str]]:
                    note="A sentence on accounts closed (关停…5个，其中…微博2个) before the one on the accounts the "
                         "body has: the closure's 其中 parts are not its accounts.")
     out.append((r, pipe_document(r)))
+
+    # -- a row that lost a cell with figures in it: the identities place the lost cell
+    r = base_2021(stem="apps-lost-cell-identities-2022", cls="apps-lost-cell", **nxt(), year=2022,
+                  note="Crawler copy, cells a space apart; （一）予以公开 lost its blank 其他 cell (9 2 0 0 1 12: the "
+                       "lost 0 could stand at any applicant place, or the 12 be the 其他 cell and 总计 lost): of the "
+                       "readings only 9|2|0|0|1|0|12 keeps (七)总计 = (一) + … + (六) in every column. 1.属于国家秘密, "
+                       "all zeros, lost a cell too: every reading of it is 0.",
+                  expect={"derived": [f"applications.{k}.{c}" for k in ("granted", "denied.state_secret")
+                                      for c in (*APPLICANTS, "total")]})
+    rows = []
+    for row in app_rows(r):
+        if APP_LABELS["granted"][-1] in row:
+            row = row[:-2] + row[-1:]  # the 其他 cell, a 0, dropped
+        elif APP_LABELS["denied.state_secret"][-1] in row:
+            row = row[:-1]
+        rows.append(row)
+    out.append((r, run_document(r, " ", **{"三": as_run(rows, " ")})))
+
+    # -- section 二 notes moved out of the table, their words naming their columns
+    r = base_2021(stem="active-notes-placed-2022", cls="active-loose-annotations", **nxt(), year=2022,
+                  active={**base_2021().active, "active.normative_docs": (6, 2, 41)},
+                  note="A PDF text copy: the 行政规范性文件 row keeps only its 现行有效 41; its 本年制发 and 本年废止 "
+                       "cells, which carry notes, stand on loose lines after it in the other order "
+                       "(2（含到期自然失效1件）, 6（其中修订3件）). The notes' words name the columns (失效 → 本年废止, "
+                       "修订 → 本年制发), 41 takes the one left, and 41 ≥ 6, 41 ≥ 2 keep the priors.",
+                  expect={"notes": {"active.normative_docs.issued": "其中修订3件",
+                                    "active.normative_docs.repealed": "含到期自然失效1件"}})
+    block2 = []
+    for cells in active_rows(r):
+        if cells[0] == "行政规范性文件":
+            block2 += ["行政规范性文件 | 41 |", "2（含到期自然失效1件）", "6（其中修订3件）"]
+        else:
+            block2 += as_pipe([cells])
+    out.append((r, pipe_document(r, **{"二": block2})))
     return out
 
 

@@ -10,6 +10,8 @@ row's is left out (ambiguous_row), one with too few values too (incomplete_row).
 
 from __future__ import annotations
 
+import re
+
 from app.parsing import infer
 from app.parsing.findings import Code
 from app.parsing.grid import Grid, Taken
@@ -21,6 +23,11 @@ from app.parsing.templates import ActiveRow, Template
 from app.parsing.tolerances import TOLERANCES
 from app.parsing.layout import Cell
 from app.parsing.values import Value, is_blank, parse_value
+
+
+# the words of a note that name the column of a 2021 document row its number is in
+_NOTE_WORDS = {"issued": ("修订", "制发", "新制定"), "repealed": ("失效", "废止"), "in_force": ("现行有效",)}
+_DIGITS = re.compile(r"\d+")
 
 
 def _leading_zero(t: Taken) -> bool:
@@ -45,7 +52,7 @@ class _ActiveReader:
         # the cells that may be a row label: not blank, not a bare digit string (no alias is one)
         squashed = grid.squashed
         self.maybe_labels = [i for i in range(self.begin, self.end) if squashed[i] and not squashed[i].isdigit()]
-        self.moved_out: set[int] = set()  # labels whose row lost numbers to loose annotated lines
+        self.moved_out: dict[int, list[Taken]] = {}  # labels whose row lost numbers to loose annotated lines: those
         self._kinds: dict[int, int] = {}  # _label_kind's answers: a run of labels is looked at for each of them
 
     def read(self) -> Reading:
@@ -108,6 +115,8 @@ class _ActiveReader:
                 return True
             if taken and partial is None:
                 partial, partial_idx = taken, idx
+        if partial and partial_idx in self.moved_out and self._place_notes(row, keys, partial, self.moved_out[partial_idx]):
+            return True
         if partial:
             why = ("; the others stand on loose lines with notes after it, which column each is cannot be told"
                    if partial_idx in self.moved_out else "")
@@ -207,7 +216,7 @@ class _ActiveReader:
             taken = [after] if after is not None else []
         own = self._own_line(idx, taken)
         if len(own) < len(taken):
-            self.moved_out.add(idx)
+            self.moved_out[idx] = taken[len(own):]
         return own
 
     def _own_line(self, idx: int, taken: list[Taken]) -> list[Taken]:
@@ -226,6 +235,42 @@ class _ActiveReader:
                and grid.norm.lines[t.cell.line].strip() == t.cell.text for t in loose):
             return own
         return taken
+
+    def _place_notes(self, row: ActiveRow, keys: tuple[str, ...], own: list[Taken], loose: list[Taken]) -> bool:
+        """A 2021 document row whose annotated numbers a PDF tool moved out of it, onto loose
+        lines after it (`行政规范性文件 | 310 |`, `22（其中修订16件）`, `55（含自然失效29件）`): each
+        loose number goes to the column its note's words name (_NOTE_WORDS: one column a note,
+        no two notes the same, the note's own numbers no larger than the cell's: 其中/含 are
+        parts of it), the numbers on the row's line to the columns left, in order. Given only
+        when the row then keeps the near-rules among the priors (infer.strong_breaks) and what
+        the text states of it (find_hints); the notes stay with their figures, a notes_placed finding says how. False: left out."""
+        suffixes = tuple(suffix for suffix, _ in row.columns)
+        if (self.template.name != "2021" or set(suffixes) != set(_NOTE_WORDS) or len(own) + len(loose) != len(suffixes)
+                or any(t.value is None or t.value.signed or t.value.unit for t in (*own, *loose))):
+            return False
+        placed: dict[str, Taken] = {}
+        for t in loose:
+            note = t.value.note or ""  # type: ignore[union-attr]
+            named = [col for col, words in _NOTE_WORDS.items() if any(w in note for w in words)]
+            parts = [int(d) for d in _DIGITS.findall(note)]
+            if len(named) != 1 or named[0] in placed or any(p > t.value.value for p in parts):  # type: ignore[union-attr]
+                return False
+            placed[named[0]] = t
+        left = iter(own)
+        row_vals = [placed[s] if s in placed else next(left) for s in suffixes]
+        values = [t.value.value for t in row_vals]  # type: ignore[union-attr]
+        broken = infer.strong_breaks(self.template.name, row.key, suffixes, values, TOLERANCES.note_prior_rate)
+        if broken or any(self.known.get(k, v) != v for k, v in zip(keys, values)):
+            return False  # a near-rule broken, or the text states another number for a column
+        said = ", ".join(f"{t.cell.text} → {keys[suffixes.index(s)]}" for s, t in placed.items())
+        rest = ", ".join(f"{t.cell.text} → {keys[i]}" for i, t in enumerate(row_vals) if any(t is o for o in own))
+        self.out.finding(Code.NOTES_PLACED,
+                         f"Row {row.aliases[0]}: numbers with notes stand on loose lines after it; their notes' words "
+                         f"name their columns ({said}), the row's own line gives the rest ({rest}); the priors that "
+                         f"hold in {TOLERANCES.note_prior_rate:.0%} of rows or more agree.", keys, own[0].cell)
+        for (_, unit), key, t in zip(row.columns, keys, row_vals):
+            self.out.figure(key, t, unit, "active")
+        return True
 
     def _misplaced(self, row: ActiveRow, idx: int, taken: list[Taken]) -> str | None:
         """Why the full set of values after the label at idx may not be the row's own, or None."""

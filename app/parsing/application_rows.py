@@ -7,7 +7,6 @@ left for later: rows run together (`candidates`), labels between two full rows o
 
 from __future__ import annotations
 
-from app.parsing.boxes import holds
 from app.parsing.findings import Code
 from app.parsing.grid import Grid, Taken, numbers
 from app.parsing.layout import Cell
@@ -20,6 +19,13 @@ from app.parsing.values import Value, is_blank
 _SHOWN = 10  # cells an unknown_row finding quotes
 
 Candidate = tuple[list[Taken], list[list[int]], bool]  # a run-together row: its cells, its splits, search complete
+
+
+def _plain_count(t: Taken) -> bool:
+    """A cell printed as a whole count: no unit, no decimals, no sign, not cut by a split."""
+    v = t.value
+    return (v is not None and not t.repaired and v.unit is None and not v.signed
+            and isinstance(v.value, int) and v.value >= 0)
 
 
 def _keys(template: Template, row: str) -> tuple[str, ...]:
@@ -38,6 +44,8 @@ class ApplicationRows:
         self.values: dict[str, list[Taken]] = {}  # complete rows
         self.partial: dict[str, list[Taken | None]] = {}  # rows whose split is only partly certain
         self.candidates: dict[str, Candidate] = {}  # run-together rows, split later
+        self.lost: dict[str, list[Taken]] = {}  # rows of separate cells one short: a cell lost, placed later
+        self.placed: set[str] = set()  # rows whose lost cell was placed (applications.place_lost): derived
         self.label_cells: dict[str, Cell] = {}
         self.group_cells: dict[str, Cell] = {}
         self.group_totals: dict[str, Taken] = {}  # a group's 总计 printed on a row of its own
@@ -196,8 +204,18 @@ class ApplicationRows:
         if found is not None:
             self.candidates.setdefault(pending, (list(taken), found[0], found[1]))
             return
+        if len(taken) == self.width - 1 and all(_plain_count(t) for t in taken):
+            # separate cells, one short: a cell lost (a blank dropped by the copy); where it
+            # stood is decided with the table's identities, once every row is read
+            self.lost.setdefault(pending, list(taken))
+            return
         self.out.finding(Code.INCOMPLETE_ROW, f"Row {pending} has {len(taken)} of {self.width} values; left out.",
                          self.keys(pending), taken[0].cell)
+
+    def lost_row_left_out(self, key: str, why: str) -> None:
+        taken = self.lost[key]
+        self.out.finding(Code.INCOMPLETE_ROW, f"Row {key} has {len(taken)} of {self.width} values; {why}; left out.",
+                         self.keys(key), taken[0].cell)
 
     def _flush_orphans(self) -> None:
         if self.orphans:

@@ -23,6 +23,7 @@ from app.parsing.infer import NeighbourYears
 from app.parsing.repair import infer_split, settle
 from app.parsing.sections import applications_end, applications_start
 from app.parsing.templates import Template, adds_up
+from app.parsing.values import Value
 
 
 def read_applications(grid: Grid, template: Template, years: NeighbourYears | None = None) -> Reading:
@@ -50,6 +51,7 @@ def read_applications(grid: Grid, template: Template, years: NeighbourYears | No
     rows.read(start, stop, boxes.used | runs.used)
     _leave_out(out, rows)
     _choose_splits(out, template, rows, years)
+    _place_lost(out, template, rows)
     _emit(out, template, rows)
     return out
 
@@ -61,8 +63,9 @@ def _leave_out(out: Reading, rows: ApplicationRows) -> None:
     rows that do not add up."""
     values, candidates = rows.values, rows.candidates
     for key, cell in rows.ambiguous.items():
-        if values.pop(key, None) is not None or key in candidates:
+        if values.pop(key, None) is not None or key in candidates or key in rows.lost:
             candidates.pop(key, None)
+            rows.lost.pop(key, None)
             out.finding(Code.AMBIGUOUS_ROW, f"Row {key} stands between two rows of numbers, one above it and one "
                                             "after it; which is its own cannot be told, left out.",
                         rows.keys(key), cell)
@@ -154,6 +157,70 @@ def _carried(template: Template, key: str, years: NeighbourYears | None) -> tupl
     return row, f"the same body's year {year} gives {other} {'|'.join(map(str, row))}, which no other split is"
 
 
+def lost_cell_rows(nums: list[int]) -> list[list[int]]:
+    """The rows a row of separate cells that lost one can be (`nums`: its numbers in order,
+    one fewer than the columns), each once: the lost cell at each applicant place holding
+    what the row's sum leaves for it (0, a blank; no such place when the sum is exceeded),
+    or the lost cell its 总计, the row's sum.
+
+        lost_cell_rows([0, 0, 0, 0, 0, 0])  -> [[0, 0, 0, 0, 0, 0, 0]]
+        lost_cell_rows([2, 0, 0, 0, 0, 2])  -> [[0, 2, 0, …, 2], [2, 0, 0, 0, 0, 0, 2], [2, 0, 0, 0, 0, 2, 4]]
+    """
+    *applicants, last = nums
+    found: list[list[int]] = []
+    gap = last - sum(applicants)
+    places = range(len(applicants) + 1) if gap >= 0 else range(0)
+    for row in [applicants[:p] + [gap] + applicants[p:] + [last] for p in places] + [nums + [sum(nums)]]:
+        if row not in found:
+            found.append(row)
+    return found
+
+
+def _place_lost(out: Reading, template: Template, rows: ApplicationRows) -> None:
+    """Rows of separate cells one short (rows.lost): the lost cell tried at every place
+    (lost_cell_rows); when the readings that keep the row's sum and the table's identities,
+    given the rows read, are one row, it is taken, each figure `derived`, a lost_cell finding
+    saying how (an all-zero row is zeros even where the identities fail without it). Otherwise
+    the row is left out (incomplete_row). A row placed may settle the next."""
+    values, lost = rows.values, rows.lost
+    readings = {k: lost_cell_rows([int(t.value.value) for t in taken]) for k, taken in lost.items()  # type: ignore[union-attr]
+                if k not in values}
+    changed = True
+    while changed:
+        changed = False
+        base = _known(values)
+        for key, found in list(readings.items()):
+            kept = [r for r in found if _holds(template, {**base, key: r})]
+            if not kept and found == [[0] * rows.width]:
+                kept = found  # six 0s print 0s: an identity that fails is the report's (check.py names it)
+            if len(kept) != 1:
+                continue
+            values[key] = _placed_row(lost[key], kept[0])
+            rows.placed.add(key)
+            how = ("every place gives the same figures" if len(found) == 1 else
+                   f"of its {len(found)} readings only this one keeps the table's identities")
+            out.finding(Code.LOST_CELL,
+                        f"Row {key} has {len(lost[key])} of {rows.width} values, a cell lost: read with the lost "
+                        f"cell at every place (an applicant cell holding what the row's sum leaves for it, 0 "
+                        f"for a blank; or a blank 总计, the row's sum), "
+                        f"{how}: {', '.join(map(str, kept[0]))}; taken, flagged derived.",
+                        rows.keys(key), lost[key][0].cell)
+            del readings[key]
+            changed = True
+            base = _known(values)
+    for key in readings:
+        rows.lost_row_left_out(key, f"where its lost cell stood cannot be told ({len(readings[key])} readings fit)")
+
+
+def _placed_row(taken: list[Taken], row: list[int]) -> list[Taken]:
+    """The row's cells for a reading of it: each number printed with its own cell, the lost
+    one at the place of the cell after it (or before it, for the 总计)."""
+    nums = [t.value.value for t in taken]  # type: ignore[union-attr]
+    p = next(p for p in range(len(row)) if row[:p] + row[p + 1:] == nums)
+    near = taken[min(p, len(taken) - 1)].cell
+    return [*taken[:p], Taken(Value(row[p], None, None, False, False, str(row[p]), False), near), *taken[p:]]
+
+
 def _known(values: dict[str, list[Taken]]) -> dict[str, list[int | float]]:
     return {k: numbers(v) for k, v in values.items()}
 
@@ -169,8 +236,11 @@ def _emit(out: Reading, template: Template, rows: ApplicationRows) -> None:
     last = len(columns) - 1
     for key, row_vals in rows.values.items():
         total_blank = row_vals[-1].value is None
+        placed = ("derived",) if key in rows.placed else ()
         for i, (col, t) in enumerate(zip(columns, row_vals)):
-            if i == last and total_blank:
+            if placed:
+                out.figure(f"applications.{key}.{col.key}", t, col.unit, "applications", flags=placed)
+            elif i == last and total_blank:
                 s = sum(x.value.value for x in row_vals[:-1] if x.value is not None)
                 out.figure(f"applications.{key}.{col.key}", None, col.unit, "applications", value=s,
                            flags=("derived",), cell=t.cell)

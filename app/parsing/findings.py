@@ -41,6 +41,8 @@ class Code(StrEnum):
     # what was read, and how it holds together
     REPAIRED = "repaired"  # run-together digits split by the template's arithmetic
     INFERRED_SPLIT = "inferred_split"  # run-together digits split by evidence: the figures flagged inferred
+    NOTES_PLACED = "notes_placed"  # section 二 numbers moved out of their row, placed by their notes' words
+    LOST_CELL = "lost_cell"  # a row one cell short, every place of the lost cell reading the same: the figures derived
     IDENTITY_MISMATCH = "identity_mismatch"  # an identity across rows that does not hold
     PROSE_MISMATCH = "prose_mismatch"  # the text states another number than the tables
 
@@ -50,6 +52,8 @@ SEVERITY: dict[Code, Severity] = {code: "warning" for code in Code} | {
     Code.PARSE_BUDGET_EXCEEDED: "error",
     Code.REPAIRED: "info",
     Code.INFERRED_SPLIT: "info",
+    Code.LOST_CELL: "info",
+    Code.NOTES_PLACED: "info",
     Code.OCR_CONFIRMED: "info",
 }
 

@@ -183,6 +183,17 @@ def score(template: str, row: str, columns: tuple[str, ...], split: list[int] | 
     return Scored(tuple(split), round(total, 4), tuple(broken))
 
 
+def strong_breaks(template: str, row: str, columns: tuple[str, ...], values: list[int | float] | tuple[int | float, ...],
+                  rate: float) -> tuple[str, ...]:
+    """The row priors the values break whose smoothed rate is at least `rate`: the near-rules
+    a reading of the row must not break (9 in 10 rows keep 现行有效 ≥ 本年制发 and ≥ 本年废止)."""
+    row_priors, _ = _priors()
+    by_column = dict(zip(columns, values))
+    return tuple(p.id for p in row_priors.get(template, ())
+                 if row in p.rows and p.rate >= rate and all(c in by_column for c in p.columns)
+                 and not TESTS[p.id](*(by_column[c] for c in p.columns)))
+
+
 def choose(template: str, row: str, columns: tuple[str, ...], splits: list[list[int]], *, prose: bool,
            years: NeighbourYears | None = None) -> Choice:
     """The split to infer among `splits` (all fitting the row), or none. `prose`: the

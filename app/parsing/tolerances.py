@@ -49,6 +49,7 @@ class Tolerances:
     split_part_digits: int = 9  # digits of one part of a run-together digit string
     split_steps: int = 200_000  # the split search gives up after this many steps
     split_limit: int = 8  # splits sought at most (more than one already means ambiguous)
+    note_prior_rate: float = 0.9  # section 二 numbers placed by their notes' words must keep the priors this sure
 
     # metadata: lines of the normalised text
     head_lines: int = 40  # the crawler header and the title stand in these first lines
