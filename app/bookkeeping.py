@@ -32,7 +32,7 @@ def next_change_seq(connection) -> int:
     order and a poller that has seen N has seen everything below N. (A sequence would
     hand out numbers before commit, out of commit order, and let a poller skip one.) A
     rolled-back writer gives its number back. A missing row (emptied table) restarts from
-    the highest number in use."""
+    the highest number in use, a removal's included (GET /changes lists both)."""
     # one fixed statement, the same on SQLite (3.35+) and PostgreSQL, sent as it is: it runs
     # once per report written, and building and compiling it each time cost more than running it
     return int(connection.exec_driver_sql(_NEXT_CHANGE_SEQ).scalar_one())
@@ -40,7 +40,8 @@ def next_change_seq(connection) -> int:
 
 _NEXT_CHANGE_SEQ = (
     "INSERT INTO change_counter (id, value) "
-    "VALUES (1, (SELECT COALESCE(MAX(change_seq), 0) + 1 FROM report)) "
+    "VALUES (1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM (SELECT MAX(change_seq) AS seq FROM report "
+    "UNION ALL SELECT MAX(change_seq) FROM removed_report) AS used)) "
     "ON CONFLICT (id) DO UPDATE SET value = change_counter.value + 1 "
     "RETURNING value"
 )

@@ -236,3 +236,22 @@ def test_a_document_that_now_reads_as_another_body_leaves_its_report_on_reparse(
     assert {(c["id"], c["change"]) for c in _changes(client, cursor)["data"]} >= {(rid, "updated"),
                                                                                   (other["id"], "created")}
     assert _stats(client)["reports_in_scope"] == 1
+
+
+def test_numbers_restart_above_a_removal_when_the_counter_row_is_gone(client, seed, database_url):
+    """The change counter's row emptied (an operator's cleanup): the next number is above
+    every number in use, a removal's included, so that a poller past the removal sees what
+    comes after it."""
+    r = client.delete(f"/documents/{seed['document_id']}", headers=AUTH)
+    assert r.status_code == 200 and r.json()["report_removed"], r.text
+    cursor = _changes(client)["cursor"]
+    removal_seq = max(c["change_seq"] for c in _changes(client)["data"])
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM change_counter")
+    finally:
+        engine.dispose()
+    again = _post(client, "ewenki-2020.txt")
+    assert again["change_seq"] > removal_seq
+    assert [c["id"] for c in _changes(client, cursor)["data"]] == [again["id"]]
