@@ -111,7 +111,29 @@ def read_label_runs(grid: Grid, out: Reading, start: int, stop: int, template: T
     width = len(template.columns)
     order = {r.key: i for i, r in enumerate(template.rows)}
     lines = _lines(grid, start, stop, width, template)
-    # numbers lines right before `start`
+    lines = _numbers_before(grid, start, width, template) + lines
+    found = Boxes({}, {}, set())
+    i = 0
+    while i < len(lines):
+        if lines[i][0] != "row":
+            i += 1
+            continue
+        k, labels = _label_run(lines, i)
+        keys = [key for _, key in labels]
+        consecutive = [order[key] for key in keys] == list(range(order[keys[0]], order[keys[0]] + len(keys)))
+        n = len(labels)
+        block = _numbers_block(lines, i, k, n)
+        if n >= 2 and consecutive and block is not None:
+            numbers_lines, is_after = block
+            _match_run(grid, out, template, labels, numbers_lines, lines[i:k], found)
+            i = k + (n if is_after else 0)
+            continue
+        i = k
+    return found
+
+
+def _numbers_before(grid: Grid, start: int, width: int, template: Template) -> list[tuple[str, object, list[int]]]:
+    """The lines of numbers right before the cell `start`, in order."""
     before: list[tuple[str, object, list[int]]] = []
     j = start - 1
     while j >= 0:
@@ -121,50 +143,56 @@ def read_label_runs(grid: Grid, out: Reading, start: int, stop: int, template: T
             break
         before.insert(0, kind + (line_cells,))
         j = line_cells[0] - 1
-    lines = before + lines
-    found = Boxes({}, {}, set())
-    i = 0
-    while i < len(lines):
-        if lines[i][0] != "row":
-            i += 1
-            continue
-        k = i
-        labels: list[tuple[int, str]] = []
-        while k < len(lines) and (lines[k][0] in ("row", "group") or (
-                lines[k][0] == "other" and len(lines[k][2]) == 1 and k + 1 < len(lines) and lines[k + 1][0] == "row")):
-            # a heading of one cell between two labels (三、本年度办理结果) stays in the run
-            if lines[k][0] == "row":
-                labels.append((lines[k][2][0], lines[k][1]))  # type: ignore[arg-type]
-            k += 1
-        keys = [key for _, key in labels]
-        consecutive = [order[key] for key in keys] == list(range(order[keys[0]], order[keys[0]] + len(keys)))
-        n = len(labels)
-        after = lines[k:k + n]
-        ahead = lines[max(0, i - n):i]
-        # exactly n lines of numbers: a longer run of them is not this run's
-        blocks = [b for b, beyond in ((after, k + n), (ahead, i - n - 1))
-                  if len(b) == n and all(x[0] == "nums" for x in b)
-                  and not (0 <= beyond < len(lines) and lines[beyond][0] == "nums")]
-        if n >= 2 and consecutive and len(blocks) == 1:
-            numbers_lines = blocks[0]
-            rows = {key: [Taken(grid.value_at(c), grid.cells[c]) for c in x[2]] for key, x in zip(keys, numbers_lines)}
-            used = {c for x in numbers_lines for c in x[2]} | {c for x in lines[i:k] for c in x[2]}
-            where = tuple(f"applications.{key}" for key in keys)
-            if all(adds_up(numbers(r)) for r in rows.values()) and holds(template, {
-                    key: numbers(r) for key, r in rows.items()}):
-                for (label_idx, key) in labels:
-                    found.rows.setdefault(key, rows[key])
-                    found.labels.setdefault(key, grid.cells[label_idx])
-            else:
-                out.finding(Code.ROW_SUM_MISMATCH, f"Rows {keys[0]} … {keys[-1]} have their labels one a line and "
-                                                   f"{n} lines of numbers apart from them; matched in order, some row "
-                                                   "or identity does not add up: left out.", where,
-                            grid.cells[labels[0][0]])
-            found.used.update(used)
-            i = k + (n if numbers_lines is after else 0)
-            continue
-        i = k
-    return found
+    return before
+
+
+def _label_run(lines: list, i: int) -> tuple[int, list[tuple[int, str]]]:
+    """The run of label lines from lines[i] (a row label): where it ends, and its row labels
+    (cell, key); group labels, and a heading of one cell between two labels (三、本年度办理结果),
+    stay in the run."""
+    k = i
+    labels: list[tuple[int, str]] = []
+    while k < len(lines) and (lines[k][0] in ("row", "group") or (
+            lines[k][0] == "other" and len(lines[k][2]) == 1 and k + 1 < len(lines) and lines[k + 1][0] == "row")):
+        if lines[k][0] == "row":
+            labels.append((lines[k][2][0], lines[k][1]))
+        k += 1
+    return k, labels
+
+
+def _numbers_block(lines: list, i: int, k: int, n: int) -> tuple[list, bool] | None:
+    """The n lines of numbers that go with the label run lines[i:k], and whether they come
+    after it; None unless exactly one side has exactly n of them (a longer run of numbers
+    lines is not this run's)."""
+    after = lines[k:k + n]
+    ahead = lines[max(0, i - n):i]
+    blocks = [b for b, beyond in ((after, k + n), (ahead, i - n - 1))
+              if len(b) == n and all(x[0] == "nums" for x in b)
+              and not (0 <= beyond < len(lines) and lines[beyond][0] == "nums")]
+    if len(blocks) != 1:
+        return None
+    return blocks[0], blocks[0] is after
+
+
+def _match_run(grid: Grid, out: Reading, template: Template, labels: list[tuple[int, str]], numbers_lines: list,
+               label_lines: list, found: Boxes) -> None:
+    """The labels' rows from their numbers lines matched in order, when every row adds up and
+    the template's identities hold among them; else a finding. The cells are used up either way."""
+    keys = [key for _, key in labels]
+    rows = {key: [Taken(grid.value_at(c), grid.cells[c]) for c in x[2]] for key, x in zip(keys, numbers_lines)}
+    used = {c for x in numbers_lines for c in x[2]} | {c for x in label_lines for c in x[2]}
+    where = tuple(f"applications.{key}" for key in keys)
+    if all(adds_up(numbers(r)) for r in rows.values()) and holds(template, {
+            key: numbers(r) for key, r in rows.items()}):
+        for (label_idx, key) in labels:
+            found.rows.setdefault(key, rows[key])
+            found.labels.setdefault(key, grid.cells[label_idx])
+    else:
+        out.finding(Code.ROW_SUM_MISMATCH, f"Rows {keys[0]} … {keys[-1]} have their labels one a line and "
+                                           f"{len(labels)} lines of numbers apart from them; matched in order, some "
+                                           "row or identity does not add up: left out.", where,
+                    grid.cells[labels[0][0]])
+    found.used.update(used)
 
 
 def holds(template: Template, rows: dict[str, list[int | float]]) -> bool:

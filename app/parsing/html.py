@@ -212,29 +212,20 @@ def _data_uri(src: str) -> bytes:
 
 
 def _tree_text(markup: str, pictures: dict[str, str] | None = None, scripts: bool = True) -> list[str]:
+    """The page's lines: its title when it names a report, then in order the text of its
+    blocks, its table rows, its pictures (with `pictures`: as Picture lines, their data
+    there) and the tables its scripts write (with `scripts`)."""
     tree = LexborHTMLParser(markup)
-    lines: list[str] = []
-    title = tree.css_first("title")
-    if title is not None:
-        t = _SPACES.sub(" ", title.text(deep=True) or "").strip()
-        if t and re.search(r"\d{4}.*报告|報告", t):
-            lines.append(t)
+    lines = _title_lines(tree)
     root = tree.body or tree.root
     if root is None:
         return lines
-    buf: list[str] = []
-
-    def flush() -> None:
-        text = _SPACES.sub(" ", "".join(buf)).strip()
-        if text:
-            lines.append(text)
-        buf.clear()
-
+    buf: list[str] = []  # the text of the block being read
     stack: list[object] = [root]
     while stack:
         item = stack.pop()
         if item is _EXIT:
-            flush()
+            _flush(buf, lines)
             continue
         node = item
         if node.is_text_node:
@@ -243,38 +234,71 @@ def _tree_text(markup: str, pictures: dict[str, str] | None = None, scripts: boo
         tag = node.tag
         if tag in _SKIP:
             if tag == "script" and scripts:
-                flush()
+                _flush(buf, lines)
                 lines.extend(_script_lines(node))
             continue
         if tag == "img" and pictures is not None:
-            src = (node.attributes.get("src") or "").strip()
-            if src[:5].lower() == "data:":
-                flush()
-                key = str(len(pictures))
-                pictures[key] = src
-                lines.append(Picture(key))
+            _picture(node, pictures, buf, lines)
             continue
         # a row with a table inside is page layout; and so is one holding a picture, when pictures count
         if tag == "tr" and node.css_first("table") is None and (pictures is None or node.css_first("img") is None):
-            flush()
-            cells = []
-            child = node.child
-            while child is not None:
-                if child.tag in ("td", "th"):
-                    cells.append(_cell_text(child))
-                child = child.next
-            if any(cells):
-                lines.append(row_line(cells))
+            _flush(buf, lines)
+            _row(node, lines)
             continue
-        if tag == "pre":  # preformatted: its lines and the runs of spaces that align its columns stay
-            flush()
-            for line in (node.text(deep=True) or "").split("\n"):
-                if line.strip():
-                    lines.append(line.rstrip())
+        if tag == "pre":
+            _flush(buf, lines)
+            _pre(node, lines)
             continue
         if tag in _BLOCK:
-            flush()
+            _flush(buf, lines)
             stack.append(_EXIT)
         stack.extend(reversed(_children(node)))
-    flush()
+    _flush(buf, lines)
     return lines
+
+
+def _title_lines(tree: LexborHTMLParser) -> list[str]:
+    """The page's title as its first line, when it names a report."""
+    title = tree.css_first("title")
+    if title is not None:
+        t = _SPACES.sub(" ", title.text(deep=True) or "").strip()
+        if t and re.search(r"\d{4}.*报告|報告", t):
+            return [t]
+    return []
+
+
+def _flush(buf: list[str], lines: list[str]) -> None:
+    """The block's text read so far (`buf`, emptied) as a line, unless it is blank."""
+    text = _SPACES.sub(" ", "".join(buf)).strip()
+    if text:
+        lines.append(text)
+    buf.clear()
+
+
+def _picture(node, pictures: dict[str, str], buf: list[str], lines: list[str]) -> None:
+    """An <img> with a data: URI: its data kept in `pictures`, a Picture line in its place."""
+    src = (node.attributes.get("src") or "").strip()
+    if src[:5].lower() == "data:":
+        _flush(buf, lines)
+        key = str(len(pictures))
+        pictures[key] = src
+        lines.append(Picture(key))
+
+
+def _row(node, lines: list[str]) -> None:
+    """A table row as one line of its cells, unless every cell is empty."""
+    cells = []
+    child = node.child
+    while child is not None:
+        if child.tag in ("td", "th"):
+            cells.append(_cell_text(child))
+        child = child.next
+    if any(cells):
+        lines.append(row_line(cells))
+
+
+def _pre(node, lines: list[str]) -> None:
+    """Preformatted text: its lines, and the runs of spaces that align its columns, stay."""
+    for line in (node.text(deep=True) or "").split("\n"):
+        if line.strip():
+            lines.append(line.rstrip())

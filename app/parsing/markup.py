@@ -103,7 +103,7 @@ class Shape:
 
 
 def shape(markup: str) -> Shape:
-    return _walk(markup, None)
+    return _Walk(markup, None).run()
 
 
 def without_attributes(markup: str) -> str:
@@ -111,39 +111,51 @@ def without_attributes(markup: str) -> str:
     that says so) and a select's options as end tags (their text stays in the select; no
     option element is made). Text, comments and raw text stay as they are."""
     out: list[str] = []
-    _walk(markup, out)
+    _Walk(markup, out).run()
     return "".join(out)
 
 
-def _walk(markup: str, out: list[str] | None) -> Shape:
-    """The tags of `markup` in order, on a stack of open elements; with `out`, the markup
-    without attributes appended to it as well."""
-    stack: list[str] = []  # open elements; svg/math ones as ':name'
-    deepest = attrs_max = options = tags = 0
-    active: dict[tuple[str, str], int] = {}  # formatting elements to reopen, at most 3 alike
-    active_by_name: dict[str, list[tuple[str, str]]] = {}
-    active_total = active_max = 0
-    names: dict[str, str] = {}  # each name lower-cased once
-    copied = 0  # markup before this is in `out`
-    in_select = False
-    start: int | None = 0
-    while start is not None:
-        resume = None  # where to read on, inside an element of svg/math read as raw text
+class _Walk:
+    """One pass over the tags of `markup` in order, on a stack of open elements; with `out`,
+    the markup without attributes appended to it as well."""
+
+    __slots__ = ("markup", "out", "stack", "deepest", "attrs_max", "options", "tags", "active", "active_by_name",
+                 "active_total", "active_max", "names", "copied", "in_select")
+
+    def __init__(self, markup: str, out: list[str] | None) -> None:
+        self.markup, self.out = markup, out
+        self.stack: list[str] = []  # open elements; svg/math ones as ':name'
+        self.deepest = self.attrs_max = self.options = self.tags = 0
+        self.active: dict[tuple[str, str], int] = {}  # formatting elements to reopen, at most 3 alike
+        self.active_by_name: dict[str, list[tuple[str, str]]] = {}
+        self.active_total = self.active_max = 0
+        self.names: dict[str, str] = {}  # each name lower-cased once
+        self.copied = 0  # markup before this is in `out`
+        self.in_select = False
+
+    def run(self) -> Shape:
+        start: int | None = 0
+        while start is not None:
+            start = self._tokens(start)
+        if self.out is not None:
+            self.out.append(self.markup[self.copied:])
+        return self._shape()
+
+    def _tokens(self, start: int) -> int | None:
+        """The tokens from `start` on; where to read on inside an element of svg/math read as
+        raw text (its title, style or script: an element as any other there), else None."""
+        markup, out, stack, names = self.markup, self.out, self.stack, self.names
+        resume = None
         for m in _TOKEN.finditer(markup, start):
-            if out is None and (deepest > MAX_DEPTH or tags > MAX_TAGS):
+            if out is None and (self.deepest > MAX_DEPTH or self.tags > MAX_TAGS):
                 break  # too deep or too large for a tree: all we need to know
             raw, raw_attrs, closing, name, attrs, end = m.groups()
             if len(attrs or raw_attrs or "") > 2 * MAX_ATTRIBUTES:
-                attrs_max = max(attrs_max, sum(1 for _ in _ONE_ATTR.finditer(attrs or raw_attrs)))
+                self.attrs_max = max(self.attrs_max, sum(1 for _ in _ONE_ATTR.finditer(attrs or raw_attrs)))
             foreign = bool(stack) and stack[-1][0] == ":" and stack[-1] not in _INTEGRATION
             if raw:
                 if not foreign:  # an element of raw text: in and out again (or open to the end)
-                    deepest = max(deepest, len(stack) + 1)
-                    if out is not None:
-                        out.append(markup[copied:m.start()])
-                        out.append(f"<{raw}>" + markup[m.end(2) + 1:m.end()])
-                        copied = m.end()
-                    if raw.lower() == "plaintext":
+                    if self._raw_text(m, raw):
                         break  # the rest is its text
                     continue
                 # in svg/math a title, style or script is an element as any other: read on in it
@@ -152,66 +164,89 @@ def _walk(markup: str, out: list[str] | None) -> Shape:
                 continue  # a comment
             lower = names.get(name) or names.setdefault(name, name.lower())
             if out is not None:
-                out.append(markup[copied:m.start()])
-                out.append(_bare_tag(closing, name, lower, attrs, end, in_select))
-                copied = m.end() if resume is None else resume
-                if lower == "select":
-                    in_select = not closing
+                self._copy_bare(m, closing, name, lower, attrs, end, resume)
             if closing:
-                if lower in ("p", "br") and foreign:
-                    while stack and stack[-1][0] == ":":  # out of svg/math, as a breakout tag leaves
-                        stack.pop()
-                if stack and stack[-1] == lower:
-                    stack.pop()  # the usual case: the element just opened
-                elif lower not in _IGNORED:
-                    _close(stack, lower)
-                if lower in _FORMATTING and active_by_name.get(lower):
-                    key = active_by_name[lower].pop()
-                    active[key] -= 1
-                    active_total -= 1
+                self._end_tag(lower, foreign)
                 continue
-            tags += 1
+            self.tags += 1
             if foreign:
                 if lower not in _BREAKOUT and not (lower == "font" and _font_breaks_out(attrs)):
                     if not (end and _self_closing(attrs)):
                         stack.append(":" + lower)
-                        deepest = max(deepest, len(stack))
+                        self.deepest = max(self.deepest, len(stack))
                     if resume is not None:
                         break  # read on in it
                     continue
                 while stack and stack[-1][0] == ":":
                     stack.pop()
-            if lower in _VOID or lower in _IGNORED:
-                continue
-            if lower in ("svg", "math"):
-                if not (end and _self_closing(attrs)):
-                    stack.append(":" + lower)
-            elif lower in _IMPLYING and not (stack and stack[-1] == _PARENT.get(lower)):
-                _open(stack, lower)
-            else:
-                stack.append(lower)
-            if len(stack) > deepest:
-                deepest = len(stack)
-            if lower in ("option", "optgroup"):
-                options += len(stack) > 1 and stack[-2] in ("select", "optgroup")
-            elif lower in _FORMATTING:
-                key = (lower, attrs)
-                alike = active.get(key, 0)
-                if alike < 3:
-                    active[key] = alike + 1
-                    active_total += 1
-                    active_max = max(active_max, active_total)
-                    active_by_name.setdefault(lower, []).append(key)
-        start = resume
-    if out is not None:
-        out.append(markup[copied:])
-    rewrite = attrs_max > MAX_ATTRIBUTES or active_max > MAX_FORMATTING or options > MAX_OPTIONS
-    # formatting elements closed with their paragraph are reopened for the next text: as deep
-    # again, and once attributes are left out at most 3 of each of the 14 kinds
-    depth = deepest + (min(active_max, 3 * len(_FORMATTING)) if rewrite else active_max)
-    if tags > MAX_TAGS:
-        depth = max(depth, MAX_DEPTH + 1)
-    return Shape(depth, rewrite)
+            if lower not in _VOID and lower not in _IGNORED:
+                self._start_tag(lower, attrs, end)
+        return resume
+
+    def _raw_text(self, m: re.Match, raw: str) -> bool:
+        """An element of raw text, in and out again; whether it is a plaintext (open to the end)."""
+        self.deepest = max(self.deepest, len(self.stack) + 1)
+        if self.out is not None:
+            self.out.append(self.markup[self.copied:m.start()])
+            self.out.append(f"<{raw}>" + self.markup[m.end(2) + 1:m.end()])
+            self.copied = m.end()
+        return raw.lower() == "plaintext"
+
+    def _copy_bare(self, m: re.Match, closing: str, name: str, lower: str, attrs: str, end: str,
+                   resume: int | None) -> None:
+        """The markup up to the tag, and the tag without its attributes, onto `out`."""
+        assert self.out is not None
+        self.out.append(self.markup[self.copied:m.start()])
+        self.out.append(_bare_tag(closing, name, lower, attrs, end, self.in_select))
+        self.copied = m.end() if resume is None else resume
+        if lower == "select":
+            self.in_select = not closing
+
+    def _end_tag(self, lower: str, foreign: bool) -> None:
+        stack = self.stack
+        if lower in ("p", "br") and foreign:
+            while stack and stack[-1][0] == ":":  # out of svg/math, as a breakout tag leaves
+                stack.pop()
+        if stack and stack[-1] == lower:
+            stack.pop()  # the usual case: the element just opened
+        elif lower not in _IGNORED:
+            _close(stack, lower)
+        if lower in _FORMATTING and self.active_by_name.get(lower):
+            key = self.active_by_name[lower].pop()
+            self.active[key] -= 1
+            self.active_total -= 1
+
+    def _start_tag(self, lower: str, attrs: str, end: str) -> None:
+        """An HTML start tag (not void, not one merged into the ones there are)."""
+        stack = self.stack
+        if lower in ("svg", "math"):
+            if not (end and _self_closing(attrs)):
+                stack.append(":" + lower)
+        elif lower in _IMPLYING and not (stack and stack[-1] == _PARENT.get(lower)):
+            _open(stack, lower)
+        else:
+            stack.append(lower)
+        if len(stack) > self.deepest:
+            self.deepest = len(stack)
+        if lower in ("option", "optgroup"):
+            self.options += len(stack) > 1 and stack[-2] in ("select", "optgroup")
+        elif lower in _FORMATTING:
+            key = (lower, attrs)
+            alike = self.active.get(key, 0)
+            if alike < 3:
+                self.active[key] = alike + 1
+                self.active_total += 1
+                self.active_max = max(self.active_max, self.active_total)
+                self.active_by_name.setdefault(lower, []).append(key)
+
+    def _shape(self) -> Shape:
+        rewrite = self.attrs_max > MAX_ATTRIBUTES or self.active_max > MAX_FORMATTING or self.options > MAX_OPTIONS
+        # formatting elements closed with their paragraph are reopened for the next text: as deep
+        # again, and once attributes are left out at most 3 of each of the 14 kinds
+        depth = self.deepest + (min(self.active_max, 3 * len(_FORMATTING)) if rewrite else self.active_max)
+        if self.tags > MAX_TAGS:
+            depth = max(depth, MAX_DEPTH + 1)
+        return Shape(depth, rewrite)
 
 
 def _bare_tag(closing: str, name: str, lower: str, attrs: str, end: str, in_select: bool) -> str:

@@ -140,49 +140,77 @@ def normalize(text: str, *, budget: Budget | None = None, max_lines: int = MAX_L
     lines_in_text = len(original_lines)
     if lines_in_text > max_lines:  # the rest of the text, unsplit, is not read
         lines_in_text = max_lines + original_lines.pop().count("\n") + 1
-    lines: list[str] = []
+    stripped, shift_cols, shift_vals = _strip_lines(original_lines, _SPACED.search(text) is not None, budget)
+    lines = _simplified_lines(stripped, shift_cols, shift_vals, budget)
+    return Normalized(original_lines, lines, shift_cols, shift_vals, lines_in_text)
+
+
+def _strip_lines(original_lines: list[str], spaced: bool, budget: Budget | None,
+                 ) -> tuple[list[str], list[Sequence[int]], list[Sequence[int]]]:
+    """Each line without its pinyin annotations and with its spaced-out characters squeezed
+    (when the text has any: `spaced`), and per line the shift map back to the original."""
+    stripped: list[str] = []
     shift_cols: list[Sequence[int]] = []
     shift_vals: list[Sequence[int]] = []
-    stripped: list[str] = []
-    spaced = _SPACED.search(text) is not None
     for i, line in enumerate(original_lines):
         if budget is not None and not i & 1023:
             budget.check("normalise")
         cols: list[int] = []
         vals: list[int] = []
         if "(" in line or "（" in line:
-            out: list[str] = []
-            pos = 0
-            removed = 0
-            for m in _PINYIN.finditer(line):
-                out.append(line[pos:m.start()])
-                removed += m.end() - m.start()
-                pos = m.end()
-                cols.append(m.start() - (removed - (m.end() - m.start())))
-                vals.append(removed)
-            if out:
-                out.append(line[pos:])
-                line = "".join(out)
+            line, cols, vals = _drop_pinyin(line)
         if spaced and len(line) <= _MAX_SPACED_LINE and _SPACED.search(line):
             squeezed = _squeeze_spaced(line)
             if squeezed is not None:
                 line, keep = squeezed
-                # compose with what the pinyin removal shifted: final column → original column
-                cols2: list[int] = []
-                vals2: list[int] = []
-                prev = 0
-                for c, k in enumerate(keep):
-                    if cols:
-                        j = bisect.bisect_right(cols, k) - 1
-                        k += vals[j] if j >= 0 else 0
-                    if k - c != prev:
-                        cols2.append(c)
-                        vals2.append(k - c)
-                        prev = k - c
-                cols, vals = cols2, vals2
+                cols, vals = _compose_shift(keep, cols, vals)
         stripped.append(line)
         shift_cols.append(cols or _NO_SHIFT)
         shift_vals.append(vals or _NO_SHIFT)
+    return stripped, shift_cols, shift_vals
+
+
+def _drop_pinyin(line: str) -> tuple[str, list[int], list[int]]:
+    """The line without its pinyin annotations, the columns where they were removed and the
+    shift there (both empty when there were none)."""
+    cols: list[int] = []
+    vals: list[int] = []
+    out: list[str] = []
+    pos = 0
+    removed = 0
+    for m in _PINYIN.finditer(line):
+        out.append(line[pos:m.start()])
+        removed += m.end() - m.start()
+        pos = m.end()
+        cols.append(m.start() - (removed - (m.end() - m.start())))
+        vals.append(removed)
+    if out:
+        out.append(line[pos:])
+        line = "".join(out)
+    return line, cols, vals
+
+
+def _compose_shift(keep: Sequence[int], cols: list[int], vals: list[int]) -> tuple[list[int], list[int]]:
+    """The shift map of a squeezed line (`keep`: the column each character kept had before
+    squeezing) composed with what the pinyin removal shifted: final column → original column."""
+    cols2: list[int] = []
+    vals2: list[int] = []
+    prev = 0
+    for c, k in enumerate(keep):
+        if cols:
+            j = bisect.bisect_right(cols, k) - 1
+            k += vals[j] if j >= 0 else 0
+        if k - c != prev:
+            cols2.append(c)
+            vals2.append(k - c)
+            prev = k - c
+    return cols2, vals2
+
+
+def _simplified_lines(stripped: list[str], shift_cols: list[Sequence[int]], shift_vals: list[Sequence[int]],
+                      budget: Budget | None) -> list[str]:
+    """The stripped lines in simplified characters and ASCII forms (emptying `stripped`); a
+    line whose conversion changed its length loses its shift map (in place)."""
     joined = "\n".join(stripped)
     del stripped[:]  # the joined text holds them now
     converted = to_simplified(joined)
@@ -190,14 +218,13 @@ def normalize(text: str, *, budget: Budget | None = None, max_lines: int = MAX_L
         budget.check("normalise")
     if len(converted) == len(joined):
         del joined
-        lines = _translate(converted).split("\n")
-    else:  # a phrase changed length somewhere: convert line by line, keep what lines up
-        lines = []
-        for i, line in enumerate(joined.split("\n")):
-            if budget is not None and not i & 1023:
-                budget.check("normalise")
-            c = to_simplified(line)
-            if len(c) != len(line):
-                shift_cols[i], shift_vals[i] = _NO_SHIFT, _NO_SHIFT
-            lines.append(_translate(c))
-    return Normalized(original_lines, lines, shift_cols, shift_vals, lines_in_text)
+        return _translate(converted).split("\n")
+    lines = []  # a phrase changed length somewhere: convert line by line, keep what lines up
+    for i, line in enumerate(joined.split("\n")):
+        if budget is not None and not i & 1023:
+            budget.check("normalise")
+        c = to_simplified(line)
+        if len(c) != len(line):
+            shift_cols[i], shift_vals[i] = _NO_SHIFT, _NO_SHIFT
+        lines.append(_translate(c))
+    return lines

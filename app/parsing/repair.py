@@ -47,18 +47,24 @@ def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = TOLERANCES.split
     run written with a sign (增2, 减30, -7) starts a signed column: with `signed_cols` given,
     only there. Parts have at most TOLERANCES.split_part_digits digits. With a `budget`, the
     steps count against its repair_steps too (a search that runs out of them is incomplete),
-    and its deadline is checked every 4,096 steps.
-
-    One function on purpose (~95 lines): the recursion `rec` shares the spec's sum blocks,
-    the pruning tables and the step count through its closure; it is the parser's hottest
-    loop, where attribute look-ups or long argument lists would cost."""
-    part_digits = TOLERANCES.split_part_digits
-    max_steps = TOLERANCES.split_steps if budget is None else min(TOLERANCES.split_steps, budget.repair_steps)
+    and its deadline is checked every 4,096 steps."""
     n = spec_size(spec)
     total_digits = sum(len(d) for _, d in runs)
     if total_digits < n or len(runs) > n or not runs:
         return [], True
-    # which part positions are sums, and over which parts
+    search = _Search(runs, spec, n, limit, signed_cols, budget)
+    try:
+        search.extend(0, 0, [])
+    except TooManySplits:
+        return search.out, False
+    finally:
+        if budget is not None:
+            budget.repair_steps -= min(search.steps, budget.repair_steps)
+    return search.out, True
+
+
+def _sum_blocks(spec: Spec) -> dict[int, tuple[int, int]]:
+    """Which part positions are sums, and over which parts: position -> (first, end)."""
     sums: dict[int, tuple[int, int]] = {}
     pos = 0
     for kind, k in spec:
@@ -67,58 +73,81 @@ def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = TOLERANCES.split
             pos += k + 1
         else:
             pos += k
-    # for pruning: digits left after each run, and the sum block each part position is in
-    after: list[int] = [0] * len(runs)
-    for i in range(len(runs) - 2, -1, -1):
-        after[i] = after[i + 1] + len(runs[i + 1][1])
-    block_of: dict[int, tuple[int, int]] = {i: (a, b) for b, (a, _) in sums.items() for i in range(a, b)}
-    unsigned = all(sign != "-" for sign, _ in runs)  # partial sums only grow: a sum's digits are known
-    n_runs, run_len = len(runs), [len(d) for _, d in runs]
-    out: list[list[int]] = []
-    steps = 0
+    return sums
 
-    def rec(ri: int, at: int, acc: list[int]) -> None:
-        nonlocal steps
-        steps += 1
-        if steps > max_steps:
+
+class _Search:
+    """One depth-first search for the splits of `runs` that satisfy a spec of `n` parts, with
+    its pruning tables, the splits found (`out`) and the steps taken. The parser's hottest
+    loop: what a step reads is bound to locals first."""
+
+    __slots__ = ("runs", "n", "limit", "signed_cols", "budget", "max_steps", "part_digits", "sums", "after",
+                 "block_of", "unsigned", "n_runs", "run_len", "out", "steps")
+
+    def __init__(self, runs: list[tuple[str, str]], spec: Spec, n: int, limit: int,
+                 signed_cols: frozenset[int] | None, budget: Budget | None) -> None:
+        self.runs, self.n, self.limit, self.signed_cols, self.budget = runs, n, limit, signed_cols, budget
+        self.part_digits = TOLERANCES.split_part_digits
+        self.max_steps = TOLERANCES.split_steps if budget is None else min(TOLERANCES.split_steps,
+                                                                           budget.repair_steps)
+        self.sums = _sum_blocks(spec)
+        # for pruning: digits left after each run, and the sum block each part position is in
+        after: list[int] = [0] * len(runs)
+        for i in range(len(runs) - 2, -1, -1):
+            after[i] = after[i + 1] + len(runs[i + 1][1])
+        self.after = after
+        self.block_of = {i: (a, b) for b, (a, _) in self.sums.items() for i in range(a, b)}
+        self.unsigned = all(sign != "-" for sign, _ in runs)  # partial sums only grow: a sum's digits are known
+        self.n_runs, self.run_len = len(runs), [len(d) for _, d in runs]
+        self.out: list[list[int]] = []
+        self.steps = 0
+
+    def extend(self, ri: int, at: int, acc: list[int]) -> None:
+        """Every split that continues the parts `acc` from digit `at` of run `ri`."""
+        self.steps = steps = self.steps + 1
+        if steps > self.max_steps:
             raise TooManySplits
-        if budget is not None and not steps & 4095:
-            budget.check("repair")
-        if ri < n_runs and at == run_len[ri]:  # this run used up: on to the next
+        if self.budget is not None and not steps & 4095:
+            self.budget.check("repair")
+        n_runs, n = self.n_runs, self.n
+        if ri < n_runs and at == self.run_len[ri]:  # this run used up: on to the next
             ri, at = ri + 1, 0
         if ri == n_runs:
             if len(acc) == n:
-                out.append(list(acc))
+                self.out.append(list(acc))
             return
         if len(acc) >= n:
             return
-        sign, digits = runs[ri]
-        negative = sign == "-"
+        sign, digits = self.runs[ri]
         index = len(acc)
-        if at == 0 and sign and signed_cols is not None and index not in signed_cols:
+        if at == 0 and sign and self.signed_cols is not None and index not in self.signed_cols:
             return
-        remaining_parts = n - len(acc)
-        remaining_runs = n_runs - ri
-        if remaining_parts < remaining_runs:
+        if n - len(acc) < n_runs - ri:  # fewer parts left than runs
             return
-        if index in sums:
-            a, b = sums[index]
+        if index in self.sums:
+            a, b = self.sums[index]
             target = sum(acc[a:b])
             text = str(abs(target))
             if target < 0 or not digits.startswith(text, at):
                 return
             acc.append(target)
-            rec(ri, at + len(text), acc)
+            self.extend(ri, at + len(text), acc)
             acc.pop()
             return
-        block = block_of.get(index) if unsigned else None
-        for end in range(at + 1, min(len(digits), at + part_digits) + 1):
+        self._free_part(ri, at, acc, digits, sign == "-", index)
+
+    def _free_part(self, ri: int, at: int, acc: list[int], digits: str, negative: bool, index: int) -> None:
+        """Each way to take the next part (not a sum) from digit `at` of run `ri`, and what follows."""
+        n, out, limit = self.n, self.out, self.limit
+        left_after = self.after[ri]
+        block = self.block_of.get(index) if self.unsigned else None
+        for end in range(at + 1, min(len(digits), at + self.part_digits) + 1):
             part = digits[at:end]
             if len(part) > 1 and part[0] == "0":
                 break
             # every later part needs a digit (and a sum at least the digits of the partial sum so
             # far): a longer part only leaves fewer digits, so stop at the first that cannot fit
-            left = len(digits) - end + after[ri]
+            left = len(digits) - end + left_after
             if left < n - index - 1:
                 break
             value = int(part)
@@ -130,19 +159,10 @@ def solve(runs: list[tuple[str, str]], spec: Spec, limit: int = TOLERANCES.split
             if negative and at == 0:
                 value = -value
             acc.append(value)
-            rec(ri, end, acc)
+            self.extend(ri, end, acc)
             acc.pop()
             if len(out) >= limit:
                 return
-
-    try:
-        rec(0, 0, [])
-    except TooManySplits:
-        return out, False
-    finally:
-        if budget is not None:
-            budget.repair_steps -= min(steps, budget.repair_steps)
-    return out, True
 
 
 # ---------------------------------------------------------------- a reader's side
