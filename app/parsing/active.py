@@ -64,6 +64,22 @@ class _ActiveReader:
             self.out.finding(Code.MISSING_SECTION, "No section 二 table (主动公开政府信息情况) was found.", ("active",))
         return self.out
 
+    def _emit(self, row: ActiveRow, keys: tuple[str, ...], values) -> bool:
+        """The row's figures, a value for each column (None: that column left out); True."""
+        for (_, unit), key, t in zip(row.columns, keys, values):
+            if t is not None:
+                self.out.figure(key, t, unit, "active")
+        return True
+
+    def _split_spaced(self, row: ActiveRow, keys: tuple[str, ...], taken: list[Taken]) -> bool:
+        """Digit runs a space apart, one of them run together (行政许可00 0: no number is
+        written 00): split, and True, only when one split alone fits."""
+        signed = frozenset(i for i, (suffix, _) in enumerate(row.columns) if suffix == "change")
+        found = fitting_splits(taken, (("free", len(row.columns)),), None, signed, self.grid.budget)
+        if found is not None and found[1] and len(found[0]) == 1:
+            return self._emit(row, keys, settle(self.out, taken, found[0], True, keys))
+        return False
+
     def _row(self, row: ActiveRow) -> bool:
         """Read `row` at the first of its labels that gives it; True when its figures were read."""
         grid, out = self.grid, self.out
@@ -89,14 +105,7 @@ class _ActiveReader:
                     return split
             if taken and len(taken) < n and idx not in self.moved_out and grid.splittable(taken) \
                     and grid.spaced_runs(taken) and any(_leading_zero(t) for t in taken):
-                # digit runs a space apart, one of them run together (行政许可00 0: no number is
-                # written 00): split only when one split alone fits
-                signed = frozenset(i for i, (suffix, _) in enumerate(row.columns) if suffix == "change")
-                found = fitting_splits(taken, (("free", n),), None, signed, grid.budget)
-                if found is not None and found[1] and len(found[0]) == 1:
-                    for (_, unit), key, t in zip(row.columns, keys, settle(out, taken, found[0], True, keys)):
-                        if t is not None:
-                            out.figure(key, t, unit, "active")
+                if self._split_spaced(row, keys, taken):
                     return True
             if (taken and len(taken) < n and idx not in self.moved_out and grid.splittable(taken)
                     and not grid.spaced_runs(taken)):
@@ -105,14 +114,9 @@ class _ActiveReader:
                 fixed = split_row(out, taken, (("free", n),), keys, hints, signed, grid.budget,
                                   choose=self._chooser(row, keys, hints))
                 if fixed is not None:
-                    for (_, unit), key, t in zip(row.columns, keys, fixed):
-                        if t is not None:
-                            out.figure(key, t, unit, "active")
-                    return True
+                    return self._emit(row, keys, fixed)
             if len(taken) == n:
-                for (_, unit), key, t in zip(row.columns, keys, taken):
-                    out.figure(key, t, unit, "active")
-                return True
+                return self._emit(row, keys, taken)
             if taken and partial is None:
                 partial, partial_idx = taken, idx
         if partial and partial_idx in self.moved_out and self._place_notes(row, keys, partial, self.moved_out[partial_idx]):
