@@ -8,7 +8,9 @@ figures we read, a figure we did not read an empty cell, in the markup
 ../shared/tools/variants.py writes (the template's merged cells). From the page:
 tests/documents.py makes .docx copies (as it is; with a running header, page numbers and section
 三 cut by a page break; without ruling), LibreOffice prints each and the page itself as PDF,
-and each copy is parsed and compared with the text's reading:
+also the page without its title (a file whose title did not come through: what LibreOffice's
+Writer/Web printing made of every page before tests/documents.py printed pages by Writer's
+HTML import), and each copy is parsed and compared with the text's reading:
 
 - same: the copy reads the figure with the text's value;
 - missed: the copy leaves out a figure the text gives (absent: allowed, counted by class);
@@ -208,7 +210,9 @@ def main(argv: list[str]) -> int:
                 docx.write_bytes(D.docx_bytes(D.split_before(blocks, SPLIT_AT) if options.get("split")
                                               else blocks, **_options(options, report)))
                 made.append(docx)
-            made.append(page)
+            untitled = out / f"{src.stem}.untitled.html"  # a file whose title did not come through
+            untitled.write_text(re.sub(r"<h2>.*?</h2>", "", page.read_text(encoding="utf-8"), count=1), encoding="utf-8")
+            made += [page, untitled]
         pdfs = D.to_pdf(made, out / "pdf")
         copies = []
         for src in sources:
@@ -216,7 +220,8 @@ def main(argv: list[str]) -> int:
             for kind in KINDS:
                 copies += [(stem, kind, (out / f"{stem}.{kind}.docx").read_bytes(), DOCX_TYPE),
                            (stem, kind + ".pdf", pdfs[f"{stem}.{kind}.docx"].read_bytes(), "application/pdf")]
-            copies.append((stem, "page.pdf", pdfs[f"{stem}.page.html"].read_bytes(), "application/pdf"))
+            for kind in ("page", "untitled"):
+                copies.append((stem, kind + ".pdf", pdfs[f"{stem}.{kind}.html"].read_bytes(), "application/pdf"))
         return report_on(bases, copies)
 
 
