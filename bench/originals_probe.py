@@ -16,7 +16,8 @@ HTML import), and each copy is parsed and compared with the text's reading:
 - missed: the copy leaves out a figure the text gives (absent: allowed, counted by class);
 - differs: another value (a wrong figure: every case listed);
 - extra: a figure the text leaves out (listed);
-- meta: year, agency, region_code, template differing from the text's (listed).
+- meta_missed / meta_differs: year, agency, region_code, template absent from the copy /
+  another value than the text's (both listed).
 
 Not a timing. Output files go to a temporary folder (`--keep DIR` keeps them there).
 
@@ -226,7 +227,7 @@ def main(argv: list[str]) -> int:
 
 
 def report_on(bases: dict, copies: list) -> int:
-    cols = ("same", "missed", "differs", "extra", "meta")
+    cols = ("same", "missed", "differs", "extra", "meta_missed", "meta_differs")
     rows: list[tuple[str, Counter]] = []
     total: dict[str, Counter] = {}
     missed: Counter[str] = Counter()
@@ -255,22 +256,22 @@ def report_on(bases: dict, copies: list) -> int:
                 cases.append(f"{stem}.{kind}: {key} {got[key]:g}, which the text leaves out")
             for field in META:
                 if getattr(copy, field) != getattr(base, field):
-                    counts["meta"] += 1
+                    counts["meta_missed" if getattr(copy, field) is None else "meta_differs"] += 1
                     cases.append(f"{stem}.{kind}: {field} {getattr(copy, field)!r} where the text reads "
                                  f"{getattr(base, field)!r}")
         rows.append((f"{stem}.{kind}", counts))
         total.setdefault(kind, Counter()).update(counts)
-    print(f"{'copy':<34}" + "".join(f"{c:>9}" for c in cols))
+    print(f"{'copy':<34}" + "".join(f"{c:>13}" for c in cols))
     for name, counts in rows:
-        print(f"{name:<34}" + "".join(f"{counts[c]:>9}" for c in cols))
+        print(f"{name:<34}" + "".join(f"{counts[c]:>13}" for c in cols))
     for kind, counts in total.items():
-        print(f"{'all ' + kind:<34}" + "".join(f"{counts[c]:>9}" for c in cols))
+        print(f"{'all ' + kind:<34}" + "".join(f"{counts[c]:>13}" for c in cols))
     everything = sum(total.values(), Counter())
-    print(f"{'all':<34}" + "".join(f"{everything[c]:>9}" for c in cols))
+    print(f"{'all':<34}" + "".join(f"{everything[c]:>13}" for c in cols))
     print("\nmissed, by class:")
     for name, n in sorted(missed.items()):
         print(f"  {name}: {n}")
-    print(f"\n{len(cases)} cases (differs / extra / meta / errors):")
+    print(f"\n{len(cases)} cases (differs / extra / metadata / input errors):")
     for line in cases:
         print("  " + line)
     return 0
