@@ -291,14 +291,22 @@ def split_before(blocks: list[Block], label: str) -> list[Block]:
 
 
 def to_pdf(sources: list[Path], outdir: Path) -> dict[str, Path]:
-    """PDFs of .docx/.html files by LibreOffice, one run for all (a cold start costs seconds)."""
+    """PDFs of .docx/.html files by LibreOffice, one run for each kind (a cold start costs
+    seconds). HTML pages are printed by Writer's own HTML import: LibreOffice's default for
+    them (Writer/Web) sets the page's first paragraph on a first page of its own and prints
+    that page blank, so a page's title would be missing from its PDF."""
     binary = soffice()
     outdir.mkdir(parents=True, exist_ok=True)
     profile = outdir / ".profile"
-    subprocess.run([binary, "--headless", "--norestore", "--nolockcheck",
-                    f"-env:UserInstallation={profile.as_uri()}", "--convert-to", "pdf", "--outdir", str(outdir),
-                    *map(str, sources)], check=True, capture_output=True, timeout=300,
-                   env={**os.environ, "HOME": str(outdir)})
+    pages = [s for s in sources if s.suffix.lower() in (".html", ".htm")]
+    for batch, options in (([s for s in sources if s not in pages], []),
+                           (pages, ["--infilter=HTML (StarWriter)"])):
+        if not batch:
+            continue
+        subprocess.run([binary, "--headless", "--norestore", "--nolockcheck",
+                        f"-env:UserInstallation={profile.as_uri()}", *options, "--convert-to", "pdf:writer_pdf_Export",
+                        "--outdir", str(outdir), *map(str, batch)], check=True, capture_output=True, timeout=300,
+                       env={**os.environ, "HOME": str(outdir)})
     made = {s.name: outdir / (s.stem + ".pdf") for s in sources}
     missing = [name for name, path in made.items() if not path.is_file()]
     assert not missing, f"LibreOffice made no PDF of {missing}"

@@ -104,3 +104,18 @@ def test_prose_wrapped_onto_lines_never_names_a_piece_of_a_name(cut: int) -> Non
     assert r.year == 2021
     assert r.agency == "安吉县人民政府", (r.agency, r.title)
     assert r.title is None
+
+
+def test_a_page_without_its_title_never_names_the_navigation_or_a_cited_notice() -> None:
+    """A report's text without its title (a published file whose title did not come through):
+    its first line runs the page's navigation into the title, and a report may open by citing
+    a notice whose name holds a report's name. Neither is the agency: of the navigation only
+    the name after its last 年报 is; a notice (…办公室关于编制公布…) names no agency at all."""
+    navigation = ("当前位置： 首页政务公开政府信息公开安吉县统计局政府信息公开年报 安吉县统计局2019年政府信息公开工作年度报告 "
+                  "根据《中华人民共和国政府信息公开条例》要求，现编制完成2019年政府信息公开工作年度报告。")
+    r = parse_text(navigation + "\n一、总体情况\n本单位坚持以公开为常态、不公开为例外。\n")
+    assert (r.year, r.agency) == (2019, "安吉县统计局"), (r.agency, r.title)
+    cited = ("根据《中华人民共和国政府信息公开条例》《安吉县人民政府办公室关于编制公布2021年政府信息公开工作年度报告有关事项的"
+             "通知》要求，结合我局工作实际，现编制完成2022年度政府信息公开工作年度报告。")
+    r = parse_text(cited + "\n一、总体情况\n本单位坚持以公开为常态、不公开为例外。\n")
+    assert r.agency is None, r.agency

@@ -180,6 +180,20 @@ def test_a_row_cut_by_the_page_break_is_one_row():
     assert [line.text for line in lines] == ["信息内容 | 数量 | 总计", "3.危及“三安全一稳定” | 5 | 5", "4.保护 | 6 | 6"]
 
 
+def test_a_value_cut_by_the_page_break_inside_its_unit_is_one_value():
+    # LibreOffice printing a page whose 政府集中采购 row ends a page: 32681.29万 / 元 (the probe)
+    first = _page(1, [["信息内容", "采购项目数量", "采购总金额"], ["政府集中采购", "724", "32681.29万"]], 600)
+    second = _page(2, [["", "", "元"], ["自然人", "5", "6"]], 60)
+    lines = join_pages([(p, page_lines(p)) for p in (first, second)])
+    assert [line.text for line in lines] == ["信息内容 | 采购项目数量 | 采购总金额", "政府集中采购 | 724 | 32681.29万元",
+                                             "自然人 | 5 | 6"]
+    # a word under a number is no unit's rest: kept as its own row
+    first = _page(1, [["信息内容", "数量", "总计"], ["行政许可", "7", "7件"]], 600)
+    second = _page(2, [["", "", "其他"], ["行政处罚", "5", "5"]], 60)
+    lines = join_pages([(p, page_lines(p)) for p in (first, second)])
+    assert [line.text for line in lines][1:3] == ["行政许可 | 7 | 7件", " |  | 其他"]
+
+
 def test_page_numbers_and_running_headers_are_left_out():
     pages = [_page(n, [["信息内容", "数量", "总计"], ["行政许可", str(n), str(n)]], 300) for n in (1, 2, 3)]
     lines = join_pages([(p, page_lines(p)) for p in pages])

@@ -160,7 +160,9 @@ def _read_title(candidates: list[str], meta: Meta) -> None:
     """Title, year and agency from the first candidate that reads as a report's title; the
     year alone from one that names only the year. A line of the text (not the crawler's
     title) that goes on past the report's name as a sentence (…年度报告，年度报告中所列…) is
-    prose wrapped onto a line of its own, whose start is the middle of a name, not a title."""
+    prose wrapped onto a line of its own, whose start is the middle of a name, not a title;
+    nor is a name holding 关于 (a notice cited by its name); of a name holding 年报/报告 (a
+    page's navigation run into its title) only what follows the last of them names the body."""
     crawler_title = meta.title
     for c in candidates:
         flat_c = cn_dates(c.replace(" ", ""))  # 二〇二〇年度 read as 2020年度; the title kept as written
@@ -169,10 +171,14 @@ def _read_title(candidates: list[str], meta: Meta) -> None:
             m = None  # a sentence that names the report (…要求，现公布XX2020年…年度报告，), not a title
         elif m and c != crawler_title and _SENTENCE_GOES_ON.match(flat_c, m.end()):
             m = None
+        elif m and "关于" in m.group("agency"):
+            m = None  # a notice cited by name (…管委会办公室关于编制公布2021年…年度报告有关事项的通知), not a title
         if m:
             meta.title = meta.title or c
             meta.year = int(m.group("year"))
-            agency = _clean_agency(m.group("agency"))
+            # a page's navigation run into the title (…政府信息公开平潭综合实验区经济发展局政府信息公开年报
+            # 平潭综合实验区经济发展局2019年…): the name is what follows the last report word
+            agency = _clean_agency(re.split(r"年报|报告", m.group("agency"))[-1])
             if agency and not re.fullmatch(r"[关于的]+", agency):
                 meta.agency = agency
             return

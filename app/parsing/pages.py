@@ -57,7 +57,7 @@ def join_pages(pages: list[tuple[Page, list[Line]]]) -> list[Line]:
     also across a page break; a merged label cut by a page break (a table row's first cell at
     the top of a page continuing the last table of the page before, whose text does not
     start with numbering while the cell above it on the previous page does) is joined to
-    that cell."""
+    that cell, and so is the rest of a value's unit (32681.29万 / 元)."""
     mark_furniture(pages)
     out: list[Line] = []
     margins_before = None
@@ -85,7 +85,7 @@ def _continue_table(before: list[Line], first: Line) -> bool:
     """Join the labels cut by a page break: each leading non-empty cell of `first` (a label,
     not numbered, before the row's first number) goes to the cell in the same column of the
     nearest row above that has one, when that cell's label is numbered (（四）无 + 法提供,
-    3.危及“三 + 安全一稳定”). True when `first` is left with no text (the row itself was cut
+    3.危及“三 + 安全一稳定”) or it is a value cut inside its unit (32681.29万 + 元). True when `first` is left with no text (the row itself was cut
     by the page break: its rest is above)."""
     rows_above = []
     for line in reversed(before):
@@ -107,7 +107,8 @@ def _continue_table(before: list[Line], first: Line) -> bool:
                          None)
             if above is not None:
                 s, e, _a, _b = row.cells[above]
-                target = (row, above) if _NUMBER_START.match(row.text[s:e]) else None
+                cut = row.text[s:e]
+                target = (row, above) if _NUMBER_START.match(cut) or _unit_cut(cut, piece) else None
                 break
         if target is None:
             break
@@ -118,6 +119,18 @@ def _continue_table(before: list[Line], first: Line) -> bool:
             k -= 1
             drop_cell(first, k)
     return not any(first.text[s:e].strip() for s, e, _a, _b in first.cells)
+
+
+# the rest of a figure's unit or note that a page break carried over: 32681.29万 / 元
+_UNIT_REST = re.compile(r"^(?:万?元|件|项|个|条|次|[）)])$")
+
+
+def _unit_cut(above: str, piece: str) -> bool:
+    """A value cell cut by a page break inside its unit (32681.29万 + 元, 2（放弃申请 + ）): the
+    cell above starts with a number and does not end with a digit, the piece is a unit's
+    rest or a closing bracket alone."""
+    above = above.strip()
+    return bool(above) and above[0].isdigit() and not above[-1].isdigit() and bool(_UNIT_REST.match(piece.strip()))
 
 
 def _margins(lines: list[Line]) -> tuple[float, float] | None:

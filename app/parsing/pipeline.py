@@ -30,7 +30,7 @@ from app.parsing.sections import detect_template
 from app.parsing.tables import read_tables
 from app.parsing.templates import Template
 
-PARSER_VERSION = "0.5.3"
+PARSER_VERSION = "0.5.4"
 
 _SECTION_KEYS = ("active.", "applications.", "review_litigation.")
 T = TypeVar("T")
