@@ -119,3 +119,12 @@ def test_a_page_without_its_title_never_names_the_navigation_or_a_cited_notice()
              "通知》要求，结合我局工作实际，现编制完成2022年度政府信息公开工作年度报告。")
     r = parse_text(cited + "\n一、总体情况\n本单位坚持以公开为常态、不公开为例外。\n")
     assert r.agency is None, r.agency
+
+
+@pytest.mark.parametrize("title", [
+    "安吉县人民政府办公室关于印发安吉县2021年政府信息公开工作年度报告的通知",
+    "关于公布安吉县2021年政府信息公开工作年度报告的公告",
+])
+def test_a_notice_that_publishes_the_report_names_the_body_after_its_verb(title: str) -> None:
+    year, agency, code = _parse(title)
+    assert (year, agency, code) == (2021, "安吉县人民政府", "330523")

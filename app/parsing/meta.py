@@ -161,8 +161,7 @@ def _read_title(candidates: list[str], meta: Meta) -> None:
     year alone from one that names only the year. A line of the text (not the crawler's
     title) that goes on past the report's name as a sentence (…年度报告，年度报告中所列…) is
     prose wrapped onto a line of its own, whose start is the middle of a name, not a title;
-    nor is a name holding 关于 (a notice cited by its name); of a name holding 年报/报告 (a
-    page's navigation run into its title) only what follows the last of them names the body."""
+    nor is one that cites a notice by its name (_named_body)."""
     crawler_title = meta.title
     for c in candidates:
         flat_c = cn_dates(c.replace(" ", ""))  # 二〇二〇年度 read as 2020年度; the title kept as written
@@ -171,14 +170,13 @@ def _read_title(candidates: list[str], meta: Meta) -> None:
             m = None  # a sentence that names the report (…要求，现公布XX2020年…年度报告，), not a title
         elif m and c != crawler_title and _SENTENCE_GOES_ON.match(flat_c, m.end()):
             m = None
-        elif m and "关于" in m.group("agency"):
+        name = _named_body(m.group("agency")) if m else None
+        if m and name is None:
             m = None  # a notice cited by name (…管委会办公室关于编制公布2021年…年度报告有关事项的通知), not a title
         if m:
             meta.title = meta.title or c
             meta.year = int(m.group("year"))
-            # a page's navigation run into the title (…政府信息公开平潭综合实验区经济发展局政府信息公开年报
-            # 平潭综合实验区经济发展局2019年…): the name is what follows the last report word
-            agency = _clean_agency(re.split(r"年报|报告", m.group("agency"))[-1])
+            agency = _clean_agency(name or "")
             if agency and not re.fullmatch(r"[关于的]+", agency):
                 meta.agency = agency
             return
@@ -186,6 +184,23 @@ def _read_title(candidates: list[str], meta: Meta) -> None:
             y = _YEAR_TITLE.search(cn_dates(c.replace(" ", "")))
             if y:
                 meta.year = int(y.group("year"))
+
+
+def _named_body(name: str) -> str | None:
+    """The body a title's name part names, or None when it names a notice instead. A page's
+    navigation run into the title (…政府信息公开平潭综合实验区经济发展局政府信息公开年报平潭综合实验区
+    经济发展局2019年…): what follows the last report word. An office's notice that publishes the
+    report (安吉县人民政府办公室关于印发安吉县2021年…报告的通知): the body after 关于印发 / 公布 / 发布.
+    A notice the report cites (…办公室关于编制公布2021年…年度报告有关事项的通知): None."""
+    name = re.split(r"年报|报告", name)[-1]
+    rest = re.sub(r"^[#\s]*关于", "", name)
+    if "关于" not in rest:
+        return name
+    tail = re.sub(r"^(?:印发|公布|发布)", "", rest.rsplit("关于", 1)[1])
+    return None if len(tail) < 2 or tail.startswith(_NOTICE_VERBS) else tail
+
+
+_NOTICE_VERBS = ("编制", "做好", "报送", "开展", "公开", "印发", "公布", "发布", "组织", "加强", "进一步")
 
 
 def _agency_from_prose(lines: list[str]) -> str | None:
