@@ -15,11 +15,13 @@ the exponent k of p50 ∝ size^k (1 = linear). Prints figures, asserts nothing.
 
     .venv/bin/python bench/scale_bench.py [--quick] [--sizes 1000,5000,20000] [--rounds 30]
                                           [--database sqlite,postgres]
-                                          [--keep-pg DBNAME] [--keep-sqlite PATH]
+                                          [--keep-pg DBNAME] [--keep-sqlite PATH] [--cases 4,8]
 
 --keep-pg / --keep-sqlite load into a named database and keep it: a second run with the same
 name measures it again without loading (the generator is deterministic, so report i is the
-same report each time; a larger size loads only the reports it lacks).
+same report each time; a larger size loads only the reports it lacks). --cases measures
+only these cases (their numbers in the printed list), e.g. to measure a kept database again
+and again.
 """
 
 from __future__ import annotations
@@ -87,14 +89,17 @@ def cases(rounds: int) -> list[tuple[str, list[str]]]:
     ]
 
 
-def run(kind: str, sizes: list[int], rounds: int, keep: str | None = None) -> None:
+def run(kind: str, sizes: list[int], rounds: int, keep: str | None = None, only: list[int] | None = None) -> None:
     print(f"\n## {kind}")
     gen = h.ReportGenerator()
     table = cases(rounds)
-    header = f"{'reports':>8} {'load r/s':>9} {'DB MB':>8}  " + "  ".join(f"{i + 1:>6}" for i in range(len(table)))
+    if only:
+        table = [table[i - 1] for i in only]
+    numbers = only or list(range(1, len(table) + 1))
+    header = f"{'reports':>8} {'load r/s':>9} {'DB MB':>8}  " + "  ".join(f"{i:>6}" for i in numbers)
     print("p50 ms per case:")
-    for i, (label, urls) in enumerate(table):
-        print(f"  {i + 1}: {label}   e.g. {urls[0]}")
+    for i, (label, urls) in zip(numbers, table):
+        print(f"  {i}: {label}   e.g. {urls[0]}")
     print(header)
     p50s: dict[int, list[float]] = {}
     with h.database(kind, keep) as url:
@@ -126,10 +131,10 @@ def run(kind: str, sizes: list[int], rounds: int, keep: str | None = None) -> No
     first, last = min(p50s), max(p50s)
     if last > first:
         print(f"growth {first} → {last} reports ({last / first:.0f}×): p50 ratio (exponent k, 1 = linear)")
-        for i, (label, _) in enumerate(table):
+        for i, (n, (label, _)) in enumerate(zip(numbers, table)):
             ratio = p50s[last][i] / p50s[first][i]
             k = math.log(ratio) / math.log(last / first) if ratio > 0 else float("nan")
-            print(f"  {i + 1}: {label:38} {ratio:6.2f}×  k = {k:5.2f}")
+            print(f"  {n}: {label:38} {ratio:6.2f}×  k = {k:5.2f}")
 
 
 def main() -> None:
@@ -141,14 +146,16 @@ def main() -> None:
     parser.add_argument("--keep-pg", metavar="DBNAME", help="PostgreSQL: load into (or reuse) this database and "
                         "keep it; reports already there are not loaded again")
     parser.add_argument("--keep-sqlite", metavar="PATH", help="SQLite: the same with this file")
+    parser.add_argument("--cases", help="only these cases, by their numbers (e.g. 4,8)")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.rounds, args.database = "200,1000", 10, "sqlite"
     sizes = sorted(int(s) for s in args.sizes.split(","))
+    only = [int(c) for c in args.cases.split(",")] if args.cases else None
     print(f"# scale_bench on {h.machine()}")
     start = time.perf_counter()
     for kind in h.database_kinds(args.database.split(",")):
-        run(kind, sizes, args.rounds, args.keep_pg if kind == "postgres" else args.keep_sqlite)
+        run(kind, sizes, args.rounds, args.keep_pg if kind == "postgres" else args.keep_sqlite, only)
     print(f"\n(took {time.perf_counter() - start:.0f} s)")
 
 
