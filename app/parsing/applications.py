@@ -185,10 +185,10 @@ def _place_lost(out: Reading, template: Template, rows: ApplicationRows) -> None
     values, lost = rows.values, rows.lost
     readings = {k: lost_cell_rows([int(t.value.value) for t in taken]) for k, taken in lost.items()  # type: ignore[union-attr]
                 if k not in values}
+    base = _known(values)
     changed = True
     while changed:
         changed = False
-        base = _known(values)
         for key, found in list(readings.items()):
             kept = [r for r in found if _holds(template, {**base, key: r})]
             if not kept and found == [[0] * rows.width]:
@@ -207,7 +207,7 @@ def _place_lost(out: Reading, template: Template, rows: ApplicationRows) -> None
                         rows.keys(key), lost[key][0].cell)
             del readings[key]
             changed = True
-            base = _known(values)
+            base[key] = numbers(values[key])
     for key in readings:
         rows.lost_row_left_out(key, f"where its lost cell stood cannot be told ({len(readings[key])} readings fit)")
 
