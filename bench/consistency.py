@@ -39,7 +39,7 @@ def more_layouts(text: str) -> dict[str, str]:
     apart (a Word table pasted), Windows line ends, full-width digits, traditional script."""
     import opencc
 
-    rows = [line for line in text.splitlines()]
+    rows = text.splitlines()
     def joined(sep: str) -> str:
         return "\n".join(sep.join(c.strip() for c in line.split("|") if c.strip()) if line.count("|") >= 2 else line
                          for line in rows) + "\n"
