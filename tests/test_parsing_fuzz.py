@@ -8,7 +8,7 @@ import os
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.api.problems import INPUT_STATUS, input_status
@@ -33,6 +33,9 @@ TEXTS = st.one_of(
 
 
 @given(TEXTS)
+# found by this test: a label glued to a long digit run on a line not ending in numbers made the
+# label-and-number pattern backtrack exponentially (35 s, past the parse budget)
+@example("行政许可9999999999999999999973074947行政许可0")
 def test_any_text_parses_without_exception(text: str) -> None:
     t0 = time.perf_counter()
     report = parse_text(text)

@@ -121,7 +121,9 @@ _CJK = re.compile(r"[\u3400-\u9fff“”\"（]")
 # numbering that starts a row label: （一） 一、 — text is cut there too
 _LABEL_START = re.compile(r"（[一二三四五六七八九十]{1,2}）|(?<![\u3400-\u9fff])[一二三四五六七八九十]、")
 # a short label followed by its numbers in one cell: 本年新收政府信息公开申请数量 521000558
-_LABEL_NUMBER = re.compile(r"^(?P<label>[^\d]{2,40}?[^\d\s])\s*(?P<num>(?:(?:增|减|[+\-])?\d[\d.]*(?:万元|亿元)?\s*)+)$")
+# a number's digits taken whole (possessive): the pieces could otherwise cut a digit run at every
+# place, exponential in its length when the line does not end in numbers (行政许可9999…9行政许可0)
+_LABEL_NUMBER = re.compile(r"^(?P<label>[^\d]{2,40}?[^\d\s])\s*(?P<num>(?:(?:增|减|[+\-])?\d[\d.]*+(?:万元|亿元)?\s*)+)$")
 
 
 def _split_glued(cell: Cell) -> list[Cell]:
